@@ -1,0 +1,96 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { createSilentReporter, type Reporter } from './ui/reporter.js';
+import { expandHome, loadSettings, type LoadedSettings } from './settings/load.js';
+import type { Settings } from './settings/schema.js';
+import { locateSpack, type SpackInstallation } from './spack/locate.js';
+import { SpackRunner } from './spack/runner.js';
+import { findInstalled, type InstalledSpec } from './spack/installed.js';
+import { executeUninstall, planUninstall, type UninstallOptions, type UninstallPlan } from './spack/uninstall.js';
+import { installSpecs, type InstallOptions, type InstallReport } from './install/install.js';
+
+export interface PaksClientOptions {
+  home?: string;
+  env?: NodeJS.ProcessEnv;
+  reporter?: Reporter;
+  settingsFile?: string | undefined;
+  spackRoot?: string | undefined;
+  cwd?: string;
+  /** For commands that create the settings file: a missing --settings-file is fine. */
+  allowMissingSettingsFile?: boolean;
+}
+
+/**
+ * The library façade: everything the CLI does, callable from code and from `paks shell`.
+ * Commands turn arguments into calls here; nothing here prints except through the reporter.
+ */
+export class PaksClient {
+  readonly home: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly reporter: Reporter;
+  readonly cwd: string;
+  settings: LoadedSettings;
+  private readonly spackRootFlag: string | undefined;
+  private spackPromise: Promise<SpackRunner> | undefined;
+
+  private constructor(options: PaksClientOptions, settings: LoadedSettings) {
+    this.home = options.home ?? homedir();
+    this.env = options.env ?? process.env;
+    this.reporter = options.reporter ?? createSilentReporter();
+    this.cwd = options.cwd ?? process.cwd();
+    this.settings = settings;
+    this.spackRootFlag = options.spackRoot;
+  }
+
+  static async create(options: PaksClientOptions = {}): Promise<PaksClient> {
+    const home = options.home ?? homedir();
+    const env = options.env ?? process.env;
+    const settings = await loadSettings({ home, env, settingsFile: options.settingsFile, cwd: options.cwd, allowMissing: options.allowMissingSettingsFile });
+    return new PaksClient({ ...options, home, env }, settings);
+  }
+
+  get values(): Settings {
+    return this.settings.values;
+  }
+
+  /** A path setting with ~ expanded. */
+  path(key: 'cache_dir'): string {
+    return expandHome(this.values[key], this.home);
+  }
+
+  async reloadSettings(settingsFile?: string): Promise<void> {
+    this.settings = await loadSettings({ home: this.home, env: this.env, settingsFile: settingsFile ?? this.settings.userFile, cwd: this.cwd, allowMissing: true });
+  }
+
+  /** Which Spack Paks uses, found once. */
+  async locateSpack(): Promise<SpackInstallation> {
+    const settingRoot = this.values.spack_root ? expandHome(this.values.spack_root, this.home) : null;
+    return locateSpack({ flagRoot: this.spackRootFlag, settingRoot, env: this.env });
+  }
+
+  spack(): Promise<SpackRunner> {
+    this.spackPromise ??= this.locateSpack().then((installation) => new SpackRunner(installation, { env: this.env, reporter: this.reporter }));
+    return this.spackPromise;
+  }
+
+  async list(constraints: readonly string[] = []): Promise<InstalledSpec[]> {
+    return findInstalled(await this.spack(), constraints);
+  }
+
+  async planUninstall(specs: readonly string[], options: UninstallOptions = {}): Promise<UninstallPlan> {
+    return planUninstall(await this.spack(), specs, options);
+  }
+
+  async uninstall(plan: UninstallPlan): Promise<string[]> {
+    return executeUninstall(await this.spack(), plan);
+  }
+
+  async install(args: readonly string[], options: InstallOptions = {}): Promise<InstallReport> {
+    return installSpecs(this, args, options);
+  }
+
+  /** Where Paks keeps clones of package repositories. */
+  get repositoryCacheDir(): string {
+    return join(this.path('cache_dir'), 'repos');
+  }
+}

@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/** A sibling temporary name, so a rename onto the target is atomic (same filesystem). */
+export function temporarySibling(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/** Writes a file so readers see either the old content or the new, never a partial one. */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, mode?: number): Promise<void> {
+  const temp = temporarySibling(path);
+  try {
+    await writeFile(temp, data, { mode: mode ?? (await existingMode(path)) ?? 0o644, flag: 'wx' });
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+async function existingMode(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).mode & 0o777;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs `work` while holding an exclusive lock file beside `path`, so concurrent writers
+ * (two `paks config set` at once) take turns instead of losing each other's change.
+ * A lock older than `staleMs` is taken over: its owner died.
+ */
+export async function withFileLock<T>(path: string, work: () => Promise<T>, { timeoutMs = 10_000, staleMs = 30_000 } = {}): Promise<T> {
+  const lock = `${path}.lock`;
+  const started = Date.now();
+  for (;;) {
+    try {
+      const handle = await open(lock, 'wx');
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+      if (age > staleMs) {
+        await rm(lock, { force: true });
+        continue;
+      }
+      if (Date.now() - started > timeoutMs) {
+        throw Object.assign(new Error(`${path} is locked by another paks process (remove ${lock} if none is running)`), { code: 'ELOCKED' });
+      }
+      await new Promise((r) => setTimeout(r, 25 + Math.random() * 50));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await rm(lock, { force: true });
+  }
+}

@@ -1,0 +1,6 @@
+export { PaksClient, type PaksClientOptions } from './client.js';
+export { PaksError, type ErrorKind } from './errors.js';
+export { loadSettings, type LoadedSettings } from './settings/load.js';
+export type { Settings, SettingKey } from './settings/schema.js';
+export { SpackRunner } from './spack/runner.js';
+export type { InstalledSpec } from './spack/installed.js';

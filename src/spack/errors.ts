@@ -1,0 +1,59 @@
+import { PaksError } from '../errors.js';
+
+export interface SpackErrorSummary {
+  /** The first `==> Error:` sentence. */
+  reason: string;
+  /** Indented follow-up lines that explain it (reasons, suggestions), de-duplicated. */
+  details: string[];
+}
+
+/** Reads Spack's own reason out of its stderr (`==> Error: ...` plus indented lines). */
+export function summarizeSpackError(stderr: string, stdout = ''): SpackErrorSummary | undefined {
+  const lines = stderr.split('\n');
+  const start = lines.findIndex((line) => line.startsWith('==> Error: '));
+  if (start < 0) {
+    const usage = lines.find((line) => /^spack[\w -]*: error: /.test(line));
+    return usage ? { reason: usage.replace(/^spack[\w -]*: error: /, ''), details: [] } : undefined;
+  }
+  const reason = lines[start]!.slice('==> Error: '.length).trim();
+  const details: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (line.startsWith('==> Error: ')) {
+      const more = line.slice('==> Error: '.length).trim();
+      if (more && !details.includes(more)) details.push(more);
+      continue;
+    }
+    const text = line.trim().replace(/^\d+\.\s+/, '');
+    if (!text || /^required because/.test(text)) continue;
+    if (!details.includes(text) && !reason.includes(text)) details.push(text);
+  }
+  void stdout;
+  return { reason, details };
+}
+
+export interface SpackFailure {
+  args: readonly string[];
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** One readable error for a failed Spack command, with Spack's own reason in it. */
+export function spackCommandError(failure: SpackFailure, doing: string): PaksError {
+  const summary = summarizeSpackError(failure.stderr, failure.stdout);
+  const command = `spack ${failure.args.join(' ')}`;
+  if (failure.exitCode === 3) {
+    return new PaksError('spack', `Spack could not ${doing}: ${summary?.reason ?? 'it failed to bootstrap its own tools'}.`, {
+      hint: `Spack exits with 3 when it cannot bootstrap (clingo, gnupg) or reach a TLS server. Run "paks doctor", or "${command} --debug" for details.`,
+    });
+  }
+  const reason = summary ? [summary.reason.replace(/[.:]$/, ''), ...summary.details.slice(0, 3)].join('; ') : lastLines(failure.stderr || failure.stdout);
+  return new PaksError('spack', `Spack could not ${doing}: ${reason}.`.replace(/\.\.$/, '.'), {
+    hint: summary?.details.length ? undefined : `"${command}" exited with ${failure.exitCode}.`,
+  });
+}
+
+function lastLines(text: string): string {
+  const lines = text.trim().split('\n').filter(Boolean);
+  return lines.slice(-3).join(' / ') || 'it exited without saying why';
+}

@@ -1,0 +1,86 @@
+import type { SpackRunner } from './runner.js';
+import { checkSpecArguments } from './runner.js';
+
+export type BuildcacheMode = 'auto' | 'only' | 'never';
+
+export interface SpackInstallOptions {
+  /** Binary cache use for the package and its dependencies (`--use-buildcache`). */
+  buildcache?: { package: BuildcacheMode; dependencies: BuildcacheMode };
+  /** Concrete spec files to install exactly (`-f spec.json`). */
+  specFiles?: readonly string[];
+  /** Paks already verified the signatures (only ever set after that check). */
+  skipSignatureCheck?: boolean;
+  failFast?: boolean;
+  jobs?: number;
+  onLine?: (line: string) => void;
+  live?: boolean;
+}
+
+export interface InstalledPrefix {
+  name: string;
+  version: string;
+  hash: string;
+  prefix: string;
+  external: boolean;
+}
+
+export interface SpackInstallResult {
+  /** Every `[+]` line Spack printed, in order. */
+  installed: InstalledPrefix[];
+}
+
+/** `spack install`, with Spack's progress shown live and its `[+] prefix` lines parsed. */
+export async function spackInstall(spack: SpackRunner, specs: readonly string[], options: SpackInstallOptions = {}): Promise<SpackInstallResult> {
+  const args = ['install'];
+  if (options.failFast) args.push('--fail-fast');
+  if (options.jobs) args.push('-j', String(options.jobs));
+  if (options.buildcache) args.push('--use-buildcache', `package:${options.buildcache.package},dependencies:${options.buildcache.dependencies}`);
+  if (options.skipSignatureCheck) args.push('--no-check-signature');
+  for (const file of options.specFiles ?? []) args.push('-f', file);
+  const checked = checkSpecArguments(specs);
+  args.push(...checked);
+  const installed: InstalledPrefix[] = [];
+  await spack.run(args, {
+    live: options.live ?? true,
+    doing: `install ${[...checked, ...(options.specFiles ?? []).map(() => 'the cached spec')].join(' ')}`,
+    onLine: (line) => {
+      const parsed = parseInstalledLine(line);
+      if (parsed) installed.push(parsed);
+      options.onLine?.(line);
+    },
+  });
+  return { installed };
+}
+
+const EXTERNAL = /^\[\+\] (\S.*) \(external (.+)-([a-z2-7]{32})\)$/;
+const PREFIX = /^\[\+\] (\/\S.*)$/;
+
+/** Reads `[+] /prefix/name-version-hash` and `[+] /usr (external name-version-hash)`. */
+export function parseInstalledLine(line: string): InstalledPrefix | undefined {
+  const external = EXTERNAL.exec(line.trimEnd());
+  if (external) {
+    const { name, version } = splitNameVersion(external[2]!);
+    return { name, version, hash: external[3]!, prefix: external[1]!, external: true };
+  }
+  const plain = PREFIX.exec(line.trimEnd());
+  if (!plain) return undefined;
+  const prefix = plain[1]!;
+  const base = prefix.slice(prefix.lastIndexOf('/') + 1);
+  const match = /^(.+)-([a-z2-7]{32})$/.exec(base);
+  if (!match) return { name: base, version: '', hash: '', prefix, external: false };
+  const { name, version } = splitNameVersion(match[1]!);
+  return { name, version, hash: match[2]!, prefix, external: false };
+}
+
+/** `hello-paks-1.1.0` → hello-paks, 1.1.0 (a version starts after the last dash before a digit). */
+function splitNameVersion(text: string): { name: string; version: string } {
+  const match = /^(.*?)-(\d[^-]*(?:-[^-]+)*)$/.exec(text);
+  return match ? { name: match[1]!, version: match[2]! } : { name: text, version: '' };
+}
+
+/** The prefix Spack printed last for a root named like `spec` (its name before any @ or %). */
+export function prefixForRoot(result: SpackInstallResult, spec: string): InstalledPrefix | undefined {
+  const name = /^[A-Za-z0-9_.-]+/.exec(spec.replace(/^[\w.-]+\./, ''))?.[0]?.replace(/@.*$/, '');
+  const matches = result.installed.filter((entry) => entry.name === name);
+  return matches.at(-1);
+}

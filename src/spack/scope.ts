@@ -1,0 +1,53 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+
+export interface ScopeContent {
+  /** Package repositories that take precedence over the configured ones. */
+  repos?: string[];
+  /** Mirrors by name: a `file://` URL or path, and whether Spack should check signatures. */
+  mirrors?: Record<string, { url: string; signed?: boolean }>;
+}
+
+/**
+ * A temporary Spack configuration scope (`spack -C DIR`): Paks adds repositories and
+ * mirrors there, never in the user's own configuration, and removes it afterwards.
+ */
+export class TemporaryScope {
+  private constructor(readonly dir: string) {}
+
+  static async create(content: ScopeContent, parent = tmpdir()): Promise<TemporaryScope> {
+    const dir = await mkdtemp(join(parent, 'paks-scope-'));
+    const scope = new TemporaryScope(dir);
+    try {
+      if (content.repos?.length) await writeFile(join(dir, 'repos.yaml'), stringify({ repos: content.repos }));
+      if (content.mirrors && Object.keys(content.mirrors).length) {
+        const mirrors: Record<string, unknown> = {};
+        for (const [name, mirror] of Object.entries(content.mirrors)) {
+          mirrors[name] = mirror.signed === undefined ? mirror.url : { url: mirror.url, signed: mirror.signed };
+        }
+        await writeFile(join(dir, 'mirrors.yaml'), stringify({ mirrors }));
+      }
+    } catch (error) {
+      await scope.remove();
+      throw error;
+    }
+    return scope;
+  }
+
+  async remove(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs `work` with a temporary scope and always removes it. */
+export async function withTemporaryScope<T>(content: ScopeContent, work: (scope: TemporaryScope | undefined) => Promise<T>): Promise<T> {
+  if (!content.repos?.length && !Object.keys(content.mirrors ?? {}).length) return work(undefined);
+  const scope = await TemporaryScope.create(content);
+  try {
+    return await work(scope);
+  } finally {
+    await scope.remove();
+  }
+}

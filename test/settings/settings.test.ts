@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { loadSettings } from '../../src/settings/load.js';
+import { addToSetting, removeFromSetting, setSettings } from '../../src/settings/edit.js';
+import { PaksError } from '../../src/errors.js';
+import { runPaks, temporaryDirectory } from '../helpers/cli.js';
+
+test('the user file overrides the shipped defaults key by key, env overrides both', async (t) => {
+  const home = await temporaryDirectory(t);
+  await mkdir(join(home, '.paks'));
+  await writeFile(join(home, '.paks', 'settings.yml'), 'default_tag: main\nregistry_concurrency: 8\n');
+  const loaded = await loadSettings({ home, env: { PAKS_REGISTRY_CONCURRENCY: '2', PAKS_UNSIGNED_REGISTRIES: 'a.io/x, b.io/y' } });
+  assert.equal(loaded.values.default_tag, 'main');
+  assert.equal(loaded.sources.default_tag, 'user');
+  assert.equal(loaded.values.registry_concurrency, 2);
+  assert.equal(loaded.sources.registry_concurrency, 'env');
+  assert.deepEqual(loaded.values.unsigned_registries, ['a.io/x', 'b.io/y']);
+  assert.equal(loaded.values.trusted_packages_registry, 'ghcr.io/pakages');
+  assert.equal(loaded.sources.trusted_packages_registry, 'default');
+});
+
+test('broken YAML, wrong types and unknown keys are one sentence naming file and key', async (t) => {
+  const home = await temporaryDirectory(t);
+  const file = join(home, 'custom.yml');
+  await writeFile(file, 'default_tag: [unclosed\n');
+  await assert.rejects(loadSettings({ home, env: {}, settingsFile: file }), (e: PaksError) => e.kind === 'settings' && e.message.includes(file) && /not valid YAML/.test(e.message));
+  await writeFile(file, 'registry_concurrency: lots\n');
+  await assert.rejects(loadSettings({ home, env: {}, settingsFile: file }), (e: PaksError) => e.message.includes('registry_concurrency must be a whole number') && e.exitCode === 2);
+  await writeFile(file, 'trusted_pull_registry: [x]\n');
+  await assert.rejects(loadSettings({ home, env: {}, settingsFile: file }), (e: PaksError) => /did you mean 'trusted_pull_registries'/.test(e.message));
+  await assert.rejects(loadSettings({ home, env: { PAKS_REGISTRY_CONCURRENCY: '0' } }), (e: PaksError) => e.message.startsWith('PAKS_REGISTRY_CONCURRENCY: registry_concurrency'));
+});
+
+test('set keeps comments, types values, and refuses a bad value without touching the file', async (t) => {
+  const home = await temporaryDirectory(t);
+  const file = join(home, 'settings.yml');
+  await writeFile(file, '# my comment\ndefault_tag: latest # trailing\n');
+  await setSettings(file, [{ key: 'registry_concurrency', value: '6' }, { key: 'username', value: 'null' }, { key: 'email', value: 'me@example.com' }]);
+  const text = await readFile(file, 'utf8');
+  assert.match(text, /# my comment/);
+  assert.match(text, /# trailing/);
+  assert.match(text, /registry_concurrency: 6/);
+  await assert.rejects(setSettings(file, [{ key: 'default_tag', value: 'ok' }, { key: 'registry_concurrency', value: 'many' }]), PaksError);
+  assert.equal(await readFile(file, 'utf8'), text, 'nothing written when one value is bad');
+  await addToSetting(file, 'trusted_pull_registries', 'ghcr.io/me', ['ghcr.io/pakages']);
+  const loaded = await loadSettings({ home, env: {}, settingsFile: file });
+  assert.deepEqual(loaded.values.trusted_pull_registries, ['ghcr.io/pakages', 'ghcr.io/me']);
+  await removeFromSetting(file, 'trusted_pull_registries', 'ghcr.io/pakages', []);
+  assert.deepEqual((await loadSettings({ home, env: {}, settingsFile: file })).values.trusted_pull_registries, ['ghcr.io/me']);
+  await assert.rejects(removeFromSetting(file, 'trusted_pull_registries', 'nope', []), /does not contain 'nope'/);
+  await assert.rejects(addToSetting(file, 'default_tag', 'x', []), /not a list/);
+});
+
+test('paks config init, set, get, list, path as a user runs them', async (t) => {
+  const home = await temporaryDirectory(t);
+  const init = await runPaks(['config', 'init'], { home });
+  assert.equal(init.exitCode, 0, init.stderr);
+  assert.equal(init.stdout.trim(), join(home, '.paks', 'settings.yml'));
+  const again = await runPaks(['config', 'init'], { home });
+  assert.equal(again.exitCode, 1);
+  assert.match(again.stderr, /already exists/);
+  assert.match(again.stderr, /--force/);
+  const set = await runPaks(['config', 'set', 'default_tag:main', 'registry_concurrency:3'], { home });
+  assert.equal(set.stdout, 'Updated default_tag to be main\nUpdated registry_concurrency to be 3\n');
+  assert.equal((await runPaks(['config', 'get', 'default_tag'], { home })).stdout, 'main\n');
+  const text = await readFile(join(home, '.paks', 'settings.yml'), 'utf8');
+  assert.match(text, /# Paks settings/, 'the commented defaults survive a set');
+  const list = JSON.parse((await runPaks(['config', 'list', '--json'], { home, env: { PAKS_EMAIL: 'ci@example.com' } })).stdout);
+  assert.deepEqual(list.settings.default_tag, { value: 'main', source: 'user' });
+  assert.deepEqual(list.settings.email, { value: 'ci@example.com', source: 'env' });
+  const unknown = await runPaks(['config', 'set', 'defualt_tag:x'], { home });
+  assert.equal(unknown.exitCode, 2);
+  assert.equal(unknown.stderr.split('\n')[0], "Error: 'defualt_tag' is not a Paks setting; did you mean 'default_tag'?");
+  const bad = await runPaks(['config', 'set', 'nocolon'], { home });
+  assert.equal(bad.exitCode, 2);
+  assert.match(bad.stderr, /not of the form key:value/);
+  const other = join(home, 'other.yml');
+  const viaFlag = await runPaks(['--settings-file', other, 'config', 'set', 'default_tag:x'], { home });
+  assert.equal(viaFlag.exitCode, 0, viaFlag.stderr);
+  assert.equal((await runPaks(['config', 'get', 'default_tag'], { home, env: { PAKS_SETTINGS_FILE: other } })).stdout, 'x\n');
+  assert.equal((await runPaks(['config', 'path'], { home, env: { PAKS_SETTINGS_FILE: other } })).stdout.trim(), other);
+});
+
+test('a broken settings file is reported with exit code 2 and no stack trace', async (t) => {
+  const home = await temporaryDirectory(t);
+  await mkdir(join(home, '.paks'));
+  await writeFile(join(home, '.paks', 'settings.yml'), 'default_tag: latest\n  bad: indent\n');
+  const result = await runPaks(['config', 'list'], { home });
+  assert.equal(result.exitCode, 2);
+  assert.match(result.stderr, /settings\.yml is not valid YAML/);
+  assert.doesNotMatch(result.stderr, /at .*\.js:\d+/);
+  const debug = await runPaks(['--debug', 'config', 'list'], { home });
+  assert.match(debug.stderr, /at .*\.js:\d+/, '--debug shows the stack');
+});
+
+test('two concurrent config set runs both land and the file stays valid', async (t) => {
+  const home = await temporaryDirectory(t);
+  await runPaks(['config', 'init'], { home });
+  const runs = await Promise.all([
+    runPaks(['config', 'set', 'default_tag:one'], { home }),
+    runPaks(['config', 'set', 'registry_concurrency:9'], { home }),
+    runPaks(['config', 'add', 'trusted_pull_registries:ghcr.io/a'], { home }),
+    runPaks(['config', 'add', 'trusted_pull_registries:ghcr.io/b'], { home }),
+  ]);
+  for (const run of runs) assert.equal(run.exitCode, 0, run.stderr);
+  const loaded = await loadSettings({ home, env: {} });
+  assert.equal(loaded.values.default_tag, 'one');
+  assert.equal(loaded.values.registry_concurrency, 9);
+  assert.deepEqual([...loaded.values.trusted_pull_registries].sort(), ['ghcr.io/a', 'ghcr.io/b', 'ghcr.io/pakages']);
+});
+
+test('a read-only home gets one clear sentence and nothing half-written', async (t) => {
+  const home = await temporaryDirectory(t);
+  await chmod(home, 0o555);
+  t.after(() => chmod(home, 0o755).catch(() => {}));
+  // root ignores permissions, so run the CLI as an unprivileged user when we are root.
+  const asUser = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
+  const { execFile } = await import('node:child_process');
+  const { PAKS_BIN } = await import('../helpers/cli.js');
+  const result = await new Promise<{ code: number; stderr: string }>((resolve) => {
+    const [cmd, ...rest] = asUser.length ? [...asUser, process.execPath, PAKS_BIN] : [process.execPath, PAKS_BIN];
+    execFile(cmd!, [...rest, 'config', 'set', 'default_tag:x'], { env: { PATH: process.env.PATH, HOME: home, CI: 'true' } }, (error, _stdout, stderr) =>
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stderr }),
+    );
+  });
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /^Error: Cannot write .*settings\.yml: permission denied\./);
+  assert.match(result.stderr, /--settings-file/);
+});
