@@ -1,0 +1,9 @@
+/** The build cache domain: reading and checking a Spack build cache directory (layout v2). */
+export * from './spec-json.js';
+export * from './layout.js';
+export * from './read-build-cache.js';
+export * from './verify-tarballs.js';
+export * from './microarchitectures.js';
+export * from './target-compatibility.js';
+export * from './oci-platform.js';
+export * from './tags.js';

@@ -1,0 +1,207 @@
+/**
+ * What a build cache directory (layout v2, written by `spack buildcache push DIR`) holds:
+ * its specs, where their tarballs are, and the public keys in `build_cache/_pgp/`.
+ * Anything else found there is reported as junk, never followed or trusted.
+ */
+import { createHash } from 'node:crypto';
+import { lstat, readdir, readFile } from 'node:fs/promises';
+import { join, posix, resolve } from 'node:path';
+import { PaksError, describeError } from '../errors.js';
+import { isClearsigned, signedSpecPayload } from '../trust/signed-spec-payload.js';
+import {
+  BUILD_CACHE_DIR,
+  SIGNED_SPEC_SUFFIX,
+  TARBALL_SUFFIX,
+  UNSIGNED_SPEC_SUFFIX,
+  binaryIdentity,
+  specStem,
+  tarballPath,
+  type BinaryIdentity,
+} from './layout.js';
+import { parseSpecDocument, type SpecDocument } from './spec-json.js';
+
+export interface CachedSpec extends BinaryIdentity {
+  /** The spec file, relative to the cache root (`build_cache/...spec.json.sig`). */
+  specFile: string;
+  signed: boolean;
+  /** Where the tarball belongs, relative to the cache root, and whether it is there. */
+  tarball: string;
+  tarballPresent: boolean;
+  /** `binary_cache_checksum` from the spec: what the tarball must hash to. */
+  checksum?: { algorithm: string; hash: string };
+  document: SpecDocument;
+}
+
+export interface CachedKey {
+  /** Upper-case fingerprint, from the file name `_pgp/<FINGERPRINT>.pub`. */
+  fingerprint: string;
+  file: string;
+  armored: string;
+}
+
+export interface JunkEntry {
+  path: string;
+  reason: string;
+}
+
+export interface BuildCache {
+  /** Absolute path of the mirror root (the folder holding `build_cache/`). */
+  root: string;
+  specs: CachedSpec[];
+  keys: CachedKey[];
+  junk: JunkEntry[];
+}
+
+export interface ReadBuildCacheOptions {
+  /**
+   * Checks a spec file's text (its signature, usually) and returns the JSON to parse.
+   * Throwing stops the whole read: a cache that fails verification is not read at all.
+   */
+  verifySpec?: (text: string, file: string) => Promise<string>;
+}
+
+const MAX_SPEC_BYTES = 16 * 1024 * 1024;
+const KEY_FILE = /^[0-9A-F]{40}\.pub$/;
+const ARMORED_PUBLIC_KEY = '-----BEGIN PGP PUBLIC KEY BLOCK-----';
+
+export async function readBuildCache(dir: string, options: ReadBuildCacheOptions = {}): Promise<BuildCache> {
+  const root = resolve(dir);
+  const cacheDir = join(root, BUILD_CACHE_DIR);
+  const stat = await lstat(cacheDir).catch(() => undefined);
+  if (!stat?.isDirectory()) {
+    throw new PaksError('not-found', `${dir} is not a Spack build cache: it has no ${BUILD_CACHE_DIR}/ folder`, {
+      hint: 'Point Paks at the folder given to `spack buildcache push` (the one that contains build_cache/).',
+    });
+  }
+
+  const cache: BuildCache = { root, specs: [], keys: [], junk: [] };
+  const tarballs = new Set<string>();
+  const specFiles: string[] = [];
+  const entries = await readdir(cacheDir, { withFileTypes: true });
+  for (const entry of entries) {
+    const rel = posix.join(BUILD_CACHE_DIR, entry.name);
+    if (entry.isSymbolicLink()) cache.junk.push({ path: rel, reason: 'symbolic link, not followed' });
+    else if (entry.isFile() && (entry.name.endsWith(SIGNED_SPEC_SUFFIX) || entry.name.endsWith(UNSIGNED_SPEC_SUFFIX)))
+      specFiles.push(rel);
+    else if (entry.isFile() && entry.name === 'index.json.hash') continue;
+    else if (entry.isFile() && entry.name === 'index.json') await checkIndexHash(root, cache);
+    else if (entry.isDirectory() && entry.name === '_pgp') await readKeys(root, rel, cache);
+    else if (entry.isDirectory()) await collectTarballs(root, rel, 1, tarballs, cache);
+    else cache.junk.push({ path: rel, reason: 'not part of a Spack build cache' });
+  }
+
+  const seen = new Map<string, CachedSpec>();
+  for (const rel of specFiles.sort()) {
+    const spec = await readSpec(root, rel, tarballs, options, cache);
+    if (!spec) continue;
+    const earlier = seen.get(spec.hash);
+    if (earlier) {
+      // Spack prefers the signed file when both exist.
+      const [keep, drop] = earlier.signed || !spec.signed ? [earlier, spec] : [spec, earlier];
+      cache.junk.push({ path: drop.specFile, reason: `second spec file for /${spec.hash.slice(0, 7)}; using ${keep.specFile}` });
+      seen.set(spec.hash, keep);
+    } else seen.set(spec.hash, spec);
+  }
+  cache.specs = [...seen.values()].sort(
+    (a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version) || a.hash.localeCompare(b.hash),
+  );
+  const claimed = new Set(cache.specs.map((s) => s.tarball));
+  for (const tarball of [...tarballs].sort()) {
+    if (!claimed.has(tarball)) cache.junk.push({ path: tarball, reason: 'tarball without a spec file' });
+  }
+  cache.keys.sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
+  cache.junk.sort((a, b) => a.path.localeCompare(b.path));
+  return cache;
+}
+
+async function readSpec(
+  root: string,
+  rel: string,
+  tarballs: Set<string>,
+  options: ReadBuildCacheOptions,
+  cache: BuildCache,
+): Promise<CachedSpec | undefined> {
+  const signed = rel.endsWith(SIGNED_SPEC_SUFFIX);
+  const abs = join(root, rel);
+  const size = (await lstat(abs)).size;
+  if (size > MAX_SPEC_BYTES) {
+    cache.junk.push({ path: rel, reason: `${size} bytes is too large for a spec file` });
+    return undefined;
+  }
+  const text = await readFile(abs, 'utf8');
+  // Verification errors are not junk: they stop the read.
+  const payload = options.verifySpec ? await options.verifySpec(text, rel) : undefined;
+  let document: SpecDocument;
+  try {
+    const json = payload ?? (signed || isClearsigned(text) ? signedSpecPayload(text, rel) : text);
+    document = parseSpecDocument(json, rel);
+  } catch (error) {
+    cache.junk.push({ path: rel, reason: describeError(error) });
+    return undefined;
+  }
+  const root0 = document.spec.nodes[0]!;
+  const identity = binaryIdentity(root0);
+  let stem: string;
+  let tarball: string;
+  try {
+    stem = specStem(identity);
+    tarball = tarballPath(identity);
+  } catch (error) {
+    cache.junk.push({ path: rel, reason: describeError(error) });
+    return undefined;
+  }
+  const expected = posix.join(BUILD_CACHE_DIR, stem + (signed ? SIGNED_SPEC_SUFFIX : UNSIGNED_SPEC_SUFFIX));
+  if (expected !== rel) {
+    cache.junk.push({ path: rel, reason: `its name does not match the spec it holds (expected ${expected})` });
+    return undefined;
+  }
+  const spec: CachedSpec = {
+    ...identity,
+    specFile: rel,
+    signed,
+    tarball,
+    tarballPresent: tarballs.has(tarball),
+    document,
+  };
+  const checksum = document.binary_cache_checksum;
+  if (checksum) spec.checksum = { algorithm: checksum.hash_algorithm, hash: checksum.hash };
+  return spec;
+}
+
+async function readKeys(root: string, pgpRel: string, cache: BuildCache): Promise<void> {
+  for (const entry of await readdir(join(root, pgpRel), { withFileTypes: true })) {
+    const rel = posix.join(pgpRel, entry.name);
+    if (entry.isFile() && entry.name === 'index.json') continue;
+    if (!entry.isFile() || !KEY_FILE.test(entry.name)) {
+      cache.junk.push({ path: rel, reason: entry.isSymbolicLink() ? 'symbolic link, not followed' : 'not a <FINGERPRINT>.pub key file' });
+      continue;
+    }
+    const armored = await readFile(join(root, rel), 'utf8');
+    if (!armored.trimStart().startsWith(ARMORED_PUBLIC_KEY)) {
+      cache.junk.push({ path: rel, reason: 'not an armored OpenPGP public key' });
+      continue;
+    }
+    cache.keys.push({ fingerprint: entry.name.slice(0, 40), file: rel, armored });
+  }
+}
+
+/** Tarballs sit three folders down: <arch>/<compiler>-<version>/<name>-<version>/<stem>.spack. */
+async function collectTarballs(root: string, rel: string, depth: number, found: Set<string>, cache: BuildCache) {
+  for (const entry of await readdir(join(root, rel), { withFileTypes: true })) {
+    const child = posix.join(rel, entry.name);
+    if (entry.isSymbolicLink()) cache.junk.push({ path: child, reason: 'symbolic link, not followed' });
+    else if (entry.isDirectory() && depth < 3) await collectTarballs(root, child, depth + 1, found, cache);
+    else if (entry.isFile() && depth === 3 && entry.name.endsWith(TARBALL_SUFFIX)) found.add(child);
+    else cache.junk.push({ path: child, reason: 'not part of a Spack build cache' });
+  }
+}
+
+async function checkIndexHash(root: string, cache: BuildCache): Promise<void> {
+  const indexRel = posix.join(BUILD_CACHE_DIR, 'index.json');
+  const hashText = await readFile(join(root, BUILD_CACHE_DIR, 'index.json.hash'), 'utf8').catch(() => undefined);
+  if (hashText === undefined) return;
+  const actual = createHash('sha256').update(await readFile(join(root, indexRel))).digest('hex');
+  if (hashText.trim() !== actual) {
+    cache.junk.push({ path: indexRel, reason: 'index.json.hash does not match index.json (stale index?)' });
+  }
+}

@@ -1,0 +1,84 @@
+/** Which binaries can run on a host, by Spack target, and which of them fits it best. */
+import { MICROARCHITECTURE_PARENTS } from './microarchitectures.js';
+
+export function isKnownTarget(target: string): boolean {
+  return Object.hasOwn(MICROARCHITECTURE_PARENTS, target);
+}
+
+/**
+ * Ancestors of a target with their distance (1 = direct parent), the target itself at 0.
+ * `extraParents` lets a target unknown to the table name its parents (Spack writes them into
+ * a spec's target object), so newer microarchitectures still find their family.
+ */
+export function targetAncestors(target: string, extraParents: readonly string[] = []): Map<string, number> {
+  const distance = new Map<string, number>([[target, 0]]);
+  let frontier = [target];
+  for (let step = 1; frontier.length > 0; step++) {
+    const next: string[] = [];
+    for (const name of frontier) {
+      const parents = MICROARCHITECTURE_PARENTS[name] ?? (name === target ? extraParents : []);
+      for (const parent of parents) {
+        if (distance.has(parent)) continue;
+        distance.set(parent, step);
+        next.push(parent);
+      }
+    }
+    frontier = next;
+  }
+  return distance;
+}
+
+/** The generic family (`x86_64`, `aarch64`, `ppc64le`, ...) a target belongs to, if known. */
+export function targetFamily(target: string, extraParents: readonly string[] = []): string | undefined {
+  let family: string | undefined;
+  let farthest = -1;
+  for (const [name, distance] of targetAncestors(target, extraParents)) {
+    const parents = MICROARCHITECTURE_PARENTS[name];
+    if (parents && parents.length === 0 && distance > farthest) {
+      family = name;
+      farthest = distance;
+    }
+  }
+  return family;
+}
+
+/** Can a binary built for `binaryTarget` run on a host whose target is `hostTarget`? */
+export function canRun(hostTarget: string, binaryTarget: string): boolean {
+  if (hostTarget === binaryTarget) return true;
+  if (!isKnownTarget(hostTarget)) return false;
+  return targetAncestors(hostTarget).has(binaryTarget);
+}
+
+export interface HostDescription {
+  target: string;
+  os?: string;
+  compiler?: { name: string; version: string };
+}
+
+export interface RankableBinary {
+  arch: { os: string; target: string };
+  compiler?: { name: string; version: string };
+}
+
+/**
+ * The candidates that can run on the host, best first: same OS before another OS, then the
+ * most specific target (exact, then the nearest ancestor, generic families last), then the
+ * host's compiler. Ties keep their input order.
+ */
+export function rankBinaries<T extends RankableBinary>(host: HostDescription, candidates: readonly T[]): T[] {
+  const ancestors = isKnownTarget(host.target) ? targetAncestors(host.target) : new Map([[host.target, 0]]);
+  const scored = candidates
+    .map((candidate, index) => ({ candidate, index, distance: ancestors.get(candidate.arch.target) }))
+    .filter((s): s is { candidate: T; index: number; distance: number } => s.distance !== undefined)
+    .map((s) => ({
+      ...s,
+      otherOs: host.os !== undefined && s.candidate.arch.os !== host.os ? 1 : 0,
+      otherCompiler:
+        host.compiler !== undefined &&
+        (s.candidate.compiler?.name !== host.compiler.name || s.candidate.compiler?.version !== host.compiler.version)
+          ? 1
+          : 0,
+    }));
+  scored.sort((a, b) => a.otherOs - b.otherOs || a.distance - b.distance || a.otherCompiler - b.otherCompiler || a.index - b.index);
+  return scored.map((s) => s.candidate);
+}
