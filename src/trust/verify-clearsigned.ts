@@ -89,3 +89,12 @@ export async function verifyClearsigned(
   }
   return { payload: String(result.data), fingerprint: trusted.fingerprint, keyId: keyId.toHex().toUpperCase() };
 }
+
+/**
+ * A `verifySpec` hook for `readBuildCache`: every spec file must carry a good signature by one
+ * of `trustedKeys`, and what was signed is what gets parsed.
+ */
+export function specVerifier(trustedKeys: readonly TrustedKey[], date?: Date) {
+  return async (text: string, file: string): Promise<string> =>
+    (await verifyClearsigned(text, trustedKeys, date ? { file, date } : { file })).payload;
+}

@@ -4,8 +4,10 @@ import { test } from 'node:test';
 import { PaksError } from '../../src/errors.js';
 import { readAcceptedPublicKeys } from '../../src/trust/public-key.js';
 import { signedSpecPayload } from '../../src/trust/signed-spec-payload.js';
-import { verifyClearsigned } from '../../src/trust/verify-clearsigned.js';
-import { CACHE_FPR, CACHE_KEY_FILE, clearsign, makeKey, readSignedGreet, readUnsignedGreet } from './keys.js';
+import { specVerifier, verifyClearsigned } from '../../src/trust/verify-clearsigned.js';
+import { readBuildCache } from '../../src/buildcache/read-build-cache.js';
+import { dirname } from 'node:path';
+import { CACHE_FPR, CACHE_KEY_FILE, SIGNED_BC, UNSIGNED_BC, clearsign, makeKey, readSignedGreet, readUnsignedGreet } from './keys.js';
 
 const cacheKeys = async () => readAcceptedPublicKeys(await readFile(CACHE_KEY_FILE, 'utf8'), CACHE_KEY_FILE);
 
@@ -71,4 +73,14 @@ test('an unsigned spec, or one without the Hash: header, is refused with its own
   await assert.rejects(verifyClearsigned(noHash, await cacheKeys(), { file: 'f.sig' }), trustError(/f\.sig has no "Hash:" armor header/));
   const garbage = '-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n{}\n-----BEGIN PGP SIGNATURE-----\n\nnot base64 at all!!\n-----END PGP SIGNATURE-----\n';
   await assert.rejects(verifyClearsigned(garbage, await cacheKeys(), { file: 'g.sig' }), trustError(/g\.sig (is not a readable clearsigned document|has a signature block with no signature)/));
+});
+
+test('readBuildCache with specVerifier: the signed cache reads, the unsigned one is refused by file', async () => {
+  const keys = await cacheKeys();
+  const cache = await readBuildCache(dirname(SIGNED_BC), { verifySpec: specVerifier(keys) });
+  assert.equal(cache.specs.length, 3);
+  await assert.rejects(
+    readBuildCache(dirname(UNSIGNED_BC), { verifySpec: specVerifier(keys) }),
+    trustError(/build_cache\/linux-debian12-icelake-gcc-12\.2\.0-gcc-runtime-.*\.spec\.json is not signed/),
+  );
 });
