@@ -1,5 +1,5 @@
 /** The build cache domain: reading and checking a Spack build cache directory (layout v2). */
-export * from './spec-json.js';
+export * from '../spack/spec-json.js';
 export * from './layout.js';
 export * from './read-build-cache.js';
 export * from './verify-tarballs.js';

@@ -6,7 +6,7 @@
  */
 import { posix } from 'node:path';
 import { PaksError } from '../errors.js';
-import { compilerLabel, targetName, type SpecNode } from './spec-json.js';
+import { compilerLabel, targetName, type SpecNode } from '../spack/spec-json.js';
 
 export const BUILD_CACHE_DIR = 'build_cache';
 export const SIGNED_SPEC_SUFFIX = '.spec.json.sig';

@@ -1,6 +1,6 @@
 /** How a Spack binary is described to an OCI registry: its platform and Paks' annotations. */
 import { PaksError } from '../errors.js';
-import { compilerLabel } from './spec-json.js';
+import { compilerLabel } from '../spack/spec-json.js';
 import type { BinaryIdentity } from './layout.js';
 import { targetFamily } from './target-compatibility.js';
 

@@ -18,7 +18,7 @@ import {
   tarballPath,
   type BinaryIdentity,
 } from './layout.js';
-import { parseSpecDocument, type SpecDocument } from './spec-json.js';
+import { parseSpecDocument, type SpecDocument } from '../spack/spec-json.js';
 
 export interface CachedSpec extends BinaryIdentity {
   /** The spec file, relative to the cache root (`build_cache/...spec.json.sig`). */

@@ -3,7 +3,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { describeError, isPaksError } from '../errors.js';
 import { redact } from '../redact.js';
 
-const COMMANDS = ['install', 'list', 'uninstall', 'config', 'shell', 'bootstrap', 'doctor'] as const;
+const COMMANDS = ['install', 'list', 'uninstall', 'key', 'config', 'shell', 'bootstrap', 'doctor'] as const;
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -41,6 +41,11 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   }
 }
 
+/** Messages end like sentences, whoever wrote them. */
+function sentence(text: string): string {
+  return /[.!?:]$/.test(text.trimEnd()) || text.includes('\n') ? text : `${text}.`;
+}
+
 function report(error: unknown, debug: boolean): number {
   if (error instanceof CommanderError) {
     // Help and version exit with 0; commander has already printed usage errors.
@@ -52,7 +57,7 @@ function report(error: unknown, debug: boolean): number {
     return 2;
   }
   if (isPaksError(error)) {
-    process.stderr.write(redact(`Error: ${error.message}\n`));
+    process.stderr.write(redact(`Error: ${sentence(error.message)}\n`));
     if (error.hint) process.stderr.write(redact(`${error.hint}\n`));
     if (debug && error.stack) process.stderr.write(redact(`${error.stack}\n`));
     return error.exitCode;

@@ -4,7 +4,7 @@
  * component also records its dependencies' Spack types as properties, and nodes the root
  * does not need at run time (build/test-only) get scope `excluded`.
  */
-import type { SpecDocument, SpecNode } from '../buildcache/spec-json.js';
+import type { SpecDocument, SpecNode } from '../spack/spec-json.js';
 import { sbomTimestamp, uuidV5 } from './document-identity.js';
 import { nodeFacts } from './node-facts.js';
 import { isSpdxExpression, type PackageInfo } from './package-info.js';

@@ -1,5 +1,5 @@
 /** The build facts of one spec node, as name/value pairs both SBOM formats record. */
-import { compilerLabel, targetName, type SpecNode } from '../buildcache/spec-json.js';
+import { compilerLabel, targetName, type SpecNode } from '../spack/spec-json.js';
 
 export interface Fact {
   name: string;

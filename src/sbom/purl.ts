@@ -3,7 +3,7 @@
  * #895) but not registered yet, so Paks uses the registered `generic` type, with the Spack
  * hash (which pins the exact build) as a qualifier.
  */
-import { targetName, type SpecNode } from '../buildcache/spec-json.js';
+import { targetName, type SpecNode } from '../spack/spec-json.js';
 import type { PackageInfo } from './package-info.js';
 
 function encode(component: string): string {

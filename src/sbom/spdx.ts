@@ -6,7 +6,7 @@
  *   build B BUILD_DEPENDENCY_OF A
  *   test  B TEST_DEPENDENCY_OF A
  */
-import type { DependencyType, SpecDocument, SpecNode } from '../buildcache/spec-json.js';
+import type { DependencyType, SpecDocument, SpecNode } from '../spack/spec-json.js';
 import { sbomTimestamp, uuidV5 } from './document-identity.js';
 import { nodeFacts } from './node-facts.js';
 import { isSpdxExpression } from './package-info.js';

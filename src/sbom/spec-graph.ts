@@ -1,6 +1,6 @@
 /** The spec DAG of one document as nodes and typed edges, checked to be complete. */
 import { PaksError } from '../errors.js';
-import { dependencyTypes, rootNode, type DependencyType, type SpecDocument, type SpecNode } from '../buildcache/spec-json.js';
+import { dependencyTypes, rootNode, type DependencyType, type SpecDocument, type SpecNode } from '../spack/spec-json.js';
 
 export interface SpecEdge {
   from: SpecNode;

@@ -1,8 +1,7 @@
-import { z } from 'zod';
 import { PaksError } from '../errors.js';
 import type { SpackRunner } from './runner.js';
 import { checkSpecArguments } from './runner.js';
-import { archString, compilerString, dependencyTypes, specNodeSchema, targetName, type SpecNode } from './spec-json.js';
+import { compilerLabel, dependencyTypes, parseFindOutput, targetName, type SpecNode } from './spec-json.js';
 
 /** An installed spec as Paks reports it (stable JSON for scripts). */
 export interface InstalledSpec {
@@ -20,8 +19,6 @@ export interface InstalledSpec {
   dependencies: Array<{ name: string; hash: string; types: string[] }>;
 }
 
-const findJsonSchema = z.array(specNodeSchema);
-
 /** Installed specs matching the constraints (all when none), with their prefixes. */
 export async function findInstalled(spack: SpackRunner, constraints: readonly string[] = []): Promise<InstalledSpec[]> {
   const specs = checkSpecArguments(constraints);
@@ -34,7 +31,7 @@ export async function findInstalled(spack: SpackRunner, constraints: readonly st
     const { spackCommandError } = await import('./errors.js');
     throw spackCommandError(json, `list installed packages${specs.length ? ` matching ${specs.join(' ')}` : ''}`);
   }
-  const nodes = parseFindJson(json.stdout);
+  const nodes = json.stdout.trim() ? parseFindOutput(json.stdout) : [];
   const prefixByHash = new Map<string, string>();
   for (const line of prefixes.stdout.split('\n')) {
     const at = line.indexOf(' ');
@@ -43,32 +40,16 @@ export async function findInstalled(spack: SpackRunner, constraints: readonly st
   return nodes.map((node) => toInstalledSpec(node, prefixByHash.get(node.hash) ?? node.external?.path ?? null));
 }
 
-export function parseFindJson(text: string): SpecNode[] {
-  const trimmed = text.trim();
-  if (!trimmed) return [];
-  let data: unknown;
-  try {
-    data = JSON.parse(trimmed);
-  } catch {
-    throw new PaksError('spack', 'Spack printed something that is not JSON for "spack find --json".', { hint: 'Run "paks doctor" to check the Spack in use.' });
-  }
-  const result = findJsonSchema.safeParse(data);
-  if (!result.success) {
-    throw new PaksError('spack', `Spack's "find --json" output has an unexpected shape (${result.error.issues[0]?.path.join('.')}: ${result.error.issues[0]?.message}).`);
-  }
-  return result.data;
-}
-
 export function toInstalledSpec(node: SpecNode, prefix: string | null): InstalledSpec {
   return {
     name: node.name,
     version: node.version,
     hash: node.hash,
-    arch: archString(node),
+    arch: `${node.arch.platform}-${node.arch.platform_os}-${targetName(node.arch)}`,
     platform: node.arch.platform,
     os: node.arch.platform_os,
-    target: targetName(node),
-    compiler: compilerString(node),
+    target: targetName(node.arch),
+    compiler: compilerLabel(node.compiler) ?? 'unknown',
     namespace: node.namespace ?? null,
     prefix,
     external: Boolean(node.external),

@@ -1,5 +1,5 @@
-import { access, constants } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { access, constants, realpath } from 'node:fs/promises';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PaksError } from '../errors.js';
 
@@ -49,7 +49,13 @@ export async function locateSpack(options: LocateOptions = {}): Promise<SpackIns
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;
     const executable = join(dir, 'spack');
-    if (await isExecutable(executable)) return { executable, root: undefined, source: 'path' };
+    if (await isExecutable(executable)) {
+      // A Spack checkout's bin/spack: its root is two levels up from the real file.
+      const real = await realpath(executable).catch(() => executable);
+      const root = dirname(dirname(real));
+      const isCheckout = await access(join(root, 'lib', 'spack')).then(() => true, () => false);
+      return { executable, root: isCheckout ? root : undefined, source: 'path' };
+    }
   }
   throw new PaksError('not-found', 'No Spack found: none is configured, none is bootstrapped, and there is no spack on PATH.', {
     hint: `Run "paks bootstrap" to clone Spack into ${bootstrapDir}, or point --spack-root (or the spack_root setting) at an existing Spack.`,

@@ -1,61 +1,165 @@
+/**
+ * Spack's spec JSON (`spack spec --json`, `*.spec.json` in a build cache, `spack find --json`,
+ * a build cache's `index.json`), parsed once here. Loose where Spack adds fields over time,
+ * strict where Paks builds paths, tags and SBOMs from a value.
+ */
 import { z } from 'zod';
+import { PaksError } from '../errors.js';
 
-/** A Spack target: a name in `spack find --json`, sometimes an object with details. */
-export const targetSchema = z.union([
-  z.string(),
-  z.looseObject({ name: z.string(), vendor: z.string().optional(), features: z.array(z.string()).optional(), generation: z.number().optional(), parents: z.array(z.string()).optional() }),
-]);
+/** One path segment: Paks builds file paths and tags from these, so no separators, no `..`. */
+const segment = z
+  .string()
+  .min(1)
+  .regex(/^(?!\.\.?$)[^\s/\\\0]+$/, 'must be a single path segment (no "/", "\\", spaces, "." or "..")');
 
-export const archSchema = z.looseObject({
-  platform: z.string(),
-  platform_os: z.string(),
-  target: targetSchema,
+/** Spack's DAG hash: 32 characters of lowercase base32. */
+export const SpackHashSchema = z.string().regex(/^[a-z2-7]{32}$/, 'must be a 32-character Spack hash');
+
+export const TargetSchema = z.looseObject({
+  name: segment,
+  vendor: z.string().optional(),
+  features: z.array(z.string()).optional(),
+  generation: z.number().optional(),
+  parents: z.array(z.string()).optional(),
 });
 
-export const dependencyEdgeSchema = z.looseObject({
-  name: z.string(),
-  hash: z.string(),
-  parameters: z.looseObject({ deptypes: z.array(z.string()).default([]), virtuals: z.array(z.string()).default([]) }).optional(),
-  type: z.array(z.string()).optional(),
+export const ArchSchema = z.looseObject({
+  platform: segment,
+  platform_os: segment,
+  target: z.union([segment, TargetSchema]),
 });
 
-/** One node of Spack's spec JSON (`spack find --json`, `spack spec --json`, spec.json). */
-export const specNodeSchema = z.looseObject({
-  name: z.string(),
-  version: z.string(),
-  arch: archSchema,
-  compiler: z.looseObject({ name: z.string(), version: z.string() }).optional(),
+export const CompilerSchema = z.looseObject({ name: segment, version: segment });
+
+export const DependencyTypeSchema = z.enum(['build', 'link', 'run', 'test']);
+
+export const DependencySchema = z
+  .looseObject({
+    name: segment,
+    hash: SpackHashSchema,
+    // Spec format v4 (Spack 0.22+): parameters.deptypes; older formats: type.
+    parameters: z
+      .looseObject({
+        deptypes: z.array(DependencyTypeSchema),
+        virtuals: z.array(z.string()).optional(),
+      })
+      .optional(),
+    type: z.array(DependencyTypeSchema).optional(),
+  })
+  .refine((d) => d.parameters !== undefined || d.type !== undefined, {
+    message: 'a dependency needs parameters.deptypes (or type)',
+  });
+
+export const ExternalSchema = z.looseObject({
+  path: z.string().nullable().optional(),
+  module: z.unknown().optional(),
+  extra_attributes: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const SpecNodeSchema = z.looseObject({
+  name: segment,
+  version: segment,
+  arch: ArchSchema,
+  // Spack 1.x specs model compilers as dependencies and drop this field.
+  compiler: CompilerSchema.optional(),
   namespace: z.string().optional(),
-  parameters: z.record(z.string(), z.unknown()).optional(),
+  parameters: z.record(z.string(), z.unknown()).default({}),
   package_hash: z.string().optional(),
-  dependencies: z.array(dependencyEdgeSchema).optional(),
-  hash: z.string(),
-  external: z.looseObject({ path: z.string().nullable().optional(), module: z.unknown().optional() }).optional(),
+  dependencies: z.array(DependencySchema).default([]),
+  hash: SpackHashSchema,
+  external: ExternalSchema.optional(),
+  patches: z.array(z.string()).optional(),
 });
 
-export type SpecNode = z.infer<typeof specNodeSchema>;
-
-/** `{"spec": {"_meta": ..., "nodes": [...]}}`: a spec DAG with its root first. */
-export const specDocumentSchema = z.looseObject({
-  spec: z.looseObject({ _meta: z.looseObject({ version: z.number() }).optional(), nodes: z.array(specNodeSchema).min(1) }),
+export const ChecksumSchema = z.looseObject({
+  hash_algorithm: z.string().min(1),
+  hash: z.string().regex(/^[0-9a-f]+$/, 'must be lowercase hex'),
 });
 
-export type SpecDocument = z.infer<typeof specDocumentSchema>;
+export const SpecDocumentSchema = z.looseObject({
+  spec: z.looseObject({
+    _meta: z.looseObject({ version: z.number().int() }),
+    nodes: z.array(SpecNodeSchema).min(1),
+  }),
+  buildcache_layout_version: z.number().int().optional(),
+  binary_cache_checksum: ChecksumSchema.optional(),
+});
 
-export function targetName(node: Pick<SpecNode, 'arch'>): string {
-  const target = node.arch.target;
-  return typeof target === 'string' ? target : target.name;
+/** `spack find --json`: an array of nodes. */
+export const FindOutputSchema = z.array(SpecNodeSchema);
+
+/** A build cache's `index.json` (a Spack database). */
+export const BuildCacheIndexSchema = z.looseObject({
+  database: z.looseObject({
+    version: z.string(),
+    installs: z.record(
+      SpackHashSchema,
+      z.looseObject({
+        spec: SpecNodeSchema,
+        ref_count: z.number().optional(),
+        in_buildcache: z.boolean().optional(),
+      }),
+    ),
+  }),
+});
+
+export type Target = z.infer<typeof TargetSchema>;
+export type Arch = z.infer<typeof ArchSchema>;
+export type Compiler = z.infer<typeof CompilerSchema>;
+export type DependencyType = z.infer<typeof DependencyTypeSchema>;
+export type Dependency = z.infer<typeof DependencySchema>;
+export type SpecNode = z.infer<typeof SpecNodeSchema>;
+export type SpecDocument = z.infer<typeof SpecDocumentSchema>;
+export type BuildCacheIndex = z.infer<typeof BuildCacheIndexSchema>;
+
+function parseJson<T>(schema: z.ZodType<T>, text: string, source: string, what: string): T {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new PaksError('spack', `${source} is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    throw new PaksError('spack', `${source} is not ${what}:\n${z.prettifyError(result.error)}`, {
+      cause: result.error,
+    });
+  }
+  return result.data;
 }
 
-/** `linux-debian12-icelake`, as Spack writes an arch. */
-export function archString(node: Pick<SpecNode, 'arch'>): string {
-  return `${node.arch.platform}-${node.arch.platform_os}-${targetName(node)}`;
+/** Parses one spec document (`spack spec --json` for one root, or a build cache spec file). */
+export function parseSpecDocument(text: string, source = 'spec JSON'): SpecDocument {
+  return parseJson(SpecDocumentSchema, text, source, 'a Spack spec document');
 }
 
-export function compilerString(node: Pick<SpecNode, 'compiler'>): string {
-  return node.compiler ? `${node.compiler.name}@${node.compiler.version}` : 'unknown';
+export function parseFindOutput(text: string, source = 'spack find --json output'): SpecNode[] {
+  return parseJson(FindOutputSchema, text, source, 'a list of Spack specs');
 }
 
-export function dependencyTypes(edge: z.infer<typeof dependencyEdgeSchema>): string[] {
-  return edge.parameters?.deptypes ?? edge.type ?? [];
+export function parseBuildCacheIndex(text: string, source = 'index.json'): BuildCacheIndex {
+  return parseJson(BuildCacheIndexSchema, text, source, 'a Spack build cache index');
+}
+
+/** The spec a document describes: Spack writes the root node first. */
+export function rootNode(document: SpecDocument): SpecNode {
+  return document.spec.nodes[0]!;
+}
+
+export function targetName(arch: Arch): string {
+  return typeof arch.target === 'string' ? arch.target : arch.target.name;
+}
+
+/** The direct parents a target object carries (Spack writes them into the spec). */
+export function targetParents(arch: Arch): string[] {
+  return typeof arch.target === 'string' ? [] : (arch.target.parents ?? []);
+}
+
+export function dependencyTypes(dependency: Dependency): DependencyType[] {
+  return dependency.parameters?.deptypes ?? dependency.type ?? [];
+}
+
+/** `gcc@12.2.0`, the way Spack writes a compiler in a spec string. */
+export function compilerLabel(compiler: Compiler | undefined): string | undefined {
+  return compiler ? `${compiler.name}@${compiler.version}` : undefined;
 }

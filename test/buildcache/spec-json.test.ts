@@ -11,7 +11,7 @@ import {
   rootNode,
   targetName,
   targetParents,
-} from '../../src/buildcache/spec-json.js';
+} from '../../src/spack/spec-json.js';
 import { PaksError } from '../../src/errors.js';
 import { FIXTURES, UNSIGNED_CACHE, GREET_STEM } from './fixtures.js';
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { parseSpecDocument, type SpecDocument } from '../../src/buildcache/spec-json.js';
+import { parseSpecDocument, type SpecDocument } from '../../src/spack/spec-json.js';
 
 const fixture = (path: string) => fileURLToPath(new URL(`../fixtures/buildcache/${path}`, import.meta.url));
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseSpecDocument, type SpecDocument } from '../../src/buildcache/spec-json.js';
+import { parseSpecDocument, type SpecDocument } from '../../src/spack/spec-json.js';
 import { PaksError } from '../../src/errors.js';
 import { bomRef, cycloneDxFor } from '../../src/sbom/cyclonedx.js';
 import { sbomFileNames, sbomPaths } from '../../src/sbom/file-names.js';

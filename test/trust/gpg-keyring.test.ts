@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { execa } from 'execa';
-import { parseSpecDocument } from '../../src/buildcache/spec-json.js';
+import { parseSpecDocument } from '../../src/spack/spec-json.js';
 import { PaksError } from '../../src/errors.js';
 import { GpgKeyring, spackGpgHome } from '../../src/trust/gpg-keyring.js';
 import { loadTrustedKeys, trustKeyFile } from '../../src/trust/trusted-keys.js';
