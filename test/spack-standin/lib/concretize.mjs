@@ -1,0 +1,238 @@
+// A deterministic, greedy concretizer standing in for clingo:
+// externals first, then reuse of installed / build-cache specs (Spack 0.23's
+// default `reuse: true`), else the preferred/highest version with default
+// variants. One node per package name per DAG.
+import { targetDict } from './context.mjs';
+import { abstractToString, makeNode, parseSpecs, satisfies, versionSatisfies, compareVersions } from './spec.mjs';
+import { SpackError } from './util.mjs';
+
+export class UnknownPackageError extends SpackError {
+  constructor(name, namespace) {
+    super(`Package 'spack.pkg.${namespace}.${name}' not found.`, "Use 'spack create' to create a new package.", { className: 'UnknownPackageError' });
+  }
+}
+
+export function unsatisfiable(specText, reason = null) {
+  const lines = ['', `   1. Cannot satisfy '${specText}'`, `   2. Cannot satisfy '${specText}'`, `        required because ${reason ?? specText + ' requested explicitly'} `];
+  return new SpackError('concretization failed for the following reasons:', lines.join('\n'), { className: 'UnsatisfiableSpecError' });
+}
+
+export function concretizeAll(ctx, roots, { reuseCandidates = null } = {}) {
+  const candidates = reuseCandidates ?? gatherReuseCandidates(ctx);
+  return roots.map((r) => concretizeRoot(ctx, r, candidates));
+}
+
+export function gatherReuseCandidates(ctx) {
+  const res = [];
+  for (const n of ctx.db.installedNodes()) res.push({ node: n, installed: true });
+  if (ctx.buildcacheNodes) for (const n of ctx.buildcacheNodes()) res.push({ node: n, installed: false });
+  return res;
+}
+
+function concretizeRoot(ctx, abstract, candidates) {
+  // "/hash" alone: look up an installed or cached spec
+  if (abstract.hash) {
+    const all = candidates.map((c) => c.node).filter((n) => n.hash.startsWith(abstract.hash));
+    const uniq = [...new Map(all.map((n) => [n.hash, n])).values()];
+    if (uniq.length === 0) throw new SpackError(`No installed spec matches the hash: '${abstract.hash}'`, null, { className: 'InvalidHashError' });
+    if (uniq.length > 1) throw new SpackError(`Spec '/${abstract.hash}' matches multiple packages.`);
+    if (!satisfies(uniq[0], { ...abstract, hash: null })) throw unsatisfiable(abstract.text);
+    return uniq[0];
+  }
+  if (!abstract.name) throw new SpackError('Spec has no name; cannot concretize an anonymous spec', null, { className: 'SpecError' });
+  const state = { memo: new Map(), ctx, candidates, rootText: abstract.text, depConstraints: new Map() };
+  for (const d of abstract.deps) {
+    if (!d.name) continue;
+    if (!ctx.repos.get(d.name)) throw new UnknownPackageError(d.name, ctx.repos.repos[0]?.namespace ?? 'builtin');
+    state.depConstraints.set(d.name, d);
+  }
+  return concretizeNode(state, abstract, true);
+}
+
+function compilerFor(state, c) {
+  const ctx = state.ctx;
+  const comp = ctx.compiler;
+  if (c?.compiler) {
+    if (c.compiler.name !== comp.name || (c.compiler.versions && !versionSatisfies(comp.version, c.compiler.versions))) {
+      throw unsatisfiable(abstractToString(c), `${abstractToString(c)} requested explicitly`);
+    }
+  }
+  return comp;
+}
+
+function mergeConstraint(a, b) {
+  if (!b) return a;
+  return {
+    ...a,
+    versions: b.versions ?? a.versions,
+    compiler: b.compiler ?? a.compiler,
+    variants: { ...a.variants, ...b.variants },
+    arch: { ...a.arch, ...b.arch },
+    namespace: b.namespace ?? a.namespace,
+    deps: a.deps,
+  };
+}
+
+function concretizeNode(state, constraint, isRoot) {
+  const { ctx } = state;
+  const name = constraint.name;
+  const userDep = state.depConstraints.get(name);
+  const c = isRoot ? constraint : mergeConstraint(constraint, userDep);
+  if (state.memo.has(name)) {
+    const existing = state.memo.get(name);
+    if (!satisfies(existing, { ...c, deps: [] })) throw unsatisfiable(abstractToString(c));
+    return existing;
+  }
+  let pkg = ctx.repos.get(name, c.namespace);
+  if (!pkg) {
+    const providers = ctx.repos.providers(name);
+    if (providers.length) pkg = providers[0];
+    else throw new UnknownPackageError(name, c.namespace ?? ctx.repos.repos[0]?.namespace ?? 'builtin');
+  }
+  const compiler = compilerFor(state, c);
+  const arch = { platform: c.arch.platform ?? ctx.arch.platform, os: c.arch.os ?? ctx.arch.os, target: (c.arch.target ?? ctx.arch.target).replace(/:$/, '') };
+  if (arch.platform !== ctx.arch.platform || arch.os !== ctx.arch.os) throw unsatisfiable(abstractToString(c));
+
+  // 1. externals
+  const { externals, buildable } = ctx.externalsFor(pkg.name);
+  for (const ext of externals) {
+    const [es] = parseSpecs(ext.spec);
+    if (c.versions && !versionSatisfies(es.versions ?? '', c.versions)) continue;
+    const node = buildExternal(state, pkg, es, ext, compiler, arch, c);
+    if (node && satisfies(node, { ...c, deps: [], compiler: null })) {
+      state.memo.set(pkg.name, node);
+      return node;
+    }
+  }
+  if (!buildable) throw unsatisfiable(abstractToString(c), `${abstractToString(c)} is not buildable and no external matches`);
+
+  // 2. reuse
+  const reusable = state.candidates
+    .filter(({ node }) => node.name === pkg.name && node.archStr === `${arch.platform}-${arch.os}-${arch.target}` && node.compilerStr === `${compiler.name}@${compiler.version}`)
+    .filter(({ node }) => satisfies(node, isRoot ? c : { ...c, deps: [] }))
+    .filter(({ node }) => compatibleWithMemo(state, node))
+    .sort((a, b) => compareVersions(b.node.version, a.node.version) || (a.installed === b.installed ? 0 : a.installed ? -1 : 1));
+  if (reusable.length) {
+    const node = reusable[0].node;
+    for (const n of node.traverse()) if (!state.memo.has(n.name)) state.memo.set(n.name, n);
+    return node;
+  }
+
+  // 3. build from source
+  let version;
+  if (pkg.name === 'gcc-runtime') {
+    version = compiler.version;
+    if (c.versions && !versionSatisfies(version, c.versions)) throw unsatisfiable(abstractToString(c));
+  } else {
+    const ok = pkg.versions.filter((v) => versionSatisfies(v.version, c.versions));
+    const pick =
+      ok.filter((v) => v.preferred && !v.deprecated).sort((a, b) => compareVersions(b.version, a.version))[0] ??
+      ok.filter((v) => !v.deprecated).sort((a, b) => compareVersions(b.version, a.version))[0];
+    if (!pick) throw unsatisfiable(abstractToString(c));
+    version = pick.version;
+  }
+  const variants = defaultVariants(pkg);
+  for (const [k, v] of Object.entries(c.variants)) {
+    if (!(k in variants)) {
+      throw new SpackError(`No such variant {'${k}'} for spec: '${abstractToString(c)}'`, null, { className: 'UnknownVariantError' });
+    }
+    variants[k] = typeof variants[k] === 'boolean' ? v === true || v === 'true' || v === 'True' : v;
+  }
+  const partial = { name: pkg.name, version, variants, arch };
+  const patches = pkg.patches.filter((p) => whenMatches(p.when, partial)).map((p) => p.sha256);
+  if (patches.length) variants.patches = patches;
+
+  // placeholder to break cycles
+  const deps = new Map();
+  const addDep = (node, types, virtuals = []) => {
+    const e = deps.get(node.name) ?? { node, deptypes: [], virtuals: [] };
+    for (const t of types) if (!e.deptypes.includes(t)) e.deptypes.push(t);
+    for (const v of virtuals) if (!e.virtuals.includes(v)) e.virtuals.push(v);
+    deps.set(node.name, e);
+  };
+  for (const d of pkg.dependencies) {
+    if (!whenMatches(d.when, partial)) continue;
+    const [dc] = parseSpecs(d.spec);
+    if (d.implicit && !ctx.repos.get(dc.name)) continue;
+    const providerless = !ctx.repos.get(dc.name);
+    const child = concretizeNode(state, dc, false);
+    addDep(child, d.type, providerless ? [dc.name] : []);
+  }
+  const hasCode = pkg.hasCode && !['bundle'].includes(variants.build_system);
+  if (compiler.name === 'gcc' && pkg.name !== 'gcc-runtime' && pkg.name !== 'glibc' && hasCode && ctx.repos.get('gcc-runtime')) {
+    addDep(concretizeNode(state, parseSpecs('gcc-runtime')[0], false), ['link']);
+  }
+  if (arch.platform === 'linux' && pkg.name !== 'glibc' && (hasCode || pkg.name === 'gcc-runtime') && ctx.repos.get('glibc')) {
+    addDep(concretizeNode(state, parseSpecs('glibc')[0], false), ['link'], ['libc']);
+  }
+  const node = makeNode({
+    name: pkg.name,
+    version,
+    arch,
+    targetDict: targetDict(arch.target),
+    compiler,
+    namespace: pkg.namespace,
+    variants,
+    external: null,
+    patches,
+    packageHash: pkg.packageHash,
+    deps: [...deps.values()],
+  });
+  if (isRoot && !satisfies(node, c)) throw unsatisfiable(abstractToString(c));
+  state.memo.set(pkg.name, node);
+  return node;
+}
+
+function compatibleWithMemo(state, node) {
+  for (const n of node.traverse()) {
+    const m = state.memo.get(n.name);
+    if (m && m.hash !== n.hash) return false;
+    const dc = state.depConstraints.get(n.name);
+    if (dc && !satisfies(n, { ...dc, deps: [] })) return false;
+  }
+  return true;
+}
+
+function defaultVariants(pkg) {
+  const v = {};
+  v.build_system = pkg.defaultBuildSystem;
+  for (const [k, d] of Object.entries(pkg.variants)) v[k] = d.default;
+  return v;
+}
+
+function buildExternal(state, pkg, es, ext, compiler, arch) {
+  const variants = defaultVariants(pkg);
+  for (const [k, v] of Object.entries(es.variants)) if (k in variants) variants[k] = v;
+  const version = es.versions ? es.versions.replace(/^=/, '') : pkg.versions[0]?.version;
+  if (!version) return null;
+  const partial = { name: pkg.name, version, variants, arch };
+  const patches = pkg.patches.filter((p) => whenMatches(p.when, partial)).map((p) => p.sha256);
+  if (patches.length) variants.patches = patches;
+  return makeNode({
+    name: pkg.name,
+    version,
+    arch,
+    targetDict: targetDict(arch.target),
+    compiler,
+    namespace: pkg.namespace,
+    variants,
+    external: { path: ext.prefix, module: ext.modules ?? null, extra_attributes: {} },
+    patches,
+    packageHash: pkg.packageHash,
+    deps: [],
+  });
+}
+
+// `when=` conditions: supports @versions, +/~variants, key=value, platform/os/target
+function whenMatches(when, partial) {
+  if (!when) return true;
+  const [c] = parseSpecs(when.startsWith('@') || when.startsWith('+') || when.startsWith('~') || when.includes('=') ? when : when);
+  if (!c) return true;
+  if (c.name && c.name !== partial.name) return false;
+  if (c.versions && !versionSatisfies(partial.version, c.versions)) return false;
+  for (const [k, v] of Object.entries(c.variants)) {
+    if (String(partial.variants[k]) !== String(v)) return false;
+  }
+  for (const k of ['platform', 'os', 'target']) if (c.arch[k] && c.arch[k] !== partial.arch[k]) return false;
+  return true;
+}

@@ -1,0 +1,197 @@
+// The stand-in's view of one Spack instance: root, config, repos, host
+// arch/compiler (knobs), install layout and the install database.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { Config } from './config.mjs';
+import { RepoPath } from './repo.mjs';
+import { Node, nodeFromSpecDict, splitArch } from './spec.mjs';
+import { SpackError } from './util.mjs';
+
+export const DEFAULT_ARCH = 'linux-debian12-icelake';
+export const DEFAULT_COMPILER = 'gcc@12.2.0';
+
+// archspec microarchitectures: non-generic targets serialize as dicts.
+const TARGETS = {
+  icelake: {
+    name: 'icelake',
+    vendor: 'GenuineIntel',
+    features: ['adx', 'aes', 'avx', 'avx2', 'avx512_bitalg', 'avx512_vbmi2', 'avx512_vnni', 'avx512_vpopcntdq', 'avx512bw', 'avx512cd', 'avx512dq', 'avx512f', 'avx512ifma', 'avx512vbmi', 'avx512vl', 'bmi1', 'bmi2', 'clflushopt', 'clwb', 'f16c', 'fma', 'gfni', 'mmx', 'movbe', 'pclmulqdq', 'popcnt', 'rdpid', 'rdrand', 'rdseed', 'sha_ni', 'sse', 'sse2', 'sse4_1', 'sse4_2', 'ssse3', 'vaes', 'vpclmulqdq', 'xsavec', 'xsaveopt'],
+    generation: 0,
+    parents: ['cascadelake', 'cannonlake'],
+  },
+};
+
+export function targetDict(name) {
+  return TARGETS[name] ? JSON.parse(JSON.stringify(TARGETS[name])) : name;
+}
+
+export class Context {
+  constructor({ customScopes = [], commandLine = [], debug = false } = {}) {
+    this.spackRoot = resolve(process.env.__STANDIN_SPACK_ROOT || resolve(dirname(process.argv[1] ?? '.'), '..'));
+    const [platform, os, target] = splitArch(process.env.SPACK_STANDIN_ARCH || DEFAULT_ARCH);
+    this.arch = { platform, os, target };
+    const [cname, cversion] = (process.env.SPACK_STANDIN_COMPILER || DEFAULT_COMPILER).split('@');
+    this.defaultCompiler = { name: cname, version: cversion };
+    this.debug = debug;
+    this.config = new Config({ spackRoot: this.spackRoot, platform, customScopes, commandLine });
+    this._repos = null;
+    this._db = null;
+  }
+
+  get archStr() {
+    return `${this.arch.platform}-${this.arch.os}-${this.arch.target}`;
+  }
+
+  // compiler used for concretization: first one in compilers.yaml matching the
+  // host os, else the knob default (Spack would auto-detect one)
+  get compiler() {
+    const list = this.config.get('compilers') ?? [];
+    for (const entry of list) {
+      const c = entry?.compiler;
+      if (!c?.spec) continue;
+      if (c.operating_system && c.operating_system !== this.arch.os) continue;
+      const [n, v] = String(c.spec).replace('@=', '@').split('@');
+      return { name: n, version: v };
+    }
+    return this.defaultCompiler;
+  }
+
+  get repos() {
+    if (!this._repos) {
+      const roots = (this.config.get('repos') ?? []).map((r) => resolve(this.config.substitute(r)));
+      const existing = [];
+      for (const r of roots) {
+        if (!existsSync(join(r, 'repo.yaml'))) throw new SpackError(`No repo.yaml found in '${r}'`, null, { className: 'BadRepoError' });
+        if (!existing.includes(r)) existing.push(r);
+      }
+      this._repos = new RepoPath(existing);
+    }
+    return this._repos;
+  }
+
+  get installRoot() {
+    const root = this.config.get('config')?.install_tree?.root ?? '$spack/opt/spack';
+    return resolve(this.config.substitute(root));
+  }
+
+  prefixOf(node) {
+    if (node.external) return node.external.path;
+    return join(this.installRoot, node.archStr, `${node.compiler.name}-${node.compiler.version}`, `${node.name}-${node.version}-${node.hash}`);
+  }
+
+  get gpgHome() {
+    return join(this.spackRoot, 'opt', 'spack', 'gpg');
+  }
+
+  get stageRoot() {
+    return join(this.spackRoot, 'var', 'spack', 'stage');
+  }
+
+  get sourceCache() {
+    return resolve(this.config.substitute(this.config.get('config')?.source_cache ?? '$spack/var/spack/cache'));
+  }
+
+  get db() {
+    if (!this._db) this._db = new Database(join(this.installRoot, '.spack-db', 'index.json'));
+    return this._db;
+  }
+
+  // externals from packages.yaml plus the detected libc on linux
+  externalsFor(name) {
+    const pkgs = this.config.get('packages') ?? {};
+    const entry = pkgs[name] ?? {};
+    const res = [];
+    for (const e of entry.externals ?? []) res.push({ spec: String(e.spec), prefix: e.prefix ?? null, modules: e.modules ?? null });
+    if (name === 'glibc' && this.arch.platform === 'linux' && res.length === 0) {
+      res.push({ spec: `glibc@${process.env.SPACK_STANDIN_GLIBC || '2.36'}`, prefix: '/usr', detected: true });
+    }
+    return { externals: res, buildable: entry.buildable !== false && !(name === 'glibc' && this.arch.platform === 'linux') };
+  }
+}
+
+// A JSON install database like $root/.spack-db/index.json (version 7).
+export class Database {
+  constructor(file) {
+    this.file = file;
+    this.data = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : { database: { version: '7', installs: {} } };
+    this.installs = this.data.database.installs;
+    this._nodes = null;
+  }
+  save() {
+    mkdirSync(dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.tmp${process.pid}`;
+    writeFileSync(tmp, JSON.stringify(this.data));
+    renameSync(tmp, this.file);
+    this._nodes = null;
+  }
+  // Node objects for every record (deps linked through records)
+  nodes() {
+    if (this._nodes) return this._nodes;
+    const map = new Map();
+    for (const [h, rec] of Object.entries(this.installs)) map.set(h, new Node(rec.spec, []));
+    for (const n of map.values()) {
+      for (const d of n.dict.dependencies ?? []) {
+        const child = map.get(d.hash);
+        if (child) n.deps.push({ node: child, deptypes: d.parameters?.deptypes ?? [], virtuals: d.parameters?.virtuals ?? [] });
+      }
+    }
+    this._nodes = map;
+    return map;
+  }
+  installedNodes() {
+    const nodes = this.nodes();
+    return [...nodes.values()].filter((n) => this.installs[n.hash]?.installed);
+  }
+  isInstalled(hash) {
+    return !!this.installs[hash]?.installed;
+  }
+  // add a concrete DAG, all dependencies (every deptype) recursively
+  add(node, { explicit = false, prefixOf, installed = null }) {
+    const now = Date.now() / 1000;
+    const visit = (n, isRoot) => {
+      for (const e of n.sortedDeps()) if (!this.installs[e.node.hash]) visit(e.node, false);
+      const rec = this.installs[n.hash];
+      const prefix = prefixOf(n);
+      const inst = isRoot && installed !== null ? installed : !!n.external || existsSync(prefix);
+      if (!rec) {
+        const dict = { ...n.dict };
+        this.installs[n.hash] = {
+          spec: dict,
+          path: inst ? prefix : null,
+          installed: inst,
+          ref_count: 0,
+          explicit: isRoot ? explicit : false,
+          installation_time: now,
+          in_buildcache: false,
+        };
+        for (const e of n.deps) if (this.installs[e.node.hash]) this.installs[e.node.hash].ref_count++;
+      } else {
+        if (inst && !rec.installed) {
+          rec.installed = true;
+          rec.path = prefix;
+          rec.installation_time = now;
+        }
+        if (isRoot && explicit) rec.explicit = true;
+      }
+    };
+    visit(node, true);
+  }
+  remove(hash) {
+    const rec = this.installs[hash];
+    if (!rec) return;
+    if (rec.ref_count > 0) {
+      rec.installed = false;
+      rec.path = null;
+      return;
+    }
+    delete this.installs[hash];
+    for (const d of rec.spec.dependencies ?? []) {
+      const dr = this.installs[d.hash];
+      if (!dr) continue;
+      dr.ref_count = Math.max(0, dr.ref_count - 1);
+      if (dr.ref_count === 0 && !dr.installed) this.remove(d.hash);
+    }
+  }
+}
+
+export { nodeFromSpecDict };
