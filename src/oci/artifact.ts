@@ -1,0 +1,323 @@
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, rename, rm, rmdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { PaksError } from '../errors.js';
+import type { Reporter, Task } from '../ui/reporter.js';
+import type { RegistryClient } from './client.js';
+import { listRegularFiles } from './directory-files.js';
+import { conflictingTitles, unsafeTitleReason } from './layer-title.js';
+import type { FetchedManifest } from './manifests.js';
+import {
+  ANNOTATION_CREATED,
+  ANNOTATION_DESCRIPTION,
+  ANNOTATION_SOURCE,
+  ANNOTATION_TITLE,
+  EMPTY_CONFIG,
+  MEDIA_TYPE_PATTERN,
+  mediaTypeForPath,
+  OCI_MANIFEST,
+  PAKS_BUILDCACHE,
+} from './media-types.js';
+import { hostPlatform, matchesPlatform, selectFromIndex, type IndexSelector } from './platform.js';
+import { formatReference, isValidTag, type ImageReference } from './reference.js';
+import { mapWithConcurrency } from './pool.js';
+import type { Descriptor, ImageManifest } from './schemas.js';
+
+export interface PushArtifactOptions {
+  client: RegistryClient;
+  directory: string;
+  /** Where to push; its tag (or digest) names the manifest. */
+  reference: ImageReference;
+  /** More tags for the same manifest. */
+  tags?: readonly string[];
+  /** Extra manifest annotations (override the defaults below). */
+  annotations?: Record<string, string>;
+  artifactType?: string;
+  /** org.opencontainers.image.source / .description on the manifest. */
+  source?: string;
+  description?: string;
+  mediaTypeFor?: (relPath: string) => string;
+  reporter?: Reporter;
+  concurrency?: number;
+  now?: () => Date;
+}
+
+export interface PushedArtifact {
+  digest: string;
+  size: number;
+  mediaType: string;
+  manifest: ImageManifest;
+  /** The reference pushed, with the manifest digest filled in. */
+  reference: ImageReference;
+  tags: string[];
+  blobs: { pushed: number; existing: number; bytesPushed: number };
+}
+
+/**
+ * Pushes every regular file under `directory` as one layer titled with its relative path.
+ * Blobs go first, several at once; the manifest goes last, only after every blob is in,
+ * so no tag ever points at missing content. Extra tags then point at the same digest.
+ */
+export async function pushArtifact(options: PushArtifactOptions): Promise<PushedArtifact> {
+  const { client, reference } = options;
+  const repo = { registry: reference.registry, repository: reference.repository };
+  const tags = [...new Set(options.tags ?? [])].filter((t) => t !== reference.tag);
+  for (const tag of tags) {
+    if (!isValidTag(tag)) throw new PaksError('usage', `"${tag}" is not a valid tag.`, { hint: 'A tag is up to 128 letters, digits, "_", "." or "-".' });
+  }
+  const artifactType = options.artifactType ?? PAKS_BUILDCACHE;
+  const mediaTypeFor = options.mediaTypeFor ?? mediaTypeForPath;
+  const files = await listRegularFiles(options.directory);
+  if (files.length === 0) {
+    throw new PaksError('usage', `${options.directory} has no files to push.`, { hint: 'Push the directory that `spack buildcache push` wrote.' });
+  }
+  for (const file of files) {
+    const type = mediaTypeFor(file.relPath);
+    if (!MEDIA_TYPE_PATTERN.test(type)) throw new PaksError('usage', `"${type}" (for ${file.relPath}) is not a valid media type.`);
+  }
+  const total = files.reduce((sum, f) => sum + f.size, 0);
+  const target = formatReference(reference);
+  const task = options.reporter?.task(`Pushing ${files.length} files (${formatBytes(total)}) to ${target}`);
+  const progress = progressReporter(task, files.length, total, 'pushed');
+
+  try {
+    await client.pushBlobBytes(repo, Buffer.from(EMPTY_CONFIG.data, 'base64'), EMPTY_CONFIG.mediaType);
+    const counts = { pushed: 0, existing: 0, bytesPushed: 0 };
+    const layers = await mapWithConcurrency(files, options.concurrency ?? client.concurrency, async (file) => {
+      const blob = await client.pushBlobFromFile(repo, file.path, mediaTypeFor(file.relPath), { onProgress: progress.bytes });
+      if (blob.pushed) {
+        counts.pushed++;
+        counts.bytesPushed += blob.size;
+      } else counts.existing++;
+      progress.fileDone();
+      const layer: Descriptor = { mediaType: blob.mediaType, digest: blob.digest, size: blob.size, annotations: { [ANNOTATION_TITLE]: file.relPath } };
+      return layer;
+    });
+
+    const annotations: Record<string, string> = { [ANNOTATION_CREATED]: (options.now?.() ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z') };
+    if (options.source) annotations[ANNOTATION_SOURCE] = options.source;
+    if (options.description) annotations[ANNOTATION_DESCRIPTION] = options.description;
+    Object.assign(annotations, options.annotations);
+    const manifest: ImageManifest = {
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      artifactType,
+      config: { ...EMPTY_CONFIG },
+      layers,
+      annotations,
+    };
+    const bytes = Buffer.from(JSON.stringify(manifest));
+    const first = reference.tag ?? reference.digest;
+    const put = await client.putManifest(repo, first ?? 'latest', bytes, OCI_MANIFEST);
+    if (reference.digest && reference.digest !== put.digest) {
+      throw new PaksError('usage', `The pushed manifest is ${put.digest}, not the digest ${reference.digest} the reference names.`, { hint: 'Push to a tag instead of a digest.' });
+    }
+    for (const tag of tags) await client.putManifest(repo, tag, bytes, OCI_MANIFEST);
+    const done = `Pushed ${files.length} files to ${target} (${counts.pushed} uploaded, ${formatBytes(counts.bytesPushed)}; ${counts.existing} already there)`;
+    task?.succeed(done);
+    return {
+      digest: put.digest,
+      size: put.size,
+      mediaType: OCI_MANIFEST,
+      manifest,
+      reference: { ...reference, ...(first ? {} : { tag: 'latest' }), digest: put.digest },
+      tags: [...(reference.tag ? [reference.tag] : []), ...tags],
+      blobs: counts,
+    };
+  } catch (error) {
+    task?.fail(`Push to ${target} failed`);
+    throw error;
+  } finally {
+    progress.stop();
+  }
+}
+
+export interface PullArtifactOptions {
+  client: RegistryClient;
+  reference: ImageReference;
+  directory: string;
+  /** Chooses the manifest when the reference names an index (default: this machine's os/arch). */
+  platform?: IndexSelector;
+  reporter?: Reporter;
+  concurrency?: number;
+}
+
+export interface PulledArtifact {
+  /** Digest of the manifest whose layers were downloaded. */
+  digest: string;
+  /** The reference pulled, with that digest filled in. */
+  reference: ImageReference;
+  manifest: ImageManifest;
+  /** Relative paths written under the directory. */
+  files: string[];
+  size: number;
+}
+
+/**
+ * Downloads every layer of an artifact into `directory` under its title. Every title is
+ * checked before anything is downloaded; layers land in a staging folder inside the
+ * directory, verified, and move into place only when all of them arrived. On failure,
+ * everything this pull created is removed (files it replaced keep their new content).
+ */
+export async function pullArtifact(options: PullArtifactOptions): Promise<PulledArtifact> {
+  const { client } = options;
+  const directory = resolve(options.directory);
+  const target = formatReference(options.reference);
+  const resolved = await resolveManifest(client, options.reference, options.platform);
+  const { manifest } = resolved;
+  const repo = { registry: options.reference.registry, repository: options.reference.repository };
+
+  const layers = manifest.layers.map((layer, index) => {
+    const title = layer.annotations?.[ANNOTATION_TITLE];
+    if (title === undefined) {
+      throw new PaksError('integrity', `Cannot pull ${target}: layer ${index + 1} (${layer.digest}) has no ${ANNOTATION_TITLE} annotation, so Paks does not know where to put it.`);
+    }
+    const reason = unsafeTitleReason(title, directory);
+    if (reason) {
+      throw new PaksError('integrity', `Refusing to pull ${target}: the layer title "${title.replace(/\0/g, '\\0')}" is unsafe (${reason}). Nothing was downloaded.`, {
+        hint: 'The artifact was not made by Paks or was tampered with; do not use it.',
+      });
+    }
+    return { layer, title };
+  });
+  const conflict = conflictingTitles(layers.map((l) => l.title));
+  if (conflict) throw new PaksError('integrity', `Refusing to pull ${target}: ${conflict}. Nothing was downloaded.`);
+
+  const total = layers.reduce((sum, l) => sum + l.layer.size, 0);
+  const task = options.reporter?.task(`Pulling ${layers.length} files (${formatBytes(total)}) from ${target}`);
+  const progress = progressReporter(task, layers.length, total, 'downloaded');
+  const created = new Createdpaths();
+  const staging = join(directory, `.paks-pull-${randomBytes(6).toString('hex')}`);
+  try {
+    await created.directory(directory, '');
+    await mkdir(staging);
+    await mapWithConcurrency(layers, options.concurrency ?? client.concurrency, async ({ layer }, index) => {
+      await client.fetchBlobToFile(repo, layer, join(staging, String(index)), { onProgress: progress.bytes });
+      progress.fileDone();
+    });
+    for (const [index, { title }] of layers.entries()) {
+      const parent = title.includes('/') ? title.slice(0, title.lastIndexOf('/')) : '';
+      await created.directory(directory, parent);
+      const destination = join(directory, title);
+      const existed = await lstat(destination).then(
+        (s) => {
+          if (s.isDirectory()) throw new PaksError('conflict', `Cannot pull ${target}: ${destination} is a directory.`);
+          return true;
+        },
+        () => false,
+      );
+      await rename(join(staging, String(index)), destination);
+      if (!existed) created.file(destination);
+    }
+    await rm(staging, { recursive: true, force: true });
+    task?.succeed(`Pulled ${layers.length} files (${formatBytes(total)}) from ${target} into ${options.directory}`);
+    return {
+      digest: resolved.digest,
+      reference: { ...options.reference, digest: resolved.digest },
+      manifest,
+      files: layers.map((l) => l.title),
+      size: total,
+    };
+  } catch (error) {
+    task?.fail(`Pull of ${target} failed; removed what it had written`);
+    await rm(staging, { recursive: true, force: true });
+    await created.undo();
+    throw error;
+  } finally {
+    progress.stop();
+  }
+}
+
+async function resolveManifest(client: RegistryClient, reference: ImageReference, selector?: IndexSelector): Promise<FetchedManifest & { kind: 'manifest' }> {
+  const fetched = await client.getManifest(reference);
+  if (fetched.kind === 'manifest') return fetched;
+  const entries = fetched.index.manifests;
+  let chosen: Descriptor | undefined;
+  if (selector) chosen = selectFromIndex(entries, selector);
+  else if (entries.length === 1) chosen = entries[0];
+  else {
+    const host = hostPlatform();
+    const matching = entries.filter((e) => matchesPlatform(host)(e) === true);
+    if (matching.length > 1) {
+      throw new PaksError('usage', `${formatReference(reference)} has ${matching.length} builds for ${host.os}/${host.architecture}; Paks cannot tell which one to pull.`, {
+        hint: 'Pull one of them by digest (REF@sha256:...) or by its per-build tag.',
+      });
+    }
+    chosen = matching[0];
+  }
+  if (!chosen) {
+    const available = entries.map((e) => (e.platform ? `${e.platform.os}/${e.platform.architecture}` : e.digest)).join(', ');
+    throw new PaksError('not-found', `${formatReference(reference)} has no build for this platform (it has: ${available || 'nothing'}).`);
+  }
+  const inner = await client.getManifest({ registry: reference.registry, repository: reference.repository, digest: chosen.digest });
+  if (inner.kind !== 'manifest') throw new PaksError('registry', `${formatReference(reference)} points to an index inside an index, which Paks does not follow.`);
+  return inner;
+}
+
+/** Remembers the files and directories a pull made, to remove them if it fails. */
+class Createdpaths {
+  private readonly files: string[] = [];
+  private readonly directories: string[] = [];
+
+  file(path: string): void {
+    this.files.push(path);
+  }
+
+  /** Makes `relDir` under `root` one level at a time, refusing to walk through symbolic links. */
+  async directory(root: string, relDir: string): Promise<void> {
+    const parts = relDir === '' ? [] : relDir.split('/');
+    let current = root;
+    for (let i = -1; i < parts.length; i++) {
+      if (i >= 0) current = join(current, parts[i] as string);
+      const found = await lstat(current).catch(() => undefined);
+      if (found?.isDirectory()) continue;
+      if (found) {
+        throw new PaksError('integrity', `Cannot pull into ${current}: it exists and is not a directory${found.isSymbolicLink() ? ' (a symbolic link)' : ''}.`, {
+          hint: 'Pull into an empty directory.',
+        });
+      }
+      await mkdir(current);
+      this.directories.push(current);
+    }
+  }
+
+  async undo(): Promise<void> {
+    for (const file of this.files.reverse()) await rm(file, { force: true });
+    for (const dir of this.directories.reverse()) await rmdir(dir).catch(() => {});
+  }
+}
+
+function progressReporter(task: Task | undefined, files: number, total: number, verb: string) {
+  let bytes = 0;
+  let done = 0;
+  let last = 0;
+  const show = (force = false) => {
+    const now = Date.now();
+    if (!task || (!force && now - last < 200)) return;
+    last = now;
+    task.update(`${done}/${files} files ${verb}, ${formatBytes(bytes)} of ${formatBytes(total)}`);
+  };
+  return {
+    bytes: (n: number) => {
+      bytes += n;
+      show();
+    },
+    fileDone: () => {
+      done++;
+      show(done === files);
+    },
+    stop: () => {},
+  };
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}

@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { PaksError } from '../errors.js';
+import { short, type Repository } from './blob-upload.js';
+import { hasherFor } from './digest.js';
+import type { Descriptor } from './schemas.js';
+import type { RegistrySession } from './session.js';
+import { withRetry } from './transport/retry.js';
+
+const blobTarget = (repo: Repository, digest: string) => `/v2/${repo.repository}/blobs/${digest}`;
+
+/** A temporary name beside `path` (same directory, so the final rename is atomic). */
+export function temporaryBeside(path: string): string {
+  return join(dirname(path), `.${basename(path)}.paks-${randomBytes(6).toString('hex')}.partial`);
+}
+
+/**
+ * Streams a blob to `path`: bytes go to a temporary sibling while their size and digest
+ * are checked, and the file is renamed into place only when both match. On any failure
+ * the temporary file is removed; a broken connection restarts the download.
+ */
+export async function downloadBlobToFile(
+  session: RegistrySession,
+  repo: Repository,
+  descriptor: Descriptor,
+  path: string,
+  onProgress?: (bytes: number) => void,
+): Promise<void> {
+  const what = `download blob ${short(descriptor.digest)} from ${repo.registry}/${repo.repository}`;
+  await withRetry(
+    async () => {
+      const temp = temporaryBeside(path);
+      let received = 0;
+      try {
+        const response = await session.request({
+          method: 'GET',
+          registry: repo.registry,
+          repository: repo.repository,
+          target: blobTarget(repo, descriptor.digest),
+          expect: [200],
+          what,
+          retry: false,
+        });
+        const verifier = verifyingStream(descriptor, what, (bytes) => {
+          received += bytes;
+          onProgress?.(bytes);
+        });
+        await pipeline(response.body, verifier, createWriteStream(temp, { flags: 'wx', mode: 0o644 }));
+        await rename(temp, path);
+      } catch (error) {
+        onProgress?.(-received);
+        await rm(temp, { force: true });
+        throw error;
+      }
+    },
+    session.retry,
+    { what, host: repo.registry, onRetry: (message) => session.reporter?.debug(message) },
+  );
+}
+
+/** A small blob (manifest-sized) read into memory and verified. */
+export async function downloadBlobBytes(session: RegistrySession, repo: Repository, descriptor: Descriptor, limit = 16 * 1024 * 1024): Promise<Buffer> {
+  const what = `download blob ${short(descriptor.digest)} from ${repo.registry}/${repo.repository}`;
+  if (descriptor.size > limit) {
+    throw new PaksError('usage', `Could not ${what}: it is ${descriptor.size} bytes, more than the ${limit} Paks reads into memory.`);
+  }
+  return withRetry(
+    async () => {
+      const response = await session.request({
+        method: 'GET',
+        registry: repo.registry,
+        repository: repo.repository,
+        target: blobTarget(repo, descriptor.digest),
+        expect: [200],
+        what,
+        retry: false,
+      });
+      const bytes = await response.bytes(descriptor.size);
+      checkBytes(bytes, descriptor, what);
+      return bytes;
+    },
+    session.retry,
+    { what, host: repo.registry },
+  );
+}
+
+export function checkBytes(bytes: Buffer, descriptor: Descriptor, what: string): void {
+  const hasher = hasherFor(descriptor.digest);
+  hasher.update(bytes);
+  const actual = hasher.finish();
+  if (bytes.length !== descriptor.size || actual !== descriptor.digest) throw mismatch(what, descriptor, bytes.length, actual);
+}
+
+function mismatch(what: string, descriptor: Descriptor, size: number, digest?: string): PaksError {
+  const detail =
+    size !== descriptor.size
+      ? `expected ${descriptor.size} bytes, received ${size}${size > descriptor.size ? ' or more' : ''}`
+      : `expected ${descriptor.digest}, received ${digest}`;
+  return new PaksError('integrity', `Could not ${what}: the content does not match its descriptor (${detail}). Nothing was kept.`, {
+    hint: 'The registry or something on the way sent different bytes. Try again; if it persists, the artifact is damaged or tampered with.',
+  });
+}
+
+/** Passes bytes through while counting and hashing them; fails as soon as they cannot match. */
+function verifyingStream(descriptor: Descriptor, what: string, onBytes: (bytes: number) => void): Transform {
+  const hasher = hasherFor(descriptor.digest);
+  let size = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      size += chunk.length;
+      if (size > descriptor.size) return callback(mismatch(what, descriptor, size));
+      hasher.update(chunk);
+      onBytes(chunk.length);
+      callback(null, chunk);
+    },
+    flush(callback) {
+      if (size !== descriptor.size) return callback(mismatch(what, descriptor, size));
+      const actual = hasher.finish();
+      callback(actual === descriptor.digest ? null : mismatch(what, descriptor, size, actual));
+    },
+  });
+}

@@ -1,0 +1,147 @@
+import http from 'node:http';
+import https from 'node:https';
+import { Readable } from 'node:stream';
+import { PaksError } from '../../errors.js';
+
+/** One HTTP exchange. `body` is a factory so a retry can send it again. */
+export interface HttpRequest {
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  url: URL;
+  headers?: Record<string, string>;
+  body?: () => Readable | Buffer;
+  /** Abort when the connection is idle this long (default 60 s). */
+  idleTimeoutMs?: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  url: URL;
+  header(name: string): string | undefined;
+  body: Readable;
+  /** Reads the whole body, refusing more than `limit` bytes (manifests, errors, tokens). */
+  bytes(limit: number): Promise<Buffer>;
+  /** Drops the body so the connection can be reused. */
+  discard(): Promise<void>;
+}
+
+export type HttpSend = (request: HttpRequest) => Promise<HttpResponse>;
+
+export interface HttpTransport {
+  send: HttpSend;
+  close(): void;
+}
+
+/**
+ * Node's http/https with keep-alive agents. No `ca` option is set on purpose: Node then
+ * trusts its bundled roots plus NODE_EXTRA_CA_CERTS, which is how a custom CA is added.
+ */
+export function createHttpTransport(options: { maxSockets?: number; userAgent?: string } = {}): HttpTransport {
+  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 16, scheduling: 'lifo' as const };
+  const httpAgent = new http.Agent(agentOptions);
+  const httpsAgent = new https.Agent(agentOptions);
+  const userAgent = options.userAgent ?? 'paks';
+
+  const send: HttpSend = (request) =>
+    new Promise<HttpResponse>((resolve, reject) => {
+      const isHttps = request.url.protocol === 'https:';
+      const body = request.body?.();
+      const headers: Record<string, string> = { 'user-agent': userAgent, ...request.headers };
+      if (Buffer.isBuffer(body)) headers['content-length'] = String(body.length);
+      const req = (isHttps ? https : http).request(request.url, {
+        method: request.method,
+        headers,
+        agent: isHttps ? httpsAgent : httpAgent,
+      });
+      let settled = false;
+      const fail = (error: Error) => {
+        if (body instanceof Readable) body.destroy();
+        if (!settled) {
+          settled = true;
+          reject(error);
+        }
+      };
+      req.setTimeout(request.idleTimeoutMs ?? 60_000, () => {
+        req.destroy(Object.assign(new Error(`no answer from ${request.url.host} for ${(request.idleTimeoutMs ?? 60_000) / 1000} s`), { code: 'ETIMEDOUT' }));
+      });
+      req.on('error', fail);
+      req.on('response', (res) => {
+        settled = true;
+        // The registry may answer before reading the whole body (e.g. 401): stop sending.
+        if (body instanceof Readable && !body.readableEnded) body.unpipe(req);
+        resolve(wrapResponse(res, request.url));
+      });
+      if (body instanceof Readable) {
+        body.on('error', (error) => {
+          req.destroy(error);
+          fail(error);
+        });
+        body.pipe(req);
+      } else {
+        req.end(body);
+      }
+    });
+
+  return {
+    send,
+    close() {
+      httpAgent.destroy();
+      httpsAgent.destroy();
+    },
+  };
+}
+
+function wrapResponse(res: http.IncomingMessage, url: URL): HttpResponse {
+  return {
+    status: res.statusCode ?? 0,
+    url,
+    body: res,
+    header(name) {
+      const value = res.headers[name.toLowerCase()];
+      return Array.isArray(value) ? value.join(', ') : value;
+    },
+    async bytes(limit) {
+      const chunks: Buffer[] = [];
+      let total = 0;
+      for await (const chunk of res) {
+        total += (chunk as Buffer).length;
+        if (total > limit) {
+          res.destroy();
+          throw new PaksError('registry', `${url.host} sent more than ${limit} bytes for ${url.pathname}; Paks stopped reading.`);
+        }
+        chunks.push(chunk as Buffer);
+      }
+      return Buffer.concat(chunks);
+    },
+    async discard() {
+      if (res.destroyed || res.readableEnded) return;
+      // Small or finished bodies are drained so the socket goes back to the pool (it is
+      // only released on 'end'); a large unread body is cheaper to drop with its socket.
+      const length = Number(res.headers['content-length'] ?? NaN);
+      if (res.complete || (Number.isFinite(length) && length <= 64 * 1024)) {
+        const ended = new Promise<void>((done) => {
+          res.once('end', done);
+          res.once('error', () => done());
+          res.once('close', () => done());
+        });
+        res.resume();
+        await ended;
+      } else {
+        res.destroy();
+      }
+    },
+  };
+}
+
+const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/i;
+
+export function isLoopback(registry: string): boolean {
+  return LOOPBACK_HOST.test(registry);
+}
+
+/** HTTPS always, except loopback registries or when the caller asks for plain HTTP. */
+export function registryBaseUrl(registry: string, plainHttp?: boolean): URL {
+  const useHttp = plainHttp ?? isLoopback(registry);
+  // Docker Hub's API lives on registry-1.docker.io, not on the docker.io name.
+  const host = registry === 'docker.io' ? 'registry-1.docker.io' : registry;
+  return new URL(`${useHttp ? 'http' : 'https'}://${host}`);
+}
