@@ -8,6 +8,8 @@ import { SpackRunner } from './spack/runner.js';
 import { findInstalled, type InstalledSpec } from './spack/installed.js';
 import { executeUninstall, planUninstall, type UninstallOptions, type UninstallPlan } from './spack/uninstall.js';
 import { installSpecs, type InstallOptions, type InstallReport } from './install/install.js';
+import type { RegistryClient } from './oci/client.js';
+import { paksVersion } from './version.js';
 
 export interface PaksClientOptions {
   home?: string;
@@ -87,6 +89,23 @@ export class PaksClient {
 
   async install(args: readonly string[], options: InstallOptions = {}): Promise<InstallReport> {
     return installSpecs(this, args, options);
+  }
+
+  /** An OCI registry client with the user's credentials and this run's transport choices. */
+  async registryClient(options: { plainHttp?: boolean } = {}): Promise<RegistryClient> {
+    const [{ createRegistryClient }, { createCredentialProvider }] = await Promise.all([import('./oci/client.js'), import('./oci/auth/credentials.js')]);
+    return createRegistryClient({
+      credentials: createCredentialProvider({
+        env: this.env,
+        home: this.home,
+        githubUsername: this.values.username,
+        warn: (message) => this.reporter.warn(message),
+      }),
+      ...(options.plainHttp ? { plainHttp: true } : {}),
+      concurrency: this.values.registry_concurrency,
+      reporter: this.reporter,
+      userAgent: `paks/${paksVersion()}`,
+    });
   }
 
   /** Where Paks keeps clones of package repositories. */

@@ -1,19 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { describeError, isPaksError } from '../errors.js';
 import { redact } from '../redact.js';
+import { paksVersion } from '../version.js';
 
-const COMMANDS = ['install', 'list', 'uninstall', 'key', 'config', 'shell', 'bootstrap', 'doctor'] as const;
-
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
+const COMMANDS = ['install', 'list', 'uninstall', 'build', 'key', 'sbom', 'config', 'shell', 'bootstrap', 'doctor'] as const;
 
 export async function buildProgram(): Promise<Command> {
   const program = new Command('paks')
     .description('Install Spack packages from signed binaries in OCI registries; build, sign and push them.')
-    .version(packageVersion(), '-V, --version', 'print the Paks version')
+    .version(paksVersion(), '-V, --version', 'print the Paks version')
     .option('--debug', 'show debug output and stack traces')
     .option('-q, --quiet', 'print only results and errors')
     .option('--settings-file <path>', 'use this settings file instead of ~/.paks/settings.yml')

@@ -1,8 +1,13 @@
 import type { PaksClient } from '../client.js';
-import { PaksError } from '../errors.js';
+import { PaksError, describeError } from '../errors.js';
 import { listPackages, looksLikeRepository, openRepository, type PackageRepository } from '../repository/source.js';
 import { spackInstall, prefixForRoot } from '../spack/install.js';
 import { withTemporaryScope } from '../spack/scope.js';
+import type { SpackRunner } from '../spack/runner.js';
+import { mapWithConcurrency } from '../oci/pool.js';
+import { expandHome } from '../settings/load.js';
+import type { VerifiedBinary } from './binary.js';
+import { hostArch, requestedPackage } from './host.js';
 
 export interface InstallOptions {
   /** Registries to look in before trusted_pull_registries. */
@@ -15,6 +20,8 @@ export interface InstallOptions {
   /** Require trusted signatures (default true). */
   verify?: boolean;
   plainHttp?: boolean;
+  /** Write SBOMs into each root's prefix (default true). */
+  sbom?: boolean;
 }
 
 export interface InstalledRoot {
@@ -45,21 +52,132 @@ export async function resolveInstallArguments(client: PaksClient, args: readonly
   return { repository, specs };
 }
 
-/** Source builds through Spack (the registry path is layered on top of this). */
+/**
+ * `paks install`: a verified binary from the registries for each spec that has one (pulled
+ * in parallel), a source build for the rest (unless --cache-only), SBOMs for all.
+ */
 export async function installSpecs(client: PaksClient, args: readonly string[], options: InstallOptions = {}): Promise<InstallReport> {
-  void options;
   const { repository, specs } = await resolveInstallArguments(client, args);
   const spack = await client.spack();
+  const binaries = options.noCache ? new Map<string, VerifiedBinary>() : await findBinaries(client, spack, specs, options);
+  try {
+    const roots: InstalledRoot[] = [];
+    const fromSource: string[] = [];
+    for (const spec of specs) {
+      const binary = binaries.get(spec);
+      if (!binary) {
+        fromSource.push(spec);
+        continue;
+      }
+      try {
+        roots.push(await installBinary(client, spack, spec, binary, repository));
+      } catch (error) {
+        if (options.cacheOnly) throw error;
+        client.reporter.warn(`Installing the binary of ${spec} failed (${describeError(error).replace(/\.$/, '')}); building it from source.`);
+        fromSource.push(spec);
+      }
+    }
+    if (fromSource.length) roots.push(...(await installFromSource(spack, fromSource, repository)));
+    if (options.sbom !== false) {
+      for (const root of roots) root.sbom = await writeSbom(client, spack, root, binaries.get(root.spec));
+    }
+    const order = new Map(specs.map((s, i) => [s, i]));
+    roots.sort((a, b) => order.get(a.spec)! - order.get(b.spec)!);
+    return repository ? { roots, repository } : { roots };
+  } finally {
+    await Promise.all([...binaries.values()].map((b) => b.remove()));
+  }
+}
+
+async function findBinaries(client: PaksClient, spack: SpackRunner, specs: readonly string[], options: InstallOptions): Promise<Map<string, VerifiedBinary>> {
+  const registries = [...new Set([...(options.registries ?? []), ...client.values.trusted_pull_registries])];
+  const found = new Map<string, VerifiedBinary>();
+  if (registries.length === 0) {
+    if (options.cacheOnly) throw new PaksError('usage', '--cache-only needs a registry, but trusted_pull_registries is empty and no --registry was given.');
+    return found;
+  }
+  const [{ lookupBinary }, { loadTrustedKeys }] = await Promise.all([import('./binary.js'), import('../trust/trusted-keys.js')]);
+  const host = await hostArch(spack);
+  const trustedKeys = await loadTrustedKeys(client.home, client.values.trusted_keys.map((f) => expandHome(f, client.home)));
+  const registry = await client.registryClient({ plainHttp: options.plainHttp });
+  try {
+    const results = await mapWithConcurrency(specs, client.values.registry_concurrency, async (spec) => {
+      const { name, version } = requestedPackage(spec);
+      const tag = options.tag ?? version ?? client.values.default_tag;
+      const lookup = await lookupBinary(client, registry, {
+        registries,
+        tag,
+        name,
+        version,
+        host,
+        trustedKeys,
+        verify: options.verify !== false,
+        unsignedRegistries: client.values.unsigned_registries,
+      });
+      if (lookup.found) return [spec, lookup.found] as const;
+      const why = lookup.reasons.join('; ');
+      if (options.cacheOnly) {
+        throw new PaksError('not-found', `No binary of ${spec} for ${host.platform}-${host.os}-${host.target}: ${why}.`, { hint: 'Drop --cache-only to build it from source.' });
+      }
+      client.reporter.info(`No binary of ${spec} found (${why}); building from source.`);
+      return undefined;
+    });
+    for (const entry of results) if (entry) found.set(entry[0], entry[1]);
+    return found;
+  } catch (error) {
+    await Promise.all([...found.values()].map((b) => b.remove()));
+    throw error;
+  } finally {
+    await registry.close();
+  }
+}
+
+async function installBinary(client: PaksClient, spack: SpackRunner, spec: string, binary: VerifiedBinary, repository?: PackageRepository): Promise<InstalledRoot> {
+  const started = Date.now();
+  client.reporter.info(`Installing ${binary.root.name}@${binary.root.version} from ${binary.reference}${binary.signed ? ' (signature verified)' : ' (unsigned)'}`);
+  return withTemporaryScope({ repos: repository ? [repository.root] : [], mirrors: { [`paks-${binary.root.hash.slice(0, 7)}`]: { url: `file://${binary.dir}`, signed: false } } }, async (scope) => {
+    const runner = scope ? spack.withScope(scope.dir) : spack;
+    // Paks has verified every signature and tarball checksum in this mirror itself.
+    const result = await spackInstall(runner, [], { specFiles: [binary.rootSpecFile], buildcache: { package: 'only', dependencies: 'auto' }, skipSignatureCheck: true });
+    const entry = result.installed.filter((e) => e.hash === binary.root.hash).at(-1) ?? prefixForRoot(result, binary.root.name);
+    if (!entry) throw new PaksError('spack', `Spack finished but did not report where ${binary.root.name} was installed.`);
+    return {
+      spec,
+      name: binary.root.name,
+      version: binary.root.version,
+      hash: binary.root.hash,
+      prefix: entry.prefix,
+      origin: { kind: 'binary', registry: binary.registry, reference: binary.reference, digest: binary.digest, verified: binary.signed },
+      seconds: (Date.now() - started) / 1000,
+    };
+  });
+}
+
+async function installFromSource(spack: SpackRunner, specs: readonly string[], repository?: PackageRepository): Promise<InstalledRoot[]> {
   return withTemporaryScope({ repos: repository ? [repository.root] : [] }, async (scope) => {
     const runner = scope ? spack.withScope(scope.dir) : spack;
     const started = Date.now();
     const result = await spackInstall(runner, specs);
     const seconds = (Date.now() - started) / 1000;
-    const roots: InstalledRoot[] = specs.map((spec) => {
+    return specs.map((spec) => {
       const entry = prefixForRoot(result, spec);
       if (!entry) throw new PaksError('spack', `Spack finished but did not report where ${spec} was installed.`, { hint: 'Check with: paks list -p' });
       return { spec, name: entry.name, version: entry.version, hash: entry.hash, prefix: entry.prefix, origin: { kind: 'source' as const }, seconds };
     });
-    return repository ? { roots, repository } : { roots };
   });
+}
+
+/**
+ * SBOMs made from the verified spec of a binary (not the artifact's own SBOM files, which
+ * no signature covers), or from the installed spec after a source build.
+ */
+async function writeSbom(client: PaksClient, spack: SpackRunner, root: InstalledRoot, binary?: VerifiedBinary): Promise<string | undefined> {
+  try {
+    const { installedSpecDocument, packageInfoFromSpack, sbomsFor, writeInstalledSboms } = await import('../sbom/generate.js');
+    const document = binary ? binary.root.document : await installedSpecDocument(spack, root.hash);
+    return await writeInstalledSboms(root.prefix, sbomsFor(document, await packageInfoFromSpack(spack, document.spec.nodes), new Date()));
+  } catch (error) {
+    client.reporter.warn(`Could not write the SBOM of ${root.name} into ${root.prefix}: ${describeError(error)}`);
+    return undefined;
+  }
 }

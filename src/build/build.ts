@@ -1,0 +1,100 @@
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { PaksClient } from '../client.js';
+import { PaksError, describeError } from '../errors.js';
+import { installSpecs, type InstalledRoot } from '../install/install.js';
+import { chooseSigningKey } from '../signing/keys.js';
+import { writeCacheSboms } from '../sbom/generate.js';
+import { pushBuildCache, type PublishedBuild } from './publish.js';
+import { checkCacheSignatures, spackBuildcachePush } from './cache.js';
+
+export interface BuildOptions {
+  cacheDir?: string | undefined;
+  key?: string | undefined;
+  unsigned?: boolean;
+  /** Push each built cache to this reference (one spec only). */
+  push?: string | undefined;
+  /** Push to trusted_packages_registry/<name>. */
+  pushd?: boolean;
+  tags?: readonly string[];
+  /** Remove a temporary cache after a successful push (default true). */
+  cleanup?: boolean;
+  /** Overwrite existing cache entries, and allow removing a --cache-dir after a push. */
+  force?: boolean;
+  plainHttp?: boolean;
+}
+
+export interface BuiltCache {
+  root: InstalledRoot;
+  dir: string;
+  signedBy: string | null;
+  sboms: string[];
+  published?: PublishedBuild;
+  removed: boolean;
+}
+
+export interface BuildReport {
+  caches: BuiltCache[];
+}
+
+/** `paks build`: install, make a signed build cache with SBOMs, and optionally push it. */
+export async function buildSpecs(client: PaksClient, args: readonly string[], options: BuildOptions = {}): Promise<BuildReport> {
+  if (options.push && options.pushd) {
+    throw new PaksError('usage', '--push and --pushd cannot be used together.', { hint: '--push REF pushes to REF; --pushd pushes to trusted_packages_registry/<package>.' });
+  }
+  // Check what can be checked before a long build: the key, the reference, the cache dir.
+  const key = options.unsigned ? null : await chooseSigningKey(client, options.key);
+  if (options.push) {
+    const { parseReference } = await import('../oci/reference.js');
+    parseReference(options.push, { defaultTag: client.values.default_tag });
+  }
+  const userCacheDir = options.cacheDir ? resolve(client.cwd, options.cacheDir) : undefined;
+  if (userCacheDir) await mkdir(userCacheDir, { recursive: true });
+
+  const installed = await installSpecs(client, args, { noCache: true, sbom: false });
+  if (options.push && installed.roots.length > 1) {
+    throw new PaksError('usage', `--push takes one spec, but ${installed.roots.length} were built.`, { hint: 'Use --pushd to push each package to its own repository.' });
+  }
+  const spack = await client.spack();
+  const caches: BuiltCache[] = [];
+  for (const root of installed.roots) {
+    const dir = userCacheDir
+      ? installed.roots.length > 1 ? join(userCacheDir, `${root.name}-${root.version}-${root.hash.slice(0, 7)}`) : userCacheDir
+      : await mkdtemp(join(tmpdir(), `paks-cache-${root.name}-`));
+    await spackBuildcachePush(spack, dir, root, { key: key?.fingerprint, force: options.force });
+    const signedBy = key ? await checkCacheSignatures(client, spack, dir, key.fingerprint) : null;
+    const sboms = await writeCacheSboms(spack, dir);
+    client.reporter.info(`Build cache for ${root.name}@${root.version} is in ${dir}${signedBy ? ` (signed by ${signedBy})` : ' (unsigned)'}`);
+    caches.push({ root, dir, signedBy, sboms, removed: false });
+  }
+
+  if (options.push || options.pushd) {
+    for (const cache of caches) {
+      const target = options.push ?? `${client.values.trusted_packages_registry}/${cache.root.name}`;
+      try {
+        cache.published = await pushBuildCache(client, cache.dir, target, {
+          root: cache.root,
+          tags: options.tags ?? [],
+          plainHttp: options.plainHttp,
+          explicitTarget: Boolean(options.push),
+        });
+      } catch (error) {
+        throw new PaksError(error instanceof PaksError ? error.kind : 'registry', `${describeError(error).replace(/\.$/, '')}. The build cache is kept in ${cache.dir}.`, {
+          hint: `Push it again later with: paks push ${cache.dir} ${target}`,
+          cause: error,
+        });
+      }
+      const temporary = !userCacheDir;
+      if ((temporary && options.cleanup !== false) || (!temporary && options.force && options.cleanup !== false)) {
+        await rm(cache.dir, { recursive: true, force: true });
+        cache.removed = true;
+      }
+    }
+    if (userCacheDir && options.force && options.cleanup !== false && installed.roots.length > 1) {
+      const left = await readdir(userCacheDir).catch(() => ['?']);
+      if (left.length === 0) await rm(userCacheDir, { recursive: true, force: true });
+    }
+  }
+  return { caches };
+}

@@ -1,0 +1,80 @@
+import type { PaksClient } from '../client.js';
+import { PaksError } from '../errors.js';
+import type { InstalledRoot } from '../install/install.js';
+import { readBuildCache } from '../buildcache/read-build-cache.js';
+import { binaryIdentity, describeBinary } from '../buildcache/layout.js';
+import { ociPlatform, spackAnnotations } from '../buildcache/oci-platform.js';
+import { buildTag, versionTag } from '../buildcache/tags.js';
+import { targetParents } from '../spack/spec-json.js';
+
+export interface PublishedBuild {
+  /** `registry/repo:<version>-<hash7>@sha256:...` */
+  reference: string;
+  digest: string;
+  buildTag: string;
+  /** Tags moved to a per-platform index holding this build. */
+  indexTags: string[];
+}
+
+export interface PublishOptions {
+  root: Pick<InstalledRoot, 'name' | 'version' | 'hash'>;
+  /** Extra tags (--tag) that also become per-platform indexes. */
+  tags: readonly string[];
+  plainHttp?: boolean | undefined;
+  /** The user named the target: a tag in it is honoured as one more index tag. */
+  explicitTarget?: boolean;
+}
+
+/**
+ * Pushes one build cache as `<repo>:<version>-<hash7>` (a tag no other build shares), then
+ * moves `<version>`, `latest` and any extra tags to image indexes that gain this platform's
+ * entry and keep every other platform's.
+ */
+export async function pushBuildCache(client: PaksClient, dir: string, target: string, options: PublishOptions): Promise<PublishedBuild> {
+  const { parseReference, formatReference } = await import('../oci/reference.js');
+  const { pushArtifact } = await import('../oci/artifact.js');
+  const { addToPlatformIndex } = await import('../oci/platform-index.js');
+  const named = parseReference(target);
+  if (named.digest) throw new PaksError('usage', `Push to a repository or tag, not a digest (${target}).`);
+  const cache = await readBuildCache(dir);
+  const spec = cache.specs.find((s) => s.hash === options.root.hash);
+  if (!spec) throw new PaksError('internal', `The build cache in ${dir} has no spec ${options.root.name}/${options.root.hash.slice(0, 7)}.`);
+  const identity = binaryIdentity(spec.document.spec.nodes.find((n) => n.hash === spec.hash)!);
+  const rootNode = spec.document.spec.nodes.find((n) => n.hash === spec.hash)!;
+  const platform = ociPlatform(identity, targetParents(rootNode.arch));
+  const annotations = spackAnnotations(identity);
+  const tag = buildTag(identity);
+  const repository = { registry: named.registry, repository: named.repository };
+  const registry = await client.registryClient({ plainHttp: options.plainHttp });
+  try {
+    const pushed = await pushArtifact({
+      client: registry,
+      directory: dir,
+      reference: { ...repository, tag },
+      artifactType: client.values.content_type,
+      annotations,
+      description: `Spack build cache of ${describeBinary(identity)}${spec.signed ? ', signed' : ''}`,
+      ...(sourceUrl(client.env) ? { source: sourceUrl(client.env)! } : {}),
+      reporter: client.reporter,
+    });
+    const indexTags = [...new Set([versionTag(identity.version), client.values.default_tag, ...options.tags, ...(options.explicitTarget && named.tag && target.includes(':') ? [named.tag] : [])])].filter((t) => t !== tag);
+    await addToPlatformIndex({
+      client: registry,
+      repository,
+      tags: indexTags,
+      descriptor: { mediaType: pushed.mediaType, digest: pushed.digest, size: pushed.size, artifactType: client.values.content_type },
+      platform,
+      annotations,
+      reporter: client.reporter,
+    });
+    return { reference: formatReference({ ...repository, tag, digest: pushed.digest }), digest: pushed.digest, buildTag: tag, indexTags };
+  } finally {
+    await registry.close();
+  }
+}
+
+/** The source repository of a CI build (GitHub Actions), for org.opencontainers.image.source. */
+function sourceUrl(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY) return `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}`;
+  return undefined;
+}

@@ -1,0 +1,149 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PaksClient } from '../client.js';
+import { PaksError, describeError } from '../errors.js';
+import type { RegistryClient } from '../oci/client.js';
+import type { Descriptor } from '../oci/schemas.js';
+import { ANNOTATION_PREFIX } from '../buildcache/oci-platform.js';
+import { readBuildCache, type BuildCache, type CachedSpec } from '../buildcache/read-build-cache.js';
+import { verifyTarballs } from '../buildcache/verify-tarballs.js';
+import { canRun } from '../buildcache/target-compatibility.js';
+import { specVerifier } from '../trust/verify-clearsigned.js';
+import type { TrustedKey } from '../trust/public-key.js';
+import type { HostArch } from './host.js';
+
+/** A build cache pulled from a registry whose digests, signatures and tarballs all checked out. */
+export interface VerifiedBinary {
+  registry: string;
+  reference: string;
+  digest: string;
+  dir: string;
+  cache: BuildCache;
+  root: CachedSpec;
+  /** The verified root spec, written where `spack install -f` reads it. */
+  rootSpecFile: string;
+  signed: boolean;
+  remove(): Promise<void>;
+}
+
+export type BinaryLookup = { found: VerifiedBinary } | { found?: undefined; reasons: string[] };
+
+export interface LookupOptions {
+  registries: readonly string[];
+  tag: string;
+  name: string;
+  version?: string | undefined;
+  host: HostArch;
+  trustedKeys: readonly TrustedKey[];
+  /** Require trusted signatures unless the registry is listed as unsigned. */
+  verify: boolean;
+  unsignedRegistries: readonly string[];
+}
+
+/**
+ * Looks for a binary in each registry in turn: the tag's image index picks the entry for
+ * this platform; the artifact is pulled with every blob's digest checked; every spec's
+ * signature and every tarball's checksum is checked before Spack sees any of it.
+ * Registries that have nothing, or cannot be reached, are passed over with a reason.
+ */
+export async function lookupBinary(client: PaksClient, registry: RegistryClient, options: LookupOptions): Promise<BinaryLookup> {
+  const { parseReference, formatReference } = await import('../oci/reference.js');
+  const { pullArtifact } = await import('../oci/artifact.js');
+  const reasons: string[] = [];
+  for (const base of options.registries) {
+    const target = `${base.replace(/\/+$/, '')}/${options.name}:${options.tag}`;
+    let reference;
+    try {
+      reference = parseReference(target);
+    } catch (error) {
+      reasons.push(`${target}: ${describeError(error)}`);
+      continue;
+    }
+    let fetched;
+    try {
+      fetched = await registry.getManifest(reference);
+    } catch (error) {
+      reasons.push(`${target}: ${unavailable(error)}`);
+      continue;
+    }
+    const entries: Descriptor[] = fetched.kind === 'index'
+      ? fetched.index.manifests
+      : [{ mediaType: fetched.mediaType, digest: fetched.digest, size: fetched.bytes.length, ...(fetched.manifest.annotations ? { annotations: fetched.manifest.annotations } : {}) }];
+    const entry = pickEntry(entries, options);
+    if (!entry) {
+      const offered = entries.map(describeEntry).join(', ') || 'nothing';
+      reasons.push(`${target} has no binary for ${options.host.platform}-${options.host.os}-${options.host.target} (it offers ${offered})`);
+      continue;
+    }
+    const dir = await mkdtemp(join(tmpdir(), `paks-pull-${options.name}-`));
+    const remove = () => rm(dir, { recursive: true, force: true });
+    try {
+      const pinned = { ...reference, digest: entry.digest };
+      delete (pinned as { tag?: string }).tag;
+      const pulled = await pullArtifact({ client: registry, reference: pinned, directory: join(dir, 'mirror'), reporter: client.reporter });
+      const signedOnly = options.verify && !options.unsignedRegistries.some((r) => sameRegistry(r, base));
+      const cache = await readBuildCache(join(dir, 'mirror'), signedOnly ? { verifySpec: specVerifier(options.trustedKeys) } : {});
+      if (!signedOnly && options.verify) client.reporter.warn(`${base} is listed in unsigned_registries: signatures of ${options.name} are not required.`);
+      if (!options.verify) client.reporter.warn(`--no-verify: installing ${options.name} from ${base} without checking signatures.`);
+      const root = cache.specs.find((s) => s.name === options.name && (!options.version || s.version === options.version) && s.hash === entry.annotations?.[`${ANNOTATION_PREFIX}hash`])
+        ?? cache.specs.find((s) => s.name === options.name && (!options.version || s.version === options.version));
+      if (!root) throw new PaksError('integrity', `${target} holds no spec of ${options.name}${options.version ? `@${options.version}` : ''}.`);
+      if (signedOnly) {
+        const unsigned = cache.specs.filter((s) => !s.signed);
+        if (unsigned.length) throw new PaksError('trust', `${target} has unsigned specs (${unsigned.map((s) => s.specFile).join(', ')}).`, { hint: 'Pass --no-verify to accept unsigned binaries.' });
+      }
+      await verifyTarballs(cache);
+      const rootSpecFile = join(dir, `${root.name}-${root.hash}.spec.json`);
+      await writeFile(rootSpecFile, JSON.stringify(root.document));
+      return {
+        found: {
+          registry: base,
+          reference: formatReference({ registry: reference.registry, repository: reference.repository, digest: pulled.digest }),
+          digest: pulled.digest,
+          dir: join(dir, 'mirror'),
+          cache,
+          root,
+          rootSpecFile,
+          signed: root.signed,
+          remove,
+        },
+      };
+    } catch (error) {
+      await remove();
+      // A binary that fails verification is refused outright: never fall through to another copy silently.
+      if (error instanceof PaksError && (error.kind === 'trust' || error.kind === 'integrity')) {
+        throw new PaksError(error.kind, `Refusing the binary of ${options.name} from ${target}: ${describeError(error).replace(/\.$/, '')}.`, { hint: error.hint, cause: error });
+      }
+      reasons.push(`${target}: ${unavailable(error)}`);
+    }
+  }
+  return { reasons };
+}
+
+/** Same OS, a target this machine can run; the most specific target wins. */
+function pickEntry(entries: readonly Descriptor[], options: LookupOptions): Descriptor | undefined {
+  const candidates = entries
+    .map((entry) => ({ entry, os: entry.annotations?.[`${ANNOTATION_PREFIX}os`], target: entry.annotations?.[`${ANNOTATION_PREFIX}target`], version: entry.annotations?.[`${ANNOTATION_PREFIX}version`] }))
+    .filter((c) => c.os === options.host.os && c.target !== undefined && canRun(options.host.target, c.target))
+    .filter((c) => !options.version || !c.version || c.version === options.version);
+  candidates.sort((a, b) => (a.target === options.host.target ? 0 : 1) - (b.target === options.host.target ? 0 : 1));
+  return candidates[0]?.entry;
+}
+
+function describeEntry(entry: Descriptor): string {
+  const a = entry.annotations ?? {};
+  const os = a[`${ANNOTATION_PREFIX}os`];
+  const target = a[`${ANNOTATION_PREFIX}target`];
+  return os || target ? `${os ?? '?'}-${target ?? '?'}` : `${entry.platform?.os ?? '?'}/${entry.platform?.architecture ?? '?'}`;
+}
+
+function unavailable(error: unknown): string {
+  if (error instanceof PaksError && error.kind === 'not-found') return 'not found';
+  return describeError(error).replace(/\.$/, '');
+}
+
+function sameRegistry(a: string, b: string): boolean {
+  const norm = (s: string) => s.replace(/^oci:\/\//, '').replace(/\/+$/, '');
+  return norm(b) === norm(a) || norm(b).startsWith(`${norm(a)}/`);
+}
