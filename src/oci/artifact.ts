@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, rename, rm, rmdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { PaksError } from '../errors.js';
 import type { Reporter, Task } from '../ui/reporter.js';
 import type { RegistryClient } from './client.js';
@@ -189,7 +189,7 @@ export async function pullArtifact(options: PullArtifactOptions): Promise<Pulled
   const created = new Createdpaths();
   const staging = join(directory, `.paks-pull-${randomBytes(6).toString('hex')}`);
   try {
-    await created.directory(directory, '');
+    await created.root(directory);
     await mkdir(staging);
     await mapWithConcurrency(layers, options.concurrency ?? client.concurrency, async ({ layer }, index) => {
       await client.fetchBlobToFile(repo, layer, join(staging, String(index)), { onProgress: progress.bytes });
@@ -263,12 +263,21 @@ class Createdpaths {
     this.files.push(path);
   }
 
+  /** Makes the pull directory (and missing parents), remembering what was new. */
+  async root(directory: string): Promise<void> {
+    const found = await lstat(directory).catch(() => undefined);
+    if (found && !found.isDirectory()) throw new PaksError('usage', `Cannot pull into ${directory}: it exists and is not a directory.`);
+    const first = await mkdir(directory, { recursive: true });
+    if (first === undefined) return;
+    for (let path = directory; path.length >= first.length; path = dirname(path)) this.directories.unshift(path);
+  }
+
   /** Makes `relDir` under `root` one level at a time, refusing to walk through symbolic links. */
   async directory(root: string, relDir: string): Promise<void> {
     const parts = relDir === '' ? [] : relDir.split('/');
     let current = root;
-    for (let i = -1; i < parts.length; i++) {
-      if (i >= 0) current = join(current, parts[i] as string);
+    for (const part of parts) {
+      current = join(current, part);
       const found = await lstat(current).catch(() => undefined);
       if (found?.isDirectory()) continue;
       if (found) {

@@ -17,7 +17,7 @@ export function unsafeTitleReason(title: string, directory: string): string | un
   const root = resolve(directory);
   const target = resolve(root, title);
   const rel = relative(root, target);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel) || !target.startsWith(root + sep)) return 'it resolves outside the directory';
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel) || !target.startsWith(root + sep)) return 'it resolves outside the directory';
   return undefined;
 }
 

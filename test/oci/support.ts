@@ -57,3 +57,22 @@ export function buildCacheFiles(): Record<string, string | Buffer> {
     'sbom/zlib.cdx.json': '{"bomFormat":"CycloneDX"}',
   };
 }
+
+import { createHttpTransport, type HttpRequest, type HttpSend } from '../../src/oci/transport/http.js';
+
+/** A real transport that records every request (method and path) it sends. */
+export function recordingTransport(): { send: HttpSend; log: string[]; close(): void; headers: Record<string, string>[] } {
+  const transport = createHttpTransport();
+  const log: string[] = [];
+  const headers: Record<string, string>[] = [];
+  return {
+    log,
+    headers,
+    send: (request: HttpRequest) => {
+      log.push(`${request.method} ${request.url.pathname}`);
+      headers.push({ ...request.headers });
+      return transport.send(request);
+    },
+    close: () => transport.close(),
+  };
+}
