@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from './args.mjs';
-import { allCachedNodes, generateIndex, generateKeyIndex, pushKeys, pushSpec, readIndex } from './buildcache.mjs';
+import { allCachedNodes, generateIndex, generateKeyIndex, pushKeys, pushSpec, readIndex, selectSigningKey } from './buildcache.mjs';
 import { concretizeAll, gatherReuseCandidates, UnknownPackageError } from './concretize.mjs';
 import { Gpg } from './gpg.mjs';
 import { installSpecs } from './install.mjs';
@@ -184,7 +184,7 @@ export const commands = {
     const sub = argv[0];
     if (sub === 'status') {
       parse('spack bootstrap status', 'bootstrap-status', argv.slice(1), [opt('--optional', 'optional'), opt('--dev', 'dev')]);
-      out(`Spack v${SPACK_VERSION()} - python@3.11\n\n[PASS] Core Functionalities\n\n[PASS] Binary packages\n\n`);
+      out(`Spack v${SPACK_VERSION()} - python@3.11\n\n[PASS] Core Functionalities\n\n[PASS] Binary packages\n\n\n`);
       return 0;
     }
     if (sub === 'now') return 0;
@@ -308,11 +308,13 @@ export const commands = {
     o += dep.length ? dep.map((v) => `    ${v.version.padEnd(w)}${urlOf(v)}\n`).join('') : '    None\n';
     o += '\nVariants:\n';
     const bs = pkg.buildSystems;
-    o += `    build_system [${pkg.defaultBuildSystem}]${' '.repeat(Math.max(1, 8 - pkg.defaultBuildSystem.length))}${bs.join(', ')}\n        Build systems supported by the package\n`;
+    const vrows = [[`build_system [${pkg.defaultBuildSystem}]`, bs.join(', '), 'Build systems supported by the package']];
     for (const v of Object.values(pkg.variants).sort((x, y) => (x.name < y.name ? -1 : 1))) {
       const def = typeof v.default === 'boolean' ? (v.default ? 'true' : 'false') : String(v.default);
-      o += `    ${v.name} [${def}]${' '.repeat(Math.max(1, 8 - def.length))}${typeof v.default === 'boolean' ? 'false, true' : v.values ?? def}\n        ${v.description}\n`;
+      vrows.push([`${v.name} [${def}]`, typeof v.default === 'boolean' ? 'false, true' : String(v.values ?? def), v.description]);
     }
+    const vw = Math.max(...vrows.map((r) => r[0].length)) + 8;
+    for (const [nd, vals, d] of vrows) o += `    ${nd.padEnd(vw)}${vals}\n        ${d}\n`;
     const byType = (t) => [...new Set(pkg.dependencies.filter((d) => d.type.includes(t)).map((d) => parseSpecs(d.spec)[0].name))].sort();
     for (const [label, t] of [['Build Dependencies', 'build'], ['Link Dependencies', 'link'], ['Run Dependencies', 'run']]) {
       const ds = byType(t);
@@ -329,7 +331,7 @@ export const commands = {
     const abstract = parseSpecs(a.specs);
     const nodes = concretizeAll(ctx, abstract, a.fresh ? { reuseCandidates: [] } : {});
     if (a.json || a.yaml) {
-      for (const n of nodes) out(a.json ? JSON.stringify(n.toSpecDict()) : dumpYaml(n.toSpecDict()));
+      for (const n of nodes) out(a.json ? JSON.stringify(n.toSpecDict()) + '\n' : dumpYaml(n.toSpecDict()));
       return 0;
     }
     if (a.format) {
@@ -788,12 +790,14 @@ export const commands = {
           if (things.includes('dependencies')) for (const e of n.sortedDeps()) queue.push([e.node, false]);
         }
         if (specs.length > 1) out(`==> Selected ${specs.length} specs to push to ${mirror.pushUrl}\n`);
+        // Spack 0.23 picks the signing key once, when it creates the uploader
+        const signKey = unsigned ? null : a.key ?? selectSigningKey(gpg);
         const skipped = [];
         const failed = [];
         const fmt = (n) => formatSpec(n, '{name}{@version}{/hash:7}');
         specs.forEach((n, i) => {
           try {
-            pushSpec(ctx, gpg, n, mirror, { unsigned, key: a.key, force: a.force });
+            pushSpec(ctx, gpg, n, mirror, { unsigned, key: signKey, force: a.force });
             const digits = String(specs.length).length;
             let msg = `${specs.length > 1 ? `[${String(i + 1).padStart(digits)}/${specs.length}] ` : ''}Pushed ${fmt(n)}`;
             if (specs.length === 1) msg += ` to ${mirror.pushUrl}`;

@@ -175,7 +175,7 @@ function concretizeNode(state, constraint, isRoot) {
     variants,
     external: null,
     patches,
-    packageHash: pkg.packageHash,
+    packageHash: pkg.packageHashFor(version, patches),
     deps: [...deps.values()],
   });
   if (isRoot && !satisfies(node, c)) throw unsatisfiable(abstractToString(c));
@@ -218,7 +218,7 @@ function buildExternal(state, pkg, es, ext, compiler, arch) {
     variants,
     external: { path: ext.prefix, module: ext.modules ?? null, extra_attributes: {} },
     patches,
-    packageHash: pkg.packageHash,
+    packageHash: pkg.packageHashFor(version, patches),
     deps: [],
   });
 }

@@ -160,7 +160,7 @@ export function parsePackage(name, src, repo, file) {
     pkg.dependencies.push({ spec: 'gmake', type: ['build'], when: null, implicit: true });
   }
   if (pkg.buildSystems.includes('cmake')) pkg.dependencies.push({ spec: 'cmake', type: ['build'], when: null, implicit: true });
-  pkg.packageHash = packageHash(pkg);
+  pkg.packageHashFor = (version, patches) => packageHashFor(pkg, version, patches);
   return pkg;
 }
 
@@ -331,13 +331,21 @@ export function canonicalSource(src, { dropUrl = false } = {}) {
   return lines.join('\n') + '\n';
 }
 
-function packageHash(pkg) {
-  const key = `${pkg.name}:${sha256hex(canonicalSource(pkg.source, { dropUrl: true }))}`;
+// Spack's content_hash(): base32(sha256(sorted([source sha256, "patch:level"...,
+// package_hash(canonical source)]))). Recorded (package@version) values win.
+function packageHashFor(pkg, version, patches = []) {
+  const key = `${pkg.name}@${version}:${sha256hex(canonicalSource(pkg.source, { dropUrl: true }))}`;
   const known = recordedPackageHashes()[key];
   if (known) return known;
-  return b32sha256Padded(canonicalSource(pkg.source));
+  const parts = [];
+  const v = pkg.versions.find((x) => x.version === version);
+  if (pkg.hasCode && v?.sha256) parts.push(v.sha256);
+  for (const p of patches) parts.push(`${p}:1`);
+  parts.push(b32sha256Padded(canonicalSource(pkg.source)));
+  parts.sort();
+  return b32sha256Padded(parts.join(''));
 }
 
-export function canonicalKey(name, src) {
-  return `${name}:${sha256hex(canonicalSource(src, { dropUrl: true }))}`;
+export function canonicalKey(name, version, src) {
+  return `${name}@${version}:${sha256hex(canonicalSource(src, { dropUrl: true }))}`;
 }
