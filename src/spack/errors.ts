@@ -15,7 +15,11 @@ export function summarizeSpackError(stderr: string, stdout = ''): SpackErrorSumm
     const usage = lines.find((line) => /^spack[\w -]*: error: /.test(line));
     return usage ? { reason: usage.replace(/^spack[\w -]*: error: /, ''), details: [] } : undefined;
   }
-  const reason = lines[start]!.slice('==> Error: '.length).trim();
+  const reason = lines[start]!
+    .slice('==> Error: '.length)
+    .trim()
+    .replace(/'spack\.pkg\.[\w]+\.([\w-]+)'/g, "'$1'")
+    .replace(/ for the following reasons:?$/, ':');
   const details: string[] = [];
   for (const line of lines.slice(start + 1)) {
     if (line.startsWith('==> Error: ')) {
@@ -47,10 +51,15 @@ export function spackCommandError(failure: SpackFailure, doing: string): PaksErr
       hint: `Spack exits with 3 when it cannot bootstrap (clingo, gnupg) or reach a TLS server. Run "paks doctor", or "${command} --debug" for details.`,
     });
   }
-  const reason = summary ? [summary.reason.replace(/[.:]$/, ''), ...summary.details.slice(0, 3)].join('; ') : lastLines(failure.stderr || failure.stdout);
-  return new PaksError('spack', `Spack could not ${doing}: ${reason}.`.replace(/\.\.$/, '.'), {
-    hint: summary?.details.length ? undefined : `"${command}" exited with ${failure.exitCode}.`,
-  });
+  if (!summary) {
+    return new PaksError('spack', `Spack could not ${doing}: ${lastLines(failure.stderr || failure.stdout)}.`, { hint: `"${command}" exited with ${failure.exitCode}.` });
+  }
+  // Spack's advice lines ("use `spack uninstall --dependents`...") read best as the hint.
+  const advice = summary.details.filter((d) => /^(use|run|try)\b/i.test(d));
+  const reasons = summary.details.filter((d) => !advice.includes(d)).slice(0, 3);
+  const head = summary.reason.replace(/[.]$/, '');
+  const reason = reasons.length ? `${head.endsWith(':') ? head : `${head}:`} ${reasons.join('; ')}` : head;
+  return new PaksError('spack', `Spack could not ${doing}: ${reason.replace(/[.]$/, '')}.`, advice.length ? { hint: advice.join(' ') } : {});
 }
 
 function lastLines(text: string): string {

@@ -83,7 +83,9 @@ export class SpackRunner {
             const line = pending.slice(0, at);
             pending = pending.slice(at + 1);
             runOptions.onLine?.(line, name);
-            if (runOptions.live && line.trim()) reporter?.info(line);
+            // Spack's progress is on stdout; its stderr (errors, gpg chatter) goes into the error message.
+            if (runOptions.live && name === 'stdout' && line.trim()) reporter?.info(line);
+            else if (name === 'stderr' && line.trim()) reporter?.debug(line);
           }
         });
       }

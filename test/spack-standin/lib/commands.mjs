@@ -5,9 +5,9 @@ import { parseArgs } from './args.mjs';
 import { allCachedNodes, generateIndex, generateKeyIndex, pushKeys, pushSpec, readIndex, selectSigningKey } from './buildcache.mjs';
 import { concretizeAll, gatherReuseCandidates, UnknownPackageError } from './concretize.mjs';
 import { Gpg } from './gpg.mjs';
-import { installSpecs } from './install.mjs';
+import { installSpecs, urlForVersion } from './install.mjs';
 import { Mirror, mirrorCollection, mirrorFromArg, toUrl, urlJoin, urlToPath } from './mirrors.mjs';
-import { abstractToString, compareVersions, formatSpec, parseSpecs, satisfies, shortSpec, specLine, treeLines } from './spec.mjs';
+import { abstractToString, compareVersions, formatSpec, nodeFromSpecDict, parseSpecs, satisfies, shortSpec, specLine, treeLines } from './spec.mjs';
 import { Die, Exit, hline, out, err, SpackError, tty } from './util.mjs';
 import { dumpYaml } from './yaml.mjs';
 
@@ -292,7 +292,7 @@ export const commands = {
     const pkg = ctx.repos.get(s.name, s.namespace);
     if (!pkg) throw new UnknownPackageError(s.name, s.namespace ?? ctx.repos.repos[0]?.namespace ?? 'builtin');
     const versions = [...pkg.versions].sort((x, y) => compareVersions(y.version, x.version));
-    const urlOf = (v) => v.url ?? (pkg.url ? pkg.url.replace(versions.map((x) => x.version).find((x) => pkg.url.includes(x)) ?? '\u0000', v.version) : '');
+    const urlOf = (v) => v.url ?? (pkg.url ? urlForVersion(pkg, v.version) : '');
     const safe = versions.filter((v) => !v.deprecated);
     const pref = safe.find((v) => v.preferred) ?? safe[0];
     const w = Math.max(0, ...versions.map((v) => v.version.length)) + 4;
@@ -411,9 +411,19 @@ export const commands = {
         else depMode = m[2];
       }
     }
-    if (!a.specs.length) throw new Die('install requires a package argument or active environment');
-    const abstract = parseSpecs(a.specs);
-    const nodes = concretizeAll(ctx, abstract, a.fresh ? { reuseCandidates: [] } : {});
+    if (!a.specs.length && !(a.files ?? []).length) throw new Die('install requires a package argument or active environment');
+    const abstract = a.specs.length ? parseSpecs(a.specs) : [];
+    const nodes = abstract.length ? concretizeAll(ctx, abstract, a.fresh ? { reuseCandidates: [] } : {}) : [];
+    // -f FILE: concrete specs from JSON files, installed exactly as written (as Spack does).
+    for (const file of a.files ?? []) {
+      let data;
+      try {
+        data = JSON.parse(readFileSync(file, 'utf8'));
+      } catch (e) {
+        throw new Die(`${file}: ${e.code === 'ENOENT' ? 'No such file or directory' : e.message}`);
+      }
+      nodes.push(nodeFromSpecDict(data));
+    }
     const gpg = new Gpg(ctx.gpgHome);
     installSpecs(ctx, gpg, nodes, {
       packageUseCache: pkgMode !== 'never',

@@ -317,7 +317,7 @@ function childError(cmd, log, logFile) {
   return e;
 }
 
-function urlForVersion(pkg, version) {
+export function urlForVersion(pkg, version) {
   const url = pkg.url;
   const first = pkg.versions.map((v) => v.version).find((v) => url.includes(v));
   if (first) return url.split(first).join(version);
