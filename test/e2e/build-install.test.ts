@@ -1,0 +1,258 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { validateOciIndex, validateOciManifest } from '../helpers/oci-schemas.js';
+import { schemaErrors, validateCycloneDx, validateSpdx } from '../sbom/schemas.js';
+import { readAcceptedPublicKeys } from '../../src/trust/public-key.js';
+import { verifyClearsigned } from '../../src/trust/verify-clearsigned.js';
+import { exec, World, type Machine } from './world.js';
+
+async function files(dir: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  async function walk(d: string) {
+    for (const entry of await readdir(d, { withFileTypes: true })) {
+      const path = join(d, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else out.set(relative(dir, path), createHash('sha256').update(await readFile(path)).digest('hex'));
+    }
+  }
+  await walk(dir);
+  return out;
+}
+
+async function manifest(registry: TestRegistry, repo: string, ref: string, accept: string): Promise<Record<string, unknown>> {
+  const response = await fetch(`${registry.url}/v2/${repo}/manifests/${ref}`, { headers: { accept } });
+  assert.equal(response.status, 200, `${repo}:${ref}`);
+  return (await response.json()) as Record<string, unknown>;
+}
+const INDEX = 'application/vnd.oci.image.index.v1+json';
+const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+
+describe('build → push → pull → install, with real gpg and a real registry', () => {
+  let world: World;
+  let registry: TestRegistry;
+  let builder: Machine;
+  let fingerprint: string;
+  let publicKey: string;
+  let cacheDir: string;
+  let pushed: string;
+
+  before(async () => {
+    world = await World.create();
+    registry = await startRegistry();
+    builder = await world.machine('builder');
+    const created = await builder.paks(['key', 'create']);
+    assert.equal(created.exitCode, 0, created.stderr);
+    fingerprint = created.stdout.trim();
+    publicKey = join(world.dir, 'publisher.asc');
+    const exported = await builder.paks(['key', 'export', publicKey]);
+    assert.equal(exported.exitCode, 0, exported.stderr);
+    cacheDir = join(world.dir, 'cache');
+    const built = await builder.paks(['build', 'greet-paks', '--cache-dir', cacheDir, '--push', `${registry.host}/paks/greet-paks`]);
+    assert.equal(built.exitCode, 0, built.stderr);
+    pushed = built.stdout;
+  });
+  after(async () => {
+    await registry?.stop();
+    await world?.dispose();
+  });
+
+  test('paks key create makes one persistent key and refuses a second', async () => {
+    assert.match(fingerprint, /^[0-9A-F]{40}$/);
+    const again = await builder.paks(['key', 'create']);
+    assert.equal(again.exitCode, 1);
+    assert.match(again.stderr, /already holds a signing key/);
+    const list = JSON.parse((await builder.paks(['key', 'list', '--json'])).stdout);
+    assert.equal(list.signing.length, 1);
+    assert.equal(list.signing[0].fingerprint, fingerprint);
+  });
+
+  test('the cache has the layout real Spack writes, plus SBOMs and the public key', async () => {
+    const names = [...(await files(cacheDir)).keys()].sort();
+    const stems = ['gcc-runtime-12.2.0-5ac4sesq5gnja3i4ucraplw4u2yoe4q7', 'greet-paks-1.0.0-eus5xxlme3e4olqwzmc6dk5dp6hopdrj', 'hello-paks-1.1.0-v3txzpguqtrca4lvc5rmlzbkazgyeoku'];
+    for (const stem of stems) {
+      const full = `linux-debian12-icelake-gcc-12.2.0-${stem}`;
+      const dirName = stem.replace(/-[a-z2-7]{32}$/, '');
+      assert.ok(names.includes(`build_cache/${full}.spec.json.sig`), full);
+      assert.ok(names.includes(`build_cache/linux-debian12-icelake/gcc-12.2.0/${dirName}/${full}.spack`), `${full}.spack`);
+      assert.ok(names.includes(`build_cache/${full}.cdx.json`));
+      assert.ok(names.includes(`build_cache/${full}.spdx.json`));
+    }
+    for (const name of ['build_cache/index.json', 'build_cache/index.json.hash', `build_cache/_pgp/${fingerprint}.pub`, 'build_cache/_pgp/index.json']) {
+      assert.ok(names.includes(name), name);
+    }
+    assert.match(pushed, /Build cache: /);
+    assert.match(pushed, /Pushed 127\.0\.0\.1:\d+\/paks\/greet-paks:1\.0\.0-eus5xxl@sha256:[0-9a-f]{64}/);
+  });
+
+  test('every signature verifies with gpg --verify and with openpgp', async () => {
+    const gnupg = join(world.dir, 'verify-gnupg');
+    await exec('mkdir', ['-m', '700', gnupg]);
+    await exec('gpg', ['--homedir', gnupg, '--batch', '--import', join(cacheDir, 'build_cache', '_pgp', `${fingerprint}.pub`)]);
+    const keys = await readAcceptedPublicKeys(await readFile(publicKey, 'utf8'), publicKey);
+    const sigs = [...(await files(cacheDir)).keys()].filter((f) => f.endsWith('.spec.json.sig'));
+    assert.equal(sigs.length, 3);
+    for (const sig of sigs) {
+      const { stderr } = await exec('gpg', ['--homedir', gnupg, '--batch', '--verify', join(cacheDir, sig)]);
+      assert.match(stderr, /Good signature/);
+      const text = await readFile(join(cacheDir, sig), 'utf8');
+      assert.match(text, /^-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n/);
+      const verified = await verifyClearsigned(text, keys, { file: sig });
+      assert.equal(verified.fingerprint, fingerprint);
+    }
+    await exec('gpgconf', ['--homedir', gnupg, '--kill', 'gpg-agent']).catch(() => {});
+  });
+
+  test('the SBOMs in the cache are valid CycloneDX 1.6 and SPDX 2.3', async () => {
+    const names = [...(await files(cacheDir)).keys()];
+    for (const name of names.filter((n) => n.endsWith('.cdx.json'))) {
+      const bom = JSON.parse(await readFile(join(cacheDir, name), 'utf8'));
+      assert.ok(validateCycloneDx(bom), schemaErrors(validateCycloneDx));
+    }
+    for (const name of names.filter((n) => n.endsWith('.spdx.json'))) {
+      const doc = JSON.parse(await readFile(join(cacheDir, name), 'utf8'));
+      assert.ok(validateSpdx(doc), schemaErrors(validateSpdx));
+    }
+  });
+
+  test('the registry holds a valid manifest per build and a per-platform index at version and latest', async () => {
+    const m = await manifest(registry, 'paks/greet-paks', '1.0.0-eus5xxl', MANIFEST);
+    assert.ok(validateOciManifest(m), JSON.stringify(validateOciManifest.errors));
+    assert.equal(m.artifactType, 'application/vnd.paks.spack.buildcache.v1+json');
+    for (const tag of ['1.0.0', 'latest']) {
+      const index = await manifest(registry, 'paks/greet-paks', tag, INDEX);
+      assert.ok(validateOciIndex(index), JSON.stringify(validateOciIndex.errors));
+      const entries = index.manifests as Array<{ platform: { os: string; architecture: string }; annotations: Record<string, string> }>;
+      assert.equal(entries.length, 1);
+      assert.deepEqual(entries[0]!.platform, { os: 'linux', architecture: 'amd64' });
+      assert.equal(entries[0]!.annotations['dev.paks.spack.target'], 'icelake');
+    }
+  });
+
+  test('paks pull recreates the cache byte for byte', async () => {
+    const into = join(world.dir, 'pulled');
+    const pulled = await builder.paks(['pull', `${registry.host}/paks/greet-paks:1.0.0-eus5xxl`, into]);
+    assert.equal(pulled.exitCode, 0, pulled.stderr);
+    assert.deepEqual(await files(into), await files(cacheDir));
+  });
+
+  test('a build for another platform joins the index instead of replacing it', async () => {
+    const arm = await world.machine('arm-builder', { arch: 'linux-debian12-neoverse_v1' });
+    const built = await arm.paks(['build', 'greet-paks', '--unsigned', '--push', `${registry.host}/paks/greet-paks`]);
+    assert.equal(built.exitCode, 0, built.stderr);
+    const index = await manifest(registry, 'paks/greet-paks', 'latest', INDEX);
+    const targets = (index.manifests as Array<{ platform: { architecture: string }; annotations: Record<string, string> }>).map((e) => `${e.platform.architecture}/${e.annotations['dev.paks.spack.target']}`).sort();
+    assert.deepEqual(targets, ['amd64/icelake', 'arm64/neoverse_v1']);
+  });
+
+  test('a clean machine installs the verified binary, writes SBOMs and reports where it came from', async () => {
+    const user = await world.machine('user', { registries: [`${registry.host}/paks`] });
+    assert.equal((await user.paks(['key', 'trust', publicKey])).exitCode, 0);
+    const result = await user.paks(['install', '--json', 'greet-paks']);
+    assert.equal(result.exitCode, 0, result.stderr);
+    const [root] = JSON.parse(result.stdout);
+    assert.equal(root.name, 'greet-paks');
+    assert.equal(root.origin.kind, 'binary');
+    assert.equal(root.origin.verified, true);
+    assert.match(root.origin.digest, /^sha256:[0-9a-f]{64}$/);
+    assert.doesNotMatch(result.stderr, /installing from source/);
+    const sbom = JSON.parse(await readFile(root.sbom, 'utf8'));
+    assert.ok(validateCycloneDx(sbom), schemaErrors(validateCycloneDx));
+    const spdx = JSON.parse(await readFile(root.sbom.replace('.cdx.json', '.spdx.json'), 'utf8'));
+    assert.ok(validateSpdx(spdx), schemaErrors(validateSpdx));
+    const listed = JSON.parse((await user.paks(['list', '--json'])).stdout) as Array<{ name: string }>;
+    assert.deepEqual(listed.map((s) => s.name).sort(), ['gcc-runtime', 'glibc', 'gmake', 'greet-paks', 'hello-paks']);
+    // The user's Spack configuration is left as it was: no mirror was added to it.
+    const mirrors = await readFile(join(user.env.SPACK_USER_CONFIG_PATH!, 'mirrors.yaml'), 'utf8').catch(() => '');
+    assert.doesNotMatch(mirrors, /paks/);
+  });
+
+  test('without the publisher key the binary is refused, and nothing is installed', async () => {
+    const stranger = await world.machine('stranger', { registries: [`${registry.host}/paks`] });
+    const result = await stranger.paks(['install', 'greet-paks']);
+    assert.equal(result.exitCode, 1);
+    assert.match(result.stderr, /Refusing the binary of greet-paks/);
+    assert.match(result.stderr, /not among your trusted keys/);
+    assert.match(result.stderr, /paks key trust/);
+    assert.equal((await stranger.paks(['list', 'greet-paks', '--json'])).stdout.trim(), '[]');
+  });
+
+  test('an unsigned artifact is refused unless --no-verify, which says so', async () => {
+    const unsignedCache = join(world.dir, 'unsigned');
+    const built = await builder.paks(['build', 'hello-paks', '--unsigned', '--cache-dir', unsignedCache, '--push', `${registry.host}/unsigned/hello-paks`]);
+    assert.equal(built.exitCode, 0, built.stderr);
+    const user = await world.machine('unsigned-user', { registries: [`${registry.host}/unsigned`] });
+    await user.paks(['key', 'trust', publicKey]);
+    const refused = await user.paks(['install', 'hello-paks']);
+    assert.equal(refused.exitCode, 1);
+    assert.match(refused.stderr, /is not signed/);
+    const accepted = await user.paks(['install', '--no-verify', 'hello-paks']);
+    assert.equal(accepted.exitCode, 0, accepted.stderr);
+    assert.match(accepted.stderr, /--no-verify/);
+  });
+
+  test('a tampered blob is caught while it streams and nothing is installed', async () => {
+    const m = await manifest(registry, 'paks/greet-paks', '1.0.0-eus5xxl', MANIFEST);
+    const tarball = (m.layers as Array<{ digest: string; annotations: Record<string, string> }>).find((l) => l.annotations['org.opencontainers.image.title'].includes('greet-paks-1.0.0') && l.annotations['org.opencontainers.image.title'].endsWith('.spack'))!;
+    const hex = tarball.digest.slice('sha256:'.length);
+    const data = join(registry.storage, 'docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data');
+    const original = await readFile(data);
+    const bad = Buffer.from(original);
+    bad[bad.length >> 1] ^= 0xff;
+    await writeFile(data, bad);
+    try {
+      const user = await world.machine('victim', { registries: [`${registry.host}/paks`] });
+      await user.paks(['key', 'trust', publicKey]);
+      const result = await user.paks(['install', 'greet-paks']);
+      assert.equal(result.exitCode, 1);
+      assert.match(result.stderr, /Refusing the binary of greet-paks/);
+      assert.match(result.stderr, /does not match/);
+      assert.equal((await user.paks(['list', 'greet-paks', '--json'])).stdout.trim(), '[]');
+      const leftovers = (await readdir(join(world.dir, '..'))).filter((n) => n.startsWith('paks-pull-greet-paks'));
+      for (const name of leftovers) assert.ok(!(await stat(join(world.dir, '..', name)).catch(() => undefined)), `${name} left behind`);
+    } finally {
+      await writeFile(data, original);
+    }
+  });
+
+  test('an index with only another platform falls back to a source build; --cache-only fails', async () => {
+    const other = await world.machine('zen', { arch: 'linux-ubuntu22.04-zen3', registries: [`${registry.host}/paks`] });
+    await other.paks(['key', 'trust', publicKey]);
+    const only = await other.paks(['install', '--cache-only', 'greet-paks']);
+    assert.equal(only.exitCode, 1);
+    assert.match(only.stderr, /No binary of greet-paks for linux-ubuntu22\.04-zen3/);
+    assert.match(only.stderr, /offers debian12-icelake/);
+    const built = await other.paks(['install', '--json', 'greet-paks']);
+    assert.equal(built.exitCode, 0, built.stderr);
+    assert.equal(JSON.parse(built.stdout)[0].origin.kind, 'source');
+    assert.match(built.stderr, /building from source/);
+  });
+
+  test('an unreachable registry is one line, then a source build', async () => {
+    const offline = await world.machine('offline', { registries: ['127.0.0.1:9/nowhere'] });
+    const result = await offline.paks(['install', '--json', 'hello-paks']);
+    assert.equal(result.exitCode, 0, result.stderr);
+    assert.equal(JSON.parse(result.stdout)[0].origin.kind, 'source');
+    assert.equal(result.stderr.split('\n').filter((l) => l.includes('127.0.0.1:9')).length, 1);
+  });
+
+  test('bad build inputs: unknown key, unknown package, --push with --pushd, unreachable push target', async () => {
+    const unknownKey = await builder.paks(['build', 'hello-paks', '--key', 'DEADBEEFDEADBEEFDEADBEEFDEADBEEFDEADBEEF']);
+    assert.equal(unknownKey.exitCode, 1);
+    assert.match(unknownKey.stderr, /no signing key DEADBEEF/i);
+    const unknownPackage = await builder.paks(['build', 'no-such-package']);
+    assert.equal(unknownPackage.exitCode, 1);
+    assert.match(unknownPackage.stderr, /Package 'no-such-package' not found/);
+    const both = await builder.paks(['build', 'hello-paks', '--push', 'x.io/a/b', '--pushd']);
+    assert.equal(both.exitCode, 2);
+    const keep = join(world.dir, 'kept');
+    const unreachable = await builder.paks(['build', 'hello-paks', '--cache-dir', keep, '--push', '127.0.0.1:9/paks/hello-paks']);
+    assert.equal(unreachable.exitCode, 1);
+    assert.match(unreachable.stderr, /The build cache is kept in/);
+    assert.ok((await files(keep)).size > 0);
+    await rm(keep, { recursive: true, force: true });
+  });
+});
