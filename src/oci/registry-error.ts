@@ -18,6 +18,10 @@ export interface FailureContext {
   repository?: string;
   push: boolean;
   credential: Credential;
+  /** The credential that was refused before Paks fell back to anonymous access. */
+  refusedCredential?: Credential;
+  /** A token was issued for these credentials, yet the registry refused it: no permission. */
+  tokenLacksAccess?: boolean;
 }
 
 /** The error list from a failed response, parsed with the spec's schema (empty if none). */
@@ -46,9 +50,8 @@ function summary(errors: RegistryErrorEntry[]): string {
 function who(credential: Credential): string {
   switch (credential.kind) {
     case 'basic':
-      return `the credentials from ${credential.source}`;
     case 'identity-token':
-      return `the token from ${credential.source}`;
+      return `the credentials from ${credential.source}`;
     default:
       return 'anonymous access';
   }
@@ -59,12 +62,13 @@ function who(credential: Credential): string {
  * (429, 5xx) come back as TransientError so the caller's retry loop can try again.
  */
 export function registryFailure(
-  status: number,
+  answered: number,
   errors: RegistryErrorEntry[],
   context: FailureContext,
   retryAfterHeader?: string,
   now: number = Date.now(),
 ): PaksError | TransientError {
+  let status = answered;
   const said = summary(errors);
   const saidSuffix = said ? ` The registry said: ${said}.` : '';
   const ghcr = context.registry === 'ghcr.io';
@@ -78,6 +82,16 @@ export function registryFailure(
     });
     return new TransientError(error, parseRetryAfter(retryAfterHeader, now));
   }
+
+  if ((status === 401 || status === 403) && context.refusedCredential && context.credential.kind === 'anonymous') {
+    return new PaksError('auth', `Could not ${context.what}: ${who(context.refusedCredential)} have no access to it, and anonymous access was refused too (it may also not exist).${saidSuffix}`, {
+      hint: ghcr
+        ? 'Give the token\'s account (or the workflow\'s repository) read access in the package settings, or make the package public.'
+        : 'Ask for read access to this repository, or check the name.',
+    });
+  }
+
+  if (status === 401 && context.tokenLacksAccess && context.credential.kind !== 'anonymous') status = 403;
 
   if (status === 401) {
     if (context.credential.kind === 'anonymous') {

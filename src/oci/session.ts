@@ -3,7 +3,7 @@ import { PaksError } from '../errors.js';
 import type { Reporter } from '../ui/reporter.js';
 import type { Authorizer } from './auth/authorizer.js';
 import { pickChallenge } from './auth/challenge.js';
-import { ANONYMOUS } from './auth/credentials.js';
+import { ANONYMOUS, type Credential } from './auth/credentials.js';
 import { isPullOnly, repositoryScope } from './auth/scope.js';
 import { readRegistryErrors, registryFailure } from './registry-error.js';
 import { registryBaseUrl, type HttpResponse, type HttpSend } from './transport/http.js';
@@ -59,6 +59,8 @@ export function createRegistrySession(deps: {
     let anonymous = anonymousFor.has(scopeKey);
     let authorization = deps.authorizer.known(registry, scopes, anonymous);
     let answeredChallenge = false;
+    let bearerIssued = false;
+    let refusedCredential: Credential | undefined;
     let url = typeof request.target === 'string' ? new URL(request.target, registryBaseUrl(registry, deps.plainHttp)) : request.target;
     const origin = url.origin;
     let redirects = 0;
@@ -67,6 +69,7 @@ export function createRegistrySession(deps: {
       const credential = await deps.authorizer.credential(registry);
       if (!pullOnly || anonymous || credential.kind === 'anonymous') return false;
       deps.reporter?.debug(`${registry} refused ${credential.source} for ${request.what}; trying anonymously`);
+      refusedCredential = credential;
       anonymous = true;
       anonymousFor.add(scopeKey);
       authorization = deps.authorizer.known(registry, scopes, true);
@@ -100,6 +103,7 @@ export function createRegistrySession(deps: {
             const answer = await deps.authorizer.answer({ registry, challenge, scopes, anonymous });
             if (answer) {
               authorization = answer;
+              bearerIssued = answer.startsWith('Bearer ');
               continue;
             }
           } catch (error) {
@@ -109,7 +113,7 @@ export function createRegistrySession(deps: {
         } else if (await switchToAnonymous()) {
           continue;
         }
-        throw await failure(request, response, anonymous, errors);
+        throw await failure(request, response, { anonymous, refusedCredential, tokenLacksAccess: bearerIssued && answeredChallenge }, errors);
       }
 
       if (status === 403 && !request.expect.includes(403) && (await switchToAnonymous())) {
@@ -118,16 +122,29 @@ export function createRegistrySession(deps: {
       }
 
       if (request.expect.includes(status)) return response;
-      throw await failure(request, response, anonymous, await readRegistryErrors(response));
+      throw await failure(request, response, { anonymous, refusedCredential, tokenLacksAccess: false }, await readRegistryErrors(response));
     }
   };
 
-  const failure = async (request: RegistryRequest, response: HttpResponse, anonymous: boolean, errors: Awaited<ReturnType<typeof readRegistryErrors>>) => {
-    const credential = anonymous ? ANONYMOUS : await deps.authorizer.credential(request.registry);
+  const failure = async (
+    request: RegistryRequest,
+    response: HttpResponse,
+    state: { anonymous: boolean; refusedCredential: Credential | undefined; tokenLacksAccess: boolean },
+    errors: Awaited<ReturnType<typeof readRegistryErrors>>,
+  ) => {
+    const credential = state.anonymous ? ANONYMOUS : await deps.authorizer.credential(request.registry);
     return registryFailure(
       response.status,
       errors,
-      { what: request.what, registry: request.registry, ...(request.repository ? { repository: request.repository } : {}), push: Boolean(request.push), credential },
+      {
+        what: request.what,
+        registry: request.registry,
+        ...(request.repository ? { repository: request.repository } : {}),
+        push: Boolean(request.push),
+        credential,
+        ...(state.refusedCredential ? { refusedCredential: state.refusedCredential } : {}),
+        tokenLacksAccess: state.tokenLacksAccess,
+      },
       response.header('retry-after'),
       deps.retry.now(),
     );

@@ -66,7 +66,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       (upstreamRes) => {
         res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
         let body: NodeJS.ReadableStream = upstreamRes;
-        if (fault?.kind === 'reset-response') body = upstreamRes.pipe(cutAfter(fault.afterBytes, () => res.socket?.destroy()));
+        const socket = res.socket;
+        if (fault?.kind === 'reset-response') body = upstreamRes.pipe(cutAfter(fault.afterBytes, () => socket?.destroy()));
         if (fault?.kind === 'corrupt-response') body = upstreamRes.pipe(flipAt(fault.atByte));
         body.pipe(res);
       },
@@ -74,10 +75,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     upstream.on('error', () => res.socket?.destroy());
     let incoming: NodeJS.ReadableStream = req;
     if (fault?.kind === 'reset-request') {
+      const socket = req.socket;
       incoming = req.pipe(
         cutAfter(fault.afterBytes, () => {
           upstream.destroy();
-          req.socket.destroy();
+          socket.destroy();
         }),
       );
     }

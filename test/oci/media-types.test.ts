@@ -22,7 +22,7 @@ describe('media types', () => {
   });
 
   it('uses only parameter-free RFC 6838 names', () => {
-    const all = Object.values(mt).filter((v): v is string => typeof v === 'string' && v.startsWith('application/'));
+    const all = (Object.values(mt) as unknown[]).filter((v): v is string => typeof v === 'string' && v.startsWith('application/'));
     assert.ok(all.length > 10);
     for (const type of all) assert.match(type, mt.MEDIA_TYPE_PATTERN, type);
     assert.doesNotMatch('application/vnd.x+json;signed', mt.MEDIA_TYPE_PATTERN);
