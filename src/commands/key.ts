@@ -13,15 +13,8 @@ export function register(program: Command): void {
     .action(async (options: { name?: string; email?: string; force?: boolean }, command: Command) => {
       const ctx = contextFor(command);
       const { createSigningKey } = await import('../signing/keys.js');
-      const task = ctx.reporter.task('Creating a signing key (this can take a minute)');
-      try {
-        const created = await createSigningKey(await ctx.client(), options);
-        task.succeed(`Created signing key ${created.fingerprint}`);
-        ctx.reporter.out(created.fingerprint);
-      } catch (error) {
-        task.fail();
-        throw error;
-      }
+      const created = await createSigningKey(await ctx.client(), options);
+      ctx.reporter.out(created.fingerprint);
     });
 
   key

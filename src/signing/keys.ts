@@ -53,10 +53,20 @@ export async function createSigningKey(client: PaksClient, options: CreateKeyOpt
     });
   }
   const spack = await client.spack();
-  await spack.run(['gpg', 'create', name, email], { doing: 'create a signing key' });
+  const task = client.reporter.task(`Creating a signing key for ${name} <${email}> (this can take a minute)`);
+  try {
+    await spack.run(['gpg', 'create', name, email], { doing: 'create a signing key' });
+  } catch (error) {
+    task.fail();
+    throw error;
+  }
   const after = await secretKeys(client);
   const created = after.find((k) => !before.some((b) => b.fingerprint === k.fingerprint));
-  if (!created) throw new PaksError('spack', 'spack gpg create finished, but no new secret key is in its keyring.');
+  if (!created) {
+    task.fail();
+    throw new PaksError('spack', 'spack gpg create finished, but no new secret key is in its keyring.');
+  }
+  task.succeed(`Created signing key ${created.fingerprint}`);
   return created;
 }
 

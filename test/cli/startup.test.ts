@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { PAKS_BIN, runPaks, temporaryDirectory } from '../helpers/cli.js';
+
+const recorder = fileURLToPath(new URL('../helpers/record-imports.mjs', import.meta.url));
+
+test('paks --help and --version do not load heavy modules', async (t) => {
+  const dir = await temporaryDirectory(t);
+  for (const args of [['--help'], ['--version'], ['install', '--help']]) {
+    const file = join(dir, `${args.join('')}.txt`);
+    const run = spawnSync(process.execPath, ['--import', recorder, PAKS_BIN, ...args], { env: { ...process.env, PAKS_RECORD_IMPORTS: file, HOME: dir } });
+    assert.equal(run.status, 0, String(run.stderr));
+    const loaded = await readFile(file, 'utf8');
+    for (const heavy of ['openpgp', '@octokit', 'ora', 'execa', 'yaml', 'zod']) {
+      assert.ok(!loaded.includes(`/node_modules/${heavy}/`), `${args.join(' ')} loaded ${heavy}`);
+    }
+  }
+});
+
+test('usage errors exit 2 with one line, unknown commands suggest the right one', async (t) => {
+  const home = await temporaryDirectory(t);
+  const unknown = await runPaks(['instal', 'zlib'], { home });
+  assert.equal(unknown.exitCode, 2);
+  assert.match(unknown.stderr, /unknown command 'instal'/);
+  assert.match(unknown.stderr, /Did you mean install\?/);
+  const version = await runPaks(['--version'], { home });
+  assert.equal(version.exitCode, 0);
+  assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
+  const nothing = await runPaks(['install', '--bogus'], { home });
+  assert.equal(nothing.exitCode, 2);
+});
+
+test('a missing Spack is one clear sentence that says how to get one', async (t) => {
+  const home = await temporaryDirectory(t);
+  const result = await runPaks(['list'], { home, env: { PATH: '/usr/bin:/bin' } });
+  assert.equal(result.exitCode, 1);
+  assert.match(result.stderr, /^Error: No Spack found/);
+  assert.match(result.stderr, /paks bootstrap/);
+  const wrongRoot = await runPaks(['--spack-root', home, 'list'], { home });
+  assert.match(wrongRoot.stderr, /--spack-root points at .* but .*bin\/spack is not an executable Spack/);
+});
