@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { cp, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { PaksClient } from '../../src/client.js';
+import { parseInstalledLine } from '../../src/spack/install.js';
+import { summarizeSpackError } from '../../src/spack/errors.js';
+import { World, type Machine } from '../e2e/world.js';
+
+describe('install, list, uninstall, doctor and shell through the Spack stand-in', () => {
+  let world: World;
+  let machine: Machine;
+
+  before(async () => {
+    world = await World.create();
+    machine = await world.machine('local');
+  });
+  after(() => world.dispose());
+
+  test('install builds from source and ends with the root prefix like Spack prints it', async () => {
+    const result = await machine.paks(['install', '--no-cache', 'greet-paks']);
+    assert.equal(result.exitCode, 0, result.stderr);
+    assert.match(result.stdout, /^\[\+\] \S+\/greet-paks-1\.0\.0-eus5xxlme3e4olqwzmc6dk5dp6hopdrj\n$/);
+    assert.match(result.stderr, /==> Installing hello-paks-1\.1\.0/, "Spack's progress is shown");
+    assert.match(result.stderr, /built from source/);
+  });
+
+  test('list groups like spack find, and --json is stable for scripts', async () => {
+    const text = await machine.paks(['list']);
+    assert.equal(text.stdout.split('\n')[0], `-- linux-debian12-icelake / gcc@12.2.0 ${'-'.repeat(29)}`);
+    assert.match(text.stdout, /^greet-paks@1\.0\.0$/m);
+    const json = JSON.parse((await machine.paks(['list', '--json', 'greet-paks'])).stdout);
+    assert.equal(json.length, 1);
+    assert.deepEqual(Object.keys(json[0]), ['name', 'version', 'hash', 'arch', 'platform', 'os', 'target', 'compiler', 'namespace', 'prefix', 'external', 'dependencies']);
+    assert.equal(json[0].namespace, 'paksdemo');
+    assert.deepEqual(json[0].dependencies.find((d: { name: string }) => d.name === 'hello-paks').types, ['build', 'link']);
+    assert.equal((await machine.paks(['list', '--json', 'zlib'])).stdout.trim(), '[]');
+  });
+
+  test('unknown package, unsatisfiable version and a failed build end with Spack\'s reason', async () => {
+    const unknown = await machine.paks(['install', '--no-cache', 'nonexistent-pkg-xyz']);
+    assert.equal(unknown.exitCode, 1);
+    assert.equal(unknown.stderr.trim().split('\n').at(-2), "Error: Spack could not install nonexistent-pkg-xyz: Package 'nonexistent-pkg-xyz' not found.");
+    const version = await machine.paks(['install', '--no-cache', 'hello-paks@9.9']);
+    assert.match(version.stderr, /Error: Spack could not install hello-paks@9\.9: concretization failed: Cannot satisfy 'hello-paks@9\.9'\./);
+    const failed = await machine.paks(['install', '--no-cache', 'zlib'], { SPACK_STANDIN_FAIL_BUILD: 'zlib' });
+    assert.equal(failed.exitCode, 1);
+    assert.match(failed.stderr, /^Error: Spack could not install zlib: .+/m);
+    assert.doesNotMatch(failed.stderr, /at .+\.js:\d+/);
+    const option = await machine.paks(['install', '--no-cache', '--', '--help']);
+    assert.equal(option.exitCode, 2);
+    assert.match(option.stderr, /is not a package spec/);
+  });
+
+  test('uninstall refuses needed packages, lists ambiguous candidates, needs --yes without a terminal', async () => {
+    const needed = await machine.paks(['uninstall', '--yes', 'hello-paks']);
+    assert.equal(needed.exitCode, 1);
+    assert.match(needed.stderr, /hello-paks@1\.1\.0\/v3txzpg is still needed by greet-paks@1\.0\.0\/eus5xxl/);
+    assert.match(needed.stderr, /--dependents/);
+    assert.equal((await machine.paks(['install', '--no-cache', 'hello-paks@1.0.0'])).exitCode, 0);
+    const ambiguous = await machine.paks(['uninstall', '--yes', 'hello-paks']);
+    assert.equal(ambiguous.exitCode, 2);
+    assert.match(ambiguous.stderr, /hello-paks matches 2 installed packages: hello-paks@1\.0\.0\/\w{7}, hello-paks@1\.1\.0\/v3txzpg/);
+    const unconfirmed = await machine.paks(['uninstall', 'hello-paks@1.0.0']);
+    assert.equal(unconfirmed.exitCode, 2);
+    assert.match(unconfirmed.stderr, /without confirmation/);
+    const removed = await machine.paks(['uninstall', '--yes', 'hello-paks@1.0.0']);
+    assert.equal(removed.exitCode, 0, removed.stderr);
+    assert.match(removed.stdout, /^Uninstalled hello-paks@1\.0\.0/);
+    const cascade = await machine.paks(['uninstall', '--yes', '--dependents', 'hello-paks']);
+    assert.equal(cascade.exitCode, 0, cascade.stderr);
+    assert.match(cascade.stdout, /greet-paks@1\.0\.0/);
+    assert.equal((await machine.paks(['list', '--json', 'greet-paks'])).stdout.trim(), '[]');
+    const missing = await machine.paks(['uninstall', '--yes', 'zlib']);
+    assert.equal(missing.exitCode, 1);
+    assert.match(missing.stderr, /zlib does not match any installed package/);
+  });
+
+  test('install PATH installs every package of a local repository, which wins over configured ones', async () => {
+    const repo = join(world.dir, 'myrepo');
+    await mkdir(join(repo, 'packages', 'hello-paks'), { recursive: true });
+    await writeFile(join(repo, 'repo.yaml'), 'repo:\n  namespace: myrepo\n');
+    await cp(join(machine.spackRoot, '..', 'paksdemo-repo', 'packages', 'hello-paks', 'package.py'), join(repo, 'packages', 'hello-paks', 'package.py'));
+    const result = await machine.paks(['install', '--no-cache', '--json', repo]);
+    assert.equal(result.exitCode, 0, result.stderr);
+    const roots = JSON.parse(result.stdout);
+    assert.deepEqual(roots.map((r: { name: string }) => r.name), ['hello-paks']);
+    const listed = JSON.parse((await machine.paks(['list', '--json', 'hello-paks'])).stdout) as Array<{ namespace: string }>;
+    assert.ok(listed.some((s) => s.namespace === 'myrepo'));
+    const notRepo = await machine.paks(['install', join(world.dir, 'nothing-here')]);
+    assert.equal(notRepo.exitCode, 1);
+    assert.match(notRepo.stderr, /does not exist/);
+  });
+
+  test('doctor reports which Spack, its version, gpg and compilers', async () => {
+    const result = await machine.paks(['doctor', '--json']);
+    assert.equal(result.exitCode, 0, result.stderr);
+    const checks = JSON.parse(result.stdout) as Array<{ name: string; ok: boolean; detail: string }>;
+    assert.match(checks.find((c) => c.name === 'spack')!.detail, /^0\.23\.\S+ at .*bin\/spack \(from env\)$/);
+    assert.ok(checks.find((c) => c.name === 'gpg')!.ok);
+    assert.match(checks.find((c) => c.name === 'compiler')!.detail, /gcc@12\.2\.0/);
+  });
+
+  test('paks shell evaluates with the client and spack() loaded', async () => {
+    const result = await machine.paks(['shell'], {});
+    assert.equal(result.exitCode, 0);
+    const session = await import('../helpers/cli.js').then(({ runPaks }) =>
+      runPaks(['shell'], { home: machine.home, env: machine.env, input: 'client.values.default_tag\nawait spack("--version")\n.exit\n' }),
+    );
+    assert.equal(session.exitCode, 0, session.stderr);
+    assert.match(session.stdout, /'latest'/);
+    assert.match(session.stdout, /0\.23/);
+  });
+
+  test('the library façade does the same work without a terminal', async () => {
+    const client = await PaksClient.create({ home: machine.home, env: { ...process.env, ...machine.env } });
+    const installed = await client.list(['gcc-runtime']);
+    assert.equal(installed[0]?.hash, '5ac4sesq5gnja3i4ucraplw4u2yoe4q7');
+  });
+});
+
+test('Spack output parsing: [+] lines and error summaries', () => {
+  assert.deepEqual(parseInstalledLine('[+] /usr (external glibc-2.36-x6jyccnsburr4bfqlcllhg2hs65t2xs6)'), {
+    name: 'glibc', version: '2.36', hash: 'x6jyccnsburr4bfqlcllhg2hs65t2xs6', prefix: '/usr', external: true,
+  });
+  assert.equal(parseInstalledLine('[+] /opt/spack/linux/gcc-12.2.0/gcc-runtime-12.2.0-5ac4sesq5gnja3i4ucraplw4u2yoe4q7')?.name, 'gcc-runtime');
+  assert.equal(parseInstalledLine('==> Installing zlib'), undefined);
+  const summary = summarizeSpackError("==> Error: There are still dependents.\n  use `spack uninstall --dependents` to remove dependents too\n");
+  assert.equal(summary?.reason, 'There are still dependents.');
+  assert.deepEqual(summary?.details, ['use `spack uninstall --dependents` to remove dependents too']);
+});
