@@ -77,7 +77,7 @@ export async function pushArtifact(options: PushArtifactOptions): Promise<Pushed
   }
   const total = files.reduce((sum, f) => sum + f.size, 0);
   const target = formatReference(reference);
-  const task = options.reporter?.task(`Pushing ${files.length} files (${formatBytes(total)}) to ${target}`);
+  const task = options.reporter?.task(`Pushing ${count(files.length, 'file')} (${formatBytes(total)}) to ${target}`);
   const progress = progressReporter(task, files.length, total, 'pushed');
 
   try {
@@ -113,7 +113,7 @@ export async function pushArtifact(options: PushArtifactOptions): Promise<Pushed
       throw new PaksError('usage', `The pushed manifest is ${put.digest}, not the digest ${reference.digest} the reference names.`, { hint: 'Push to a tag instead of a digest.' });
     }
     for (const tag of tags) await client.putManifest(repo, tag, bytes, OCI_MANIFEST);
-    const done = `Pushed ${files.length} files to ${target} (${counts.pushed} uploaded, ${formatBytes(counts.bytesPushed)}; ${counts.existing} already there)`;
+    const done = `Pushed ${count(files.length, 'file')} to ${target} (${counts.pushed} uploaded, ${formatBytes(counts.bytesPushed)}; ${counts.existing} already there)`;
     task?.succeed(done);
     return {
       digest: put.digest,
@@ -184,7 +184,7 @@ export async function pullArtifact(options: PullArtifactOptions): Promise<Pulled
   if (conflict) throw new PaksError('integrity', `Refusing to pull ${target}: ${conflict}. Nothing was downloaded.`);
 
   const total = layers.reduce((sum, l) => sum + l.layer.size, 0);
-  const task = options.reporter?.task(`Pulling ${layers.length} files (${formatBytes(total)}) from ${target}`);
+  const task = options.reporter?.task(`Pulling ${count(layers.length, 'file')} (${formatBytes(total)}) from ${target}`);
   const progress = progressReporter(task, layers.length, total, 'downloaded');
   const created = new Createdpaths();
   const staging = join(directory, `.paks-pull-${randomBytes(6).toString('hex')}`);
@@ -210,7 +210,7 @@ export async function pullArtifact(options: PullArtifactOptions): Promise<Pulled
       if (!existed) created.file(destination);
     }
     await rm(staging, { recursive: true, force: true });
-    task?.succeed(`Pulled ${layers.length} files (${formatBytes(total)}) from ${target} into ${options.directory}`);
+    task?.succeed(`Pulled ${count(layers.length, 'file')} (${formatBytes(total)}) from ${target} into ${options.directory}`);
     return {
       digest: resolved.digest,
       reference: { ...options.reference, digest: resolved.digest },
@@ -317,6 +317,10 @@ function progressReporter(task: Task | undefined, files: number, total: number, 
     },
     stop: () => {},
   };
+}
+
+export function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 export function formatBytes(bytes: number): string {

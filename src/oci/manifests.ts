@@ -127,28 +127,30 @@ export async function putManifest(session: RegistrySession, repo: Repository, ta
 export async function listTags(session: RegistrySession, repo: Repository): Promise<string[]> {
   const tags: string[] = [];
   let target: string | URL = `/v2/${repo.repository}/tags/list?n=1000`;
+  const what = `list the tags of ${repo.registry}/${repo.repository}`;
   for (let page = 0; page < 1000; page++) {
-    const response = await session.request({
-      method: 'GET',
-      registry: repo.registry,
-      repository: repo.repository,
-      target,
-      expect: [200],
-      what: `list the tags of ${repo.registry}/${repo.repository}`,
-    });
-    const link = response.header('link');
-    const body = (await response.bytes(16 * 1024 * 1024)).toString('utf8');
-    let parsed;
-    try {
-      parsed = tagListSchema.safeParse(JSON.parse(body));
-    } catch {
-      parsed = undefined;
-    }
-    if (!parsed?.success) throw new PaksError('registry', `The tag list of ${repo.registry}/${repo.repository} is not in the expected form.`);
-    tags.push(...(parsed.data.tags ?? []));
-    const next = link && /<([^>]+)>\s*;\s*rel="?next"?/i.exec(link)?.[1];
+    const pageTarget: string | URL = target;
+    const { tags: found, next } = await withRetry(
+      async () => {
+        const response = await session.request({ method: 'GET', registry: repo.registry, repository: repo.repository, target: pageTarget, expect: [200], what, retry: false });
+        const link = response.header('link');
+        const body = (await response.bytes(16 * 1024 * 1024)).toString('utf8');
+        let parsed;
+        try {
+          parsed = tagListSchema.safeParse(JSON.parse(body));
+        } catch {
+          parsed = undefined;
+        }
+        if (!parsed?.success) throw new PaksError('registry', `The tag list of ${repo.registry}/${repo.repository} is not in the expected form.`);
+        const nextLink = link ? /<([^>]+)>\s*;\s*rel="?next"?/i.exec(link)?.[1] : undefined;
+        return { tags: parsed.data.tags ?? [], next: nextLink ? new URL(nextLink, response.url) : undefined };
+      },
+      session.retry,
+      { what, host: repo.registry },
+    );
+    tags.push(...found);
     if (!next) break;
-    target = new URL(next, response.url);
+    target = next;
   }
   return tags;
 }

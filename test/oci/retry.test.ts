@@ -73,3 +73,16 @@ describe('transport scheme', () => {
     assert.equal(registryBaseUrl('docker.io').href, 'https://registry-1.docker.io/');
   });
 });
+
+describe('network failures in words', async () => {
+  const { networkFailure } = await import('../../src/oci/transport/retry.js');
+  const context = { what: 'read ghcr.io/o/n:1', host: 'ghcr.io' };
+  const failure = (code: string) => networkFailure(Object.assign(new Error(code), { code }), context);
+  it('names the cause and the fix', () => {
+    assert.match(failure('ENOTFOUND').message, /the host ghcr.io was not found/);
+    assert.match(failure('ERR_SSL_WRONG_VERSION_NUMBER').hint ?? '', /--plain-http/);
+    assert.match(failure('SELF_SIGNED_CERT_IN_CHAIN').hint ?? '', /NODE_EXTRA_CA_CERTS/);
+    assert.match(failure('UNABLE_TO_VERIFY_LEAF_SIGNATURE').message, /certificate of ghcr.io is not trusted/);
+    assert.equal(failure('ECONNRESET').kind, 'network');
+  });
+});

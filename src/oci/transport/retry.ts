@@ -39,7 +39,8 @@ export class TransientError extends Error {
 }
 
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
-const RETRYABLE_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'EAI_AGAIN', 'ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH', 'ERR_STREAM_PREMATURE_CLOSE']);
+// A refused connection or an unknown host is not retried: the address is wrong or the registry is down.
+const RETRYABLE_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ERR_STREAM_PREMATURE_CLOSE']);
 
 export function isRetryableStatus(status: number): boolean {
   return RETRYABLE_STATUS.has(status);
@@ -90,7 +91,10 @@ export async function withRetry<T>(
       return await operation(attempt);
     } catch (error) {
       const transient = error instanceof TransientError;
-      if (!transient && !isRetryableNetworkError(error)) throw error;
+      if (!transient && !isRetryableNetworkError(error)) {
+        if (!(error instanceof PaksError) && networkErrorCode(error) !== undefined) throw networkFailure(error, context);
+        throw error;
+      }
       const final = transient ? error.error : networkFailure(error, context);
       const retryAfter = transient ? error.retryAfterMs : undefined;
       if (attempt >= policy.attempts) throw withAttempts(final, attempt);
@@ -106,12 +110,31 @@ export async function withRetry<T>(
   }
 }
 
-function networkFailure(error: unknown, context: { what: string; host: string }): PaksError {
-  const code = networkErrorCode(error);
-  const why = code === 'ETIMEDOUT' ? 'the connection timed out' : code === 'ECONNREFUSED' ? 'the connection was refused' : `the connection broke (${code})`;
+const TLS_CODES = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/;
+
+/** A failed connection as one sentence: what Paks was doing, what broke, what to try. */
+export function networkFailure(error: unknown, context: { what: string; host: string }): PaksError {
+  const code = networkErrorCode(error) ?? 'unknown';
+  const base = { cause: error };
+  if (code === 'ENOTFOUND') {
+    return new PaksError('network', `Could not ${context.what}: the host ${context.host} was not found.`, { ...base, hint: 'Check the registry name in the reference.' });
+  }
+  if (code === 'ECONNREFUSED') {
+    return new PaksError('network', `Could not ${context.what}: the connection was refused by ${context.host}.`, { ...base, hint: 'Check the host and port, and that the registry is running.' });
+  }
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'EPROTO') {
+    return new PaksError('network', `Could not ${context.what}: ${context.host} does not speak HTTPS.`, { ...base, hint: 'If it is a plain-HTTP registry on a trusted network, pass --plain-http.' });
+  }
+  if (TLS_CODES.test(code)) {
+    return new PaksError('network', `Could not ${context.what}: the TLS certificate of ${context.host} is not trusted (${code}).`, {
+      ...base,
+      hint: 'If the registry uses a private CA, point NODE_EXTRA_CA_CERTS at its certificate (PEM).',
+    });
+  }
+  const why = code === 'ETIMEDOUT' ? 'the connection timed out' : `the connection broke (${code})`;
   return new PaksError('network', `Could not ${context.what}: ${why} talking to ${context.host}.`, {
+    ...base,
     hint: 'Check the network and that the registry is up, then run the command again.',
-    cause: error,
   });
 }
 

@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import { collect, contextFor, positiveInteger } from '../cli/context.js';
+
+interface PushOptions {
+  cleanup?: boolean;
+  tag?: string[];
+  plainHttp?: boolean;
+  concurrency?: number;
+}
+
+export function register(program: Command): void {
+  program
+    .command('push')
+    .description('push a Spack build cache directory to an OCI registry as one artifact')
+    .argument('<cache-dir>', 'the build cache directory (what `spack buildcache push` wrote)')
+    .argument('<ref>', 'where to push, e.g. ghcr.io/org/zlib:1.3.1 (no tag: the default_tag setting)')
+    .option('-t, --tag <tag>', 'also point this tag at the pushed manifest (repeatable)', collect, [])
+    .option('--cleanup', 'remove the cache directory after a successful push')
+    .option('--plain-http', 'talk plain HTTP to the registry (loopback registries already do)')
+    .option('--concurrency <n>', 'blobs pushed at once (default: the registry_concurrency setting)', positiveInteger)
+    .action(async (cacheDir: string, ref: string, options: PushOptions, command: Command) => {
+      const ctx = contextFor(command);
+      const client = await ctx.client();
+      const { join, resolve } = await import('node:path');
+      const { rm } = await import('node:fs/promises');
+      const oci = await import('../oci/index.js');
+      const reference = oci.parseReference(ref, { defaultTag: client.values.default_tag });
+      const registry = oci.createRegistryClient({
+        credentials: oci.createCredentialProvider({ env: ctx.env, home: ctx.home, githubUsername: client.values.username, warn: (m) => ctx.reporter.warn(m) }),
+        ...(options.plainHttp ? { plainHttp: true } : {}),
+        concurrency: options.concurrency ?? client.values.registry_concurrency,
+        reporter: ctx.reporter,
+        userAgent: 'paks',
+        // Unchanged files are not hashed again on the next push.
+        digestCache: await oci.loadFileDigestCache(join(client.path('cache_dir'), 'oci-digests.json')),
+      });
+      const directory = resolve(ctx.cwd, cacheDir);
+      let pushed;
+      try {
+        pushed = await oci.pushArtifact({ client: registry, directory, reference, tags: options.tag ?? [], artifactType: client.values.content_type, reporter: ctx.reporter });
+      } finally {
+        await registry.close();
+      }
+      for (const tag of pushed.tags) ctx.reporter.out(`Pushed ${oci.formatReference({ registry: reference.registry, repository: reference.repository, tag })}`);
+      if (pushed.tags.length === 0) ctx.reporter.out(`Pushed ${oci.formatReference(pushed.reference)}`);
+      ctx.reporter.out(`Digest: ${pushed.digest}`);
+      if (options.cleanup) {
+        await rm(directory, { recursive: true, force: true });
+        ctx.reporter.info(`Removed ${cacheDir}`);
+      }
+    });
+}

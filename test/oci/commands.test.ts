@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { buildCacheFiles, cleanup, tempDir, writeTree } from './support.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+// Registers only push and pull on a bare program, and reports errors the way the CLI does.
+const driver = `
+const { Command } = await import('commander');
+const { isPaksError } = await import(${JSON.stringify(join(root, 'src/errors.ts'))});
+const program = new Command('paks').exitOverride();
+for (const name of ['push', 'pull']) (await import(${JSON.stringify(join(root, 'src/commands'))} + '/' + name + '.ts')).register(program);
+try {
+  await program.parseAsync(process.argv.slice(1), { from: 'user' });
+} catch (error) {
+  if (!isPaksError(error)) throw error;
+  process.stderr.write('Error: ' + error.message + '\\n');
+  process.exitCode = error.exitCode;
+}`;
+
+function paks(home: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', driver, ...args], {
+      cwd: root,
+      env: { PATH: process.env.PATH, HOME: home, CI: '1' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+let registry: TestRegistry;
+const made: string[] = [];
+before(async () => {
+  registry = await startRegistry();
+});
+after(async () => {
+  await registry.stop();
+  cleanup(...made);
+});
+
+describe('paks push / paks pull', () => {
+  it('pushes with the default tag and extra tags, prints reference and digest, cleans up on request', async () => {
+    const home = tempDir();
+    const cache = tempDir();
+    made.push(home, cache);
+    writeTree(cache, buildCacheFiles());
+    const result = await paks(home, 'push', '--cleanup', '--tag', '1.3', '--concurrency', '2', cache, `${registry.host}/paks/cli`);
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.stdout.trim().split('\n');
+    assert.deepEqual(lines.slice(0, 2), [`Pushed ${registry.host}/paks/cli:latest`, `Pushed ${registry.host}/paks/cli:1.3`]);
+    assert.match(lines[2] ?? '', /^Digest: sha256:[0-9a-f]{64}$/);
+    assert.equal(existsSync(cache), false);
+    assert.ok(existsSync(join(home, '.paks', 'cache', 'oci-digests.json')));
+
+    const out = join(tempDir(), 'out');
+    made.push(join(out, '..'));
+    const pulled = await paks(home, 'pull', `${registry.host}/paks/cli:1.3`, out);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    assert.equal(pulled.stdout.trim().split('\n')[1], lines[2]);
+    for (const [rel, content] of Object.entries(buildCacheFiles())) assert.deepEqual(readFileSync(join(out, rel)), Buffer.from(content));
+  });
+
+  it('keeps the directory when the push fails, and refuses a bad reference with exit code 2', async () => {
+    const home = tempDir();
+    const cache = tempDir();
+    made.push(home, cache);
+    writeTree(cache, { 'a.json': '{}' });
+    const bad = await paks(home, 'push', '--cleanup', cache, `${registry.host}/Paks/Bad`);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /is not a valid image reference/);
+    assert.ok(existsSync(cache));
+    const unreachable = await paks(home, 'pull', '127.0.0.1:1/paks/none:1', join(cache, 'x'));
+    assert.equal(unreachable.code, 1);
+    assert.match(unreachable.stderr, /^Error: Could not read 127\.0\.0\.1:1\/paks\/none:1: the connection was refused by 127\.0\.0\.1:1\./m);
+  });
+});
