@@ -8,7 +8,7 @@ import type { Descriptor } from '../oci/schemas.js';
 import { ANNOTATION_PREFIX } from '../buildcache/oci-platform.js';
 import { readBuildCache, type BuildCache, type CachedSpec } from '../buildcache/read-build-cache.js';
 import { verifyTarballs } from '../buildcache/verify-tarballs.js';
-import { canRun } from '../buildcache/target-compatibility.js';
+import { rankBinaries } from '../buildcache/target-compatibility.js';
 import { specVerifier } from '../trust/verify-clearsigned.js';
 import type { TrustedKey } from '../trust/public-key.js';
 import type { HostArch } from './host.js';
@@ -123,12 +123,12 @@ export async function lookupBinary(client: PaksClient, registry: RegistryClient,
 
 /** Same OS, a target this machine can run; the most specific target wins. */
 function pickEntry(entries: readonly Descriptor[], options: LookupOptions): Descriptor | undefined {
+  const annotation = (entry: Descriptor, key: string) => entry.annotations?.[`${ANNOTATION_PREFIX}${key}`];
   const candidates = entries
-    .map((entry) => ({ entry, os: entry.annotations?.[`${ANNOTATION_PREFIX}os`], target: entry.annotations?.[`${ANNOTATION_PREFIX}target`], version: entry.annotations?.[`${ANNOTATION_PREFIX}version`] }))
-    .filter((c) => c.os === options.host.os && c.target !== undefined && canRun(options.host.target, c.target))
-    .filter((c) => !options.version || !c.version || c.version === options.version);
-  candidates.sort((a, b) => (a.target === options.host.target ? 0 : 1) - (b.target === options.host.target ? 0 : 1));
-  return candidates[0]?.entry;
+    .filter((entry) => annotation(entry, 'os') === options.host.os && annotation(entry, 'target') !== undefined)
+    .filter((entry) => !options.version || !annotation(entry, 'version') || annotation(entry, 'version') === options.version)
+    .map((entry) => ({ entry, arch: { os: annotation(entry, 'os')!, target: annotation(entry, 'target')! } }));
+  return rankBinaries({ os: options.host.os, target: options.host.target }, candidates)[0]?.entry;
 }
 
 function describeEntry(entry: Descriptor): string {

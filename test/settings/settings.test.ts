@@ -129,3 +129,22 @@ test('a read-only home gets one clear sentence and nothing half-written', async 
   assert.match(result.stderr, /^Error: Cannot write .*settings\.yml: permission denied\./);
   assert.match(result.stderr, /--settings-file/);
 });
+
+test('config edit saves a valid edit and keeps the file when the edit is broken', async (t) => {
+  const home = await temporaryDirectory(t);
+  await runPaks(['config', 'init'], { home });
+  const editor = join(home, 'editor.sh');
+  await writeFile(editor, '#!/bin/sh\nsed -i "s/^$EDIT_KEY:.*/$EDIT_KEY: $EDIT_VALUE/" "$1"\n');
+  await chmod(editor, 0o755);
+  const good = await runPaks(['config', 'edit'], { home, env: { EDITOR: editor, EDIT_KEY: 'default_tag', EDIT_VALUE: 'edited' } });
+  assert.equal(good.exitCode, 0, good.stderr);
+  assert.equal((await runPaks(['config', 'get', 'default_tag'], { home })).stdout, 'edited\n');
+  const before = await readFile(join(home, '.paks', 'settings.yml'), 'utf8');
+  const bad = await runPaks(['config', 'edit'], { home, env: { EDITOR: editor, EDIT_KEY: 'registry_concurrency', EDIT_VALUE: 'lots' } });
+  assert.equal(bad.exitCode, 2);
+  assert.match(bad.stderr, /registry_concurrency must be a whole number/);
+  assert.equal(await readFile(join(home, '.paks', 'settings.yml'), 'utf8'), before);
+  const none = await runPaks(['config', 'edit'], { home, env: { EDITOR: undefined, VISUAL: undefined } });
+  assert.equal(none.exitCode, 2);
+  assert.match(none.stderr, /No editor is configured/);
+});
