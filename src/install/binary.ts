@@ -12,6 +12,7 @@ import { rankBinaries } from '../buildcache/target-compatibility.js';
 import { specVerifier } from '../trust/verify-clearsigned.js';
 import type { TrustedKey } from '../trust/public-key.js';
 import type { HostArch } from './host.js';
+import type { Reporter } from '../ui/reporter.js';
 
 /** A build cache pulled from a registry whose digests, signatures and tarballs all checked out. */
 export interface VerifiedBinary {
@@ -39,6 +40,8 @@ export interface LookupOptions {
   /** Require trusted signatures unless the registry is listed as unsigned. */
   verify: boolean;
   unsignedRegistries: readonly string[];
+  /** Where progress goes (parallel lookups pass one without spinners). */
+  reporter?: Reporter;
 }
 
 /**
@@ -81,7 +84,7 @@ export async function lookupBinary(client: PaksClient, registry: RegistryClient,
     try {
       const pinned = { ...reference, digest: entry.digest };
       delete (pinned as { tag?: string }).tag;
-      const pulled = await pullArtifact({ client: registry, reference: pinned, directory: join(dir, 'mirror'), reporter: client.reporter });
+      const pulled = await pullArtifact({ client: registry, reference: pinned, directory: join(dir, 'mirror'), reporter: options.reporter ?? client.reporter });
       const signedOnly = options.verify && !options.unsignedRegistries.some((r) => sameRegistry(r, base));
       const cache = await readBuildCache(join(dir, 'mirror'), signedOnly ? { verifySpec: specVerifier(options.trustedKeys) } : {});
       if (!signedOnly && options.verify) client.reporter.warn(`${base} is listed in unsigned_registries: signatures of ${options.name} are not required.`);

@@ -8,6 +8,7 @@ import { mapWithConcurrency } from '../oci/pool.js';
 import { expandHome } from '../settings/load.js';
 import type { VerifiedBinary } from './binary.js';
 import { hostArch, requestedPackage } from './host.js';
+import { withoutTasks } from '../ui/reporter.js';
 
 export interface InstallOptions {
   /** Registries to look in before trusted_pull_registries. */
@@ -100,8 +101,11 @@ async function findBinaries(client: PaksClient, spack: SpackRunner, specs: reado
   const host = await hostArch(spack);
   const trustedKeys = await loadTrustedKeys(client.home, client.values.trusted_keys.map((f) => expandHome(f, client.home)));
   const registry = await client.registryClient({ plainHttp: options.plainHttp });
+  const parallel = specs.length > 1;
+  const task = parallel ? client.reporter.task(`Looking for verified binaries of ${specs.join(', ')}`) : undefined;
+  const reporter = parallel ? withoutTasks(client.reporter) : client.reporter;
   try {
-    const results = await mapWithConcurrency(specs, client.values.registry_concurrency, async (spec) => {
+    await mapWithConcurrency(specs, client.values.registry_concurrency, async (spec) => {
       const { name, version } = requestedPackage(spec);
       const tag = options.tag ?? version ?? client.values.default_tag;
       const lookup = await lookupBinary(client, registry, {
@@ -113,18 +117,23 @@ async function findBinaries(client: PaksClient, spack: SpackRunner, specs: reado
         trustedKeys,
         verify: options.verify !== false,
         unsignedRegistries: client.values.unsigned_registries,
+        reporter,
       });
-      if (lookup.found) return [spec, lookup.found] as const;
+      // Recorded at once, so a failure elsewhere still cleans up this pull.
+      if (lookup.found) {
+        found.set(spec, lookup.found);
+        return;
+      }
       const why = lookup.reasons.join('; ');
       if (options.cacheOnly) {
         throw new PaksError('not-found', `No binary of ${spec} for ${host.platform}-${host.os}-${host.target}: ${why}.`, { hint: 'Drop --cache-only to build it from source.' });
       }
       client.reporter.info(`No binary of ${spec} found (${why}); building from source.`);
-      return undefined;
     });
-    for (const entry of results) if (entry) found.set(entry[0], entry[1]);
+    task?.succeed(`Found verified binaries for ${found.size} of ${specs.length} specs`);
     return found;
   } catch (error) {
+    task?.fail();
     await Promise.all([...found.values()].map((b) => b.remove()));
     throw error;
   } finally {

@@ -127,3 +127,11 @@ export function createSilentReporter(): Reporter & { lines: string[] } {
     },
   };
 }
+
+/**
+ * The same reporter without per-item progress: for work done in parallel, where one
+ * spinner per item would fight over the terminal line. Plain lines still go out.
+ */
+export function withoutTasks(reporter: Reporter): Reporter {
+  return { ...reporter, task: () => noopTask };
+}
