@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { PaksClient } from '../client.js';
 import { PaksError, describeError } from '../errors.js';
 import { installSpecs, type InstalledRoot } from '../install/install.js';
-import { chooseSigningKey } from '../signing/keys.js';
+import { usableSigningKey } from '../signing/keys.js';
 import { writeCacheSboms } from '../sbom/generate.js';
 import { pushBuildCache, type PublishedBuild } from './publish.js';
 import { checkCacheSignatures, spackBuildcachePush } from './cache.js';
@@ -44,7 +44,7 @@ export async function buildSpecs(client: PaksClient, args: readonly string[], op
     throw new PaksError('usage', '--push and --pushd cannot be used together.', { hint: '--push REF pushes to REF; --pushd pushes to trusted_packages_registry/<package>.' });
   }
   // Check what can be checked before a long build: the key, the reference, the cache dir.
-  const key = options.unsigned ? null : await chooseSigningKey(client, options.key);
+  const key = options.unsigned ? null : await usableSigningKey(client, options.key);
   if (options.push) {
     const { parseReference } = await import('../oci/reference.js');
     parseReference(options.push, { defaultTag: client.values.default_tag });

@@ -106,6 +106,13 @@ export async function chooseSigningKey(client: PaksClient, requested?: string): 
   return keys[0]!;
 }
 
+/** The signing key, checked to sign without a prompt before any long work starts. */
+export async function usableSigningKey(client: PaksClient, requested?: string): Promise<GpgKey> {
+  const key = await chooseSigningKey(client, requested);
+  await (await spackKeyring(client)).checkCanSign(key.fingerprint);
+  return key;
+}
+
 /** The armored public half of the signing key, to a file or returned. */
 export async function exportPublicKey(client: PaksClient, fingerprint?: string, file?: string): Promise<string> {
   const key = await chooseSigningKey(client, fingerprint);

@@ -86,6 +86,24 @@ export class GpgKeyring {
     return usable[0]!;
   }
 
+  /**
+   * Signs a throw-away text with the key, without any prompt: a key that needs a passphrase
+   * nobody can type (CI, no terminal) or a keyring gpg cannot lock fails here, in a second,
+   * instead of after a long build.
+   */
+  async checkCanSign(fingerprint: string): Promise<void> {
+    const selector = this.selector(fingerprint);
+    try {
+      await this.run(['--pinentry-mode', 'error', '--local-user', selector, '--clearsign'], 'paks signing check\n');
+    } catch (error) {
+      const detail = error instanceof PaksError ? error.message.split('\n').slice(1).join(' ').trim() : '';
+      throw new PaksError('trust', `The signing key ${fingerprint} cannot sign without a prompt: it needs a passphrase or its keyring is locked${detail ? ` (${detail})` : ''}.`, {
+        hint: 'Unlock it in gpg-agent first (e.g. gpg-preset-passphrase), use a key without a passphrase for CI, or build with --unsigned.',
+        cause: error,
+      });
+    }
+  }
+
   private selector(fingerprint: string): string {
     const compact = fingerprint.replace(/^0x/i, '').replace(/\s+/g, '');
     if (!KEY_SELECTOR.test(compact)) {
@@ -110,10 +128,10 @@ export class GpgKeyring {
     }
   }
 
-  private async run(args: string[]): Promise<string> {
+  private async run(args: string[], input?: string): Promise<string> {
     await this.checkHome();
     const full = ['--homedir', this.homedir, '--batch', '--no-tty', ...args];
-    const result = await execa(this.gpg, full, { env: this.env, reject: false, stdin: 'ignore', timeout: 60_000 });
+    const result = await execa(this.gpg, full, { env: this.env, reject: false, ...(input === undefined ? { stdin: 'ignore' as const } : { input }), timeout: 60_000 });
     if (result.failed && (result.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
       throw new PaksError('not-found', `GnuPG is not installed: "${this.gpg}" was not found`, {
         hint: 'Install GnuPG 2 (e.g. `apt-get install gnupg`).',

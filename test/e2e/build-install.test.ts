@@ -255,4 +255,22 @@ describe('build → push → pull → install, with real gpg and a real registry
     assert.ok((await files(keep)).size > 0);
     await rm(keep, { recursive: true, force: true });
   });
+
+  test('a key that needs a passphrase is refused before the build starts', async () => {
+    const gnupg = join(world.dir, 'locked-gnupg');
+    await exec('mkdir', ['-m', '700', gnupg]);
+    const params = join(world.dir, 'locked.params');
+    await writeFile(params, 'Key-Type: RSA\nKey-Length: 2048\nName-Real: Locked\nName-Email: locked@example.com\nPassphrase: not-typed-in-ci\n%commit\n');
+    await exec('gpg', ['--homedir', gnupg, '--batch', '--pinentry-mode', 'loopback', '--gen-key', params]);
+    const { stdout: secret } = await exec('gpg', ['--homedir', gnupg, '--batch', '--pinentry-mode', 'loopback', '--passphrase', 'not-typed-in-ci', '--armor', '--export-secret-keys']);
+    await exec('gpgconf', ['--homedir', gnupg, '--kill', 'gpg-agent']).catch(() => {});
+    const file = join(world.dir, 'locked.asc');
+    await writeFile(file, secret);
+    const ci = await world.machine('locked-ci');
+    assert.equal((await ci.paks(['key', 'import', file])).exitCode, 0);
+    const result = await ci.paks(['build', 'hello-paks']);
+    assert.equal(result.exitCode, 1);
+    assert.match(result.stderr, /cannot sign without a prompt/);
+    assert.doesNotMatch(result.stderr + result.stdout, /==> Installing/, 'refused before building');
+  });
 });
