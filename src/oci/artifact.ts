@@ -81,10 +81,11 @@ export async function pushArtifact(options: PushArtifactOptions): Promise<Pushed
   const progress = progressReporter(task, files.length, total, 'pushed');
 
   try {
-    await client.pushBlobBytes(repo, Buffer.from(EMPTY_CONFIG.data, 'base64'), EMPTY_CONFIG.mediaType);
+    const knownDigests = await blobsOfCurrentManifest(client, reference, options.reporter);
+    if (!knownDigests.has(EMPTY_CONFIG.digest)) await client.pushBlobBytes(repo, Buffer.from(EMPTY_CONFIG.data, 'base64'), EMPTY_CONFIG.mediaType);
     const counts = { pushed: 0, existing: 0, bytesPushed: 0 };
     const layers = await mapWithConcurrency(files, options.concurrency ?? client.concurrency, async (file) => {
-      const blob = await client.pushBlobFromFile(repo, file.path, mediaTypeFor(file.relPath), { onProgress: progress.bytes });
+      const blob = await client.pushBlobFromFile(repo, file.path, mediaTypeFor(file.relPath), { onProgress: progress.bytes, knownDigests });
       if (blob.pushed) {
         counts.pushed++;
         counts.bytesPushed += blob.size;
@@ -129,6 +130,22 @@ export async function pushArtifact(options: PushArtifactOptions): Promise<Pushed
     throw error;
   } finally {
     progress.stop();
+  }
+}
+
+/**
+ * The blobs of the manifest the tag names now: the registry keeps every blob a manifest
+ * refers to, so pushing the same content again needs no HEAD for them. Best effort.
+ */
+async function blobsOfCurrentManifest(client: RegistryClient, reference: ImageReference, reporter?: Reporter): Promise<Set<string>> {
+  if (!reference.tag) return new Set();
+  try {
+    const current = await client.getManifest({ registry: reference.registry, repository: reference.repository, tag: reference.tag });
+    if (current.kind !== 'manifest') return new Set();
+    return new Set([current.manifest.config.digest, ...current.manifest.layers.map((layer) => layer.digest)]);
+  } catch (error) {
+    if (!(error instanceof PaksError && error.kind === 'not-found')) reporter?.debug(`could not read the current ${formatReference(reference)}: ${error instanceof Error ? error.message : String(error)}`);
+    return new Set();
   }
 }
 

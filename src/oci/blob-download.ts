@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { PaksError } from '../errors.js';
 import { short, type Repository } from './blob-upload.js';
 import { hasherFor } from './digest.js';
+import type { HashWorker } from './hash-worker.js';
 import type { Descriptor } from './schemas.js';
 import type { RegistrySession } from './session.js';
 import { withRetry } from './transport/retry.js';
@@ -28,8 +29,9 @@ export async function downloadBlobToFile(
   repo: Repository,
   descriptor: Descriptor,
   path: string,
-  onProgress?: (bytes: number) => void,
+  options: { onProgress?: (bytes: number) => void; hashWorker?: HashWorker } = {},
 ): Promise<void> {
+  const { onProgress } = options;
   const what = `download blob ${short(descriptor.digest)} from ${repo.registry}/${repo.repository}`;
   await withRetry(
     async () => {
@@ -48,7 +50,7 @@ export async function downloadBlobToFile(
         const verifier = verifyingStream(descriptor, what, (bytes) => {
           received += bytes;
           onProgress?.(bytes);
-        });
+        }, options.hashWorker);
         await pipeline(response.body, verifier, createWriteStream(temp, { flags: 'wx', mode: 0o644 }));
         await rename(temp, path);
       } catch (error) {
@@ -105,22 +107,39 @@ function mismatch(what: string, descriptor: Descriptor, size: number, digest?: s
   });
 }
 
+/** Blobs at least this big are hashed on the worker thread, beside the network I/O. */
+const WORKER_HASH_MIN = 1024 * 1024;
+
 /** Passes bytes through while counting and hashing them; fails as soon as they cannot match. */
-function verifyingStream(descriptor: Descriptor, what: string, onBytes: (bytes: number) => void): Transform {
-  const hasher = hasherFor(descriptor.digest);
+function verifyingStream(descriptor: Descriptor, what: string, onBytes: (bytes: number) => void, hashWorker?: HashWorker): Transform {
+  const inline = hasherFor(descriptor.digest);
+  const remote = hashWorker && descriptor.size >= WORKER_HASH_MIN ? hashWorker.stream(descriptor.digest.startsWith('sha512:') ? 'sha512' : 'sha256') : undefined;
   let size = 0;
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       size += chunk.length;
       if (size > descriptor.size) return callback(mismatch(what, descriptor, size));
-      hasher.update(chunk);
       onBytes(chunk.length);
-      callback(null, chunk);
+      if (!remote) {
+        inline.update(chunk);
+        return callback(null, chunk);
+      }
+      remote.update(chunk).then(
+        () => callback(null, chunk),
+        (error: Error) => callback(error),
+      );
     },
     flush(callback) {
       if (size !== descriptor.size) return callback(mismatch(what, descriptor, size));
-      const actual = hasher.finish();
-      callback(actual === descriptor.digest ? null : mismatch(what, descriptor, size, actual));
+      const digest = remote ? remote.finish() : Promise.resolve(inline.finish());
+      digest.then(
+        (actual) => callback(actual === descriptor.digest ? null : mismatch(what, descriptor, size, actual)),
+        (error: Error) => callback(error),
+      );
+    },
+    destroy(error, callback) {
+      remote?.abort();
+      callback(error);
     },
   });
 }

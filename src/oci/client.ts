@@ -6,7 +6,8 @@ import type { CredentialProvider } from './auth/credentials.js';
 import { createTokenCache } from './auth/token-cache.js';
 import { downloadBlobBytes, downloadBlobToFile } from './blob-download.js';
 import { blobExists, DEFAULT_UPLOAD, uploadBlob, type Repository, type UploadSettings } from './blob-upload.js';
-import { hashFile, sha256Of } from './digest.js';
+import { sha256Of } from './digest.js';
+import { createHashWorker } from './hash-worker.js';
 import { createMemoryDigestCache, type DigestCache } from './digest-cache.js';
 import { getManifest, listTags, manifestDigest, putManifest, type FetchedManifest } from './manifests.js';
 import type { ImageReference } from './reference.js';
@@ -42,13 +43,18 @@ export interface BlobProgress {
   onProgress?: (bytes: number) => void;
 }
 
+export interface FilePushOptions extends BlobProgress {
+  /** Digests known to be in the repository already (e.g. layers of the manifest being replaced): no HEAD needed. */
+  knownDigests?: ReadonlySet<string>;
+}
+
 /** A native OCI distribution client: blobs, manifests, tags. */
 export interface RegistryClient {
   readonly concurrency: number;
   readonly reporter: Reporter | undefined;
   blobExists(repo: Repository, digest: string): Promise<boolean>;
   /** Streams a file up (hashing it first, unless the digest cache knows it); skips blobs already there. */
-  pushBlobFromFile(repo: Repository, path: string, mediaType: string, options?: BlobProgress): Promise<PushedBlob>;
+  pushBlobFromFile(repo: Repository, path: string, mediaType: string, options?: FilePushOptions): Promise<PushedBlob>;
   pushBlobBytes(repo: Repository, bytes: Buffer, mediaType: string): Promise<PushedBlob>;
   getManifest(reference: ImageReference): Promise<FetchedManifest>;
   /** What a tag points to now, or undefined when it does not exist. */
@@ -82,6 +88,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   });
   const upload: UploadSettings = { ...DEFAULT_UPLOAD, ...options.upload };
   const digests = options.digestCache ?? createMemoryDigestCache();
+  const hashWorker = createHashWorker();
 
   return {
     concurrency,
@@ -93,7 +100,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       let digest = digests.get(path, before);
       let size = Number(before.size);
       if (!digest) {
-        ({ digest, size } = await hashFile(path));
+        ({ digest, size } = await hashWorker.hashFile(path));
         const after = await stat(path, { bigint: true });
         if (after.mtimeNs !== before.mtimeNs || after.size !== before.size) {
           throw new PaksError('integrity', `${path} changed while Paks was reading it.`, {
@@ -102,7 +109,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
         }
         digests.set(path, before, digest);
       }
-      if (await blobExists(session, repo, digest, true)) {
+      if (progress.knownDigests?.has(digest) || (await blobExists(session, repo, digest, true))) {
         progress.onProgress?.(size);
         return { mediaType, digest, size, pushed: false };
       }
@@ -120,12 +127,14 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     getManifest: (reference) => getManifest(session, reference),
     manifestDigest: (reference) => manifestDigest(session, reference),
     putManifest: (repo, tagOrDigest, bytes, mediaType) => putManifest(session, repo, tagOrDigest, bytes, mediaType),
-    fetchBlobToFile: (repo, descriptor, path, progress = {}) => downloadBlobToFile(session, repo, descriptor, path, progress.onProgress),
+    fetchBlobToFile: (repo, descriptor, path, progress = {}) =>
+      downloadBlobToFile(session, repo, descriptor, path, { ...(progress.onProgress ? { onProgress: progress.onProgress } : {}), hashWorker }),
     fetchBlobBytes: (repo, descriptor, limit) => downloadBlobBytes(session, repo, descriptor, limit),
     listTags: (repo) => listTags(session, repo),
     async close() {
       await digests.save();
       transport?.close();
+      await hashWorker.close();
     },
   };
 }

@@ -74,7 +74,17 @@ describe('pushArtifact', () => {
     const client = testClient(undefined, { send: recorder.send });
     const again = await pushArtifact({ client, directory: cache, reference: ref('paks/zlib:again') });
     assert.deepEqual(again.blobs, { pushed: 0, existing: 6, bytesPushed: 0 });
-    assert.deepEqual([...new Set(recorder.log.map((l) => l.split(' ')[0]))].sort(), ['HEAD', 'PUT']);
+    assert.deepEqual([...new Set(recorder.log.map((l) => l.split(' ')[0]))].sort(), ['GET', 'HEAD', 'PUT']);
+    assert.equal(recorder.log.filter((l) => l.startsWith('PUT')).length, 1);
+    recorder.close();
+  });
+
+  it('re-pushing to the same tag trusts the blobs of the manifest there: no HEADs at all', async () => {
+    const recorder = recordingTransport();
+    const client = testClient(undefined, { send: recorder.send });
+    const again = await pushArtifact({ client, directory: cache, reference: ref('paks/zlib:again') });
+    assert.deepEqual(again.blobs, { pushed: 0, existing: 6, bytesPushed: 0 });
+    assert.deepEqual(recorder.log.map((l) => l.split(' ')[0]), ['GET', 'PUT']);
     recorder.close();
   });
 
