@@ -164,7 +164,7 @@ function bodyFor(upload: BlobUpload, start: number, end: number, progress: (byte
       } else callback();
     },
   });
-  const file = createReadStream(path, { start, end: end - 1, highWaterMark: 1024 * 1024 });
+  const file = createReadStream(path, { start, end: end - 1, highWaterMark: 256 * 1024 });
   file.on('error', (error) => guard.destroy(error));
   guard.on('close', () => file.destroy());
   return file.pipe(guard);

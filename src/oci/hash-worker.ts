@@ -24,23 +24,34 @@ export interface HashWorker {
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-const { createReadStream } = require('node:fs');
+const { open, read, close } = require('node:fs');
 const jobs = new Map();
 parentPort.on('message', (m) => {
   try {
     if (m.type === 'file') {
+      // One reused buffer per file: no garbage for the collector to catch up with.
       const hash = createHash('sha256');
+      const buffer = Buffer.allocUnsafe(1 << 20);
       let size = 0;
-      createReadStream(m.path, { highWaterMark: 1 << 20 })
-        .on('data', (c) => { hash.update(c); size += c.length; })
-        .on('error', (e) => parentPort.postMessage({ id: m.id, error: e.message, code: e.code }))
-        .on('end', () => parentPort.postMessage({ id: m.id, digest: 'sha256:' + hash.digest('hex'), size }));
+      const fail = (e) => parentPort.postMessage({ id: m.id, error: e.message, code: e.code });
+      open(m.path, 'r', (error, fd) => {
+        if (error) return fail(error);
+        const next = () => read(fd, buffer, 0, buffer.length, null, (e, n) => {
+          if (e) return close(fd, () => fail(e));
+          if (n === 0) return close(fd, () => parentPort.postMessage({ id: m.id, digest: 'sha256:' + hash.digest('hex'), size }));
+          hash.update(buffer.subarray(0, n));
+          size += n;
+          next();
+        });
+        next();
+      });
     } else if (m.type === 'start') {
       jobs.set(m.id, { hash: createHash(m.algorithm), algorithm: m.algorithm });
     } else if (m.type === 'data') {
       const job = jobs.get(m.id);
-      if (job) job.hash.update(new Uint8Array(m.buffer));
-      parentPort.postMessage({ id: m.id, ack: m.buffer.byteLength });
+      if (job) job.hash.update(new Uint8Array(m.buffer, 0, m.length));
+      // The batch goes back to be filled again: no allocation per MiB on either side.
+      parentPort.postMessage({ id: m.id, ack: m.length, buffer: m.buffer }, [m.buffer]);
     } else if (m.type === 'end') {
       const job = jobs.get(m.id);
       jobs.delete(m.id);
@@ -60,6 +71,7 @@ const MAX_IN_FLIGHT = 2 * BATCH;
 interface Reply {
   id: number;
   ack?: number;
+  buffer?: ArrayBuffer;
   digest?: string;
   size?: number;
   error?: string;
@@ -115,6 +127,7 @@ export function createHashWorker(): HashWorker {
       const id = nextId++;
       const target = ensure();
       target.postMessage({ type: 'start', id, algorithm });
+      const spare: ArrayBuffer[] = [];
       let batch = Buffer.allocUnsafeSlow(BATCH);
       let filled = 0;
       let inFlight = 0;
@@ -124,6 +137,7 @@ export function createHashWorker(): HashWorker {
       listen(id, (reply) => {
         if (reply.error !== undefined) broken = failure(reply);
         if (reply.ack !== undefined) inFlight -= reply.ack;
+        if (reply.buffer) spare.push(reply.buffer);
         if ((inFlight <= MAX_IN_FLIGHT - BATCH || broken) && waiting) {
           const wake = waiting;
           waiting = undefined;
@@ -133,11 +147,12 @@ export function createHashWorker(): HashWorker {
       });
       const flush = () => {
         if (filled === 0) return;
-        // A full batch's memory moves to the worker without a copy; a fresh one takes its place.
-        const buffer = filled === BATCH ? batch.buffer : batch.buffer.slice(0, filled);
-        target.postMessage({ type: 'data', id, buffer }, [buffer]);
+        // The batch's memory moves to the worker (no copy) and comes back after hashing.
+        const buffer = batch.buffer as ArrayBuffer;
+        target.postMessage({ type: 'data', id, buffer, length: filled }, [buffer]);
         inFlight += filled;
-        batch = Buffer.allocUnsafeSlow(BATCH);
+        const reuse = spare.pop();
+        batch = reuse ? Buffer.from(reuse) : Buffer.allocUnsafeSlow(BATCH);
         filled = 0;
       };
       return {
