@@ -19,9 +19,12 @@ import {
   PAKS_BUILDCACHE,
 } from './media-types.js';
 import { hostPlatform, matchesPlatform, selectFromIndex, type IndexSelector } from './platform.js';
-import { formatReference, isValidTag, type ImageReference } from './reference.js';
-import { mapWithConcurrency } from './pool.js';
+import { formatReference, isValidTag, manifestTarget, type ImageReference } from './reference.js';
+import { mapInSizeLanes } from './pool.js';
 import type { Descriptor, ImageManifest } from './schemas.js';
+
+/** Blobs from this size on are bandwidth-bound and share their own concurrency lane. */
+const LARGE_BLOB = 1024 * 1024;
 
 export interface PushArtifactOptions {
   client: RegistryClient;
@@ -60,6 +63,7 @@ export interface PushedArtifact {
  */
 export async function pushArtifact(options: PushArtifactOptions): Promise<PushedArtifact> {
   const { client, reference } = options;
+  manifestTarget(reference); // a reference with neither tag nor digest is a usage error, before any work
   const repo = { registry: reference.registry, repository: reference.repository };
   const tags = [...new Set(options.tags ?? [])].filter((t) => t !== reference.tag);
   for (const tag of tags) {
@@ -84,7 +88,7 @@ export async function pushArtifact(options: PushArtifactOptions): Promise<Pushed
     const knownDigests = await blobsOfCurrentManifest(client, reference, options.reporter);
     if (!knownDigests.has(EMPTY_CONFIG.digest)) await client.pushBlobBytes(repo, Buffer.from(EMPTY_CONFIG.data, 'base64'), EMPTY_CONFIG.mediaType);
     const counts = { pushed: 0, existing: 0, bytesPushed: 0 };
-    const layers = await mapWithConcurrency(files, options.concurrency ?? client.concurrency, async (file) => {
+    const layers = await mapInSizeLanes(files, (file) => file.size >= LARGE_BLOB, options.concurrency ?? client.concurrency, async (file) => {
       const blob = await client.pushBlobFromFile(repo, file.path, mediaTypeFor(file.relPath), { onProgress: progress.bytes, knownDigests });
       if (blob.pushed) {
         counts.pushed++;
@@ -108,8 +112,8 @@ export async function pushArtifact(options: PushArtifactOptions): Promise<Pushed
       annotations,
     };
     const bytes = Buffer.from(JSON.stringify(manifest));
-    const first = reference.tag ?? reference.digest;
-    const put = await client.putManifest(repo, first ?? 'latest', bytes, OCI_MANIFEST);
+    // A tag when there is one (a digest alone only checks that the same bytes come out).
+    const put = await client.putManifest(repo, reference.tag ?? manifestTarget(reference), bytes, OCI_MANIFEST);
     if (reference.digest && reference.digest !== put.digest) {
       throw new PaksError('usage', `The pushed manifest is ${put.digest}, not the digest ${reference.digest} the reference names.`, { hint: 'Push to a tag instead of a digest.' });
     }
@@ -121,15 +125,13 @@ export async function pushArtifact(options: PushArtifactOptions): Promise<Pushed
       size: put.size,
       mediaType: OCI_MANIFEST,
       manifest,
-      reference: { ...reference, ...(first ? {} : { tag: 'latest' }), digest: put.digest },
+      reference: { ...reference, digest: put.digest },
       tags: [...(reference.tag ? [reference.tag] : []), ...tags],
       blobs: counts,
     };
   } catch (error) {
     task?.fail(`Push to ${target} failed`);
     throw error;
-  } finally {
-    progress.stop();
   }
 }
 
@@ -203,12 +205,12 @@ export async function pullArtifact(options: PullArtifactOptions): Promise<Pulled
   const total = layers.reduce((sum, l) => sum + l.layer.size, 0);
   const task = options.reporter?.task(`Pulling ${count(layers.length, 'file')} (${formatBytes(total)}) from ${target}`);
   const progress = progressReporter(task, layers.length, total, 'downloaded');
-  const created = new Createdpaths();
+  const created = new CreatedPaths();
   const staging = join(directory, `.paks-pull-${randomBytes(6).toString('hex')}`);
   try {
     await created.root(directory);
     await mkdir(staging);
-    await mapWithConcurrency(layers, options.concurrency ?? client.concurrency, async ({ layer }, index) => {
+    await mapInSizeLanes(layers, ({ layer }) => layer.size >= LARGE_BLOB, options.concurrency ?? client.concurrency, async ({ layer }, index) => {
       await client.fetchBlobToFile(repo, layer, join(staging, String(index)), { onProgress: progress.bytes });
       progress.fileDone();
     });
@@ -240,8 +242,6 @@ export async function pullArtifact(options: PullArtifactOptions): Promise<Pulled
     await rm(staging, { recursive: true, force: true });
     await created.undo();
     throw error;
-  } finally {
-    progress.stop();
   }
 }
 
@@ -272,7 +272,7 @@ async function resolveManifest(client: RegistryClient, reference: ImageReference
 }
 
 /** Remembers the files and directories a pull made, to remove them if it fails. */
-class Createdpaths {
+class CreatedPaths {
   private readonly files: string[] = [];
   private readonly directories: string[] = [];
 
@@ -332,7 +332,6 @@ function progressReporter(task: Task | undefined, files: number, total: number, 
       done++;
       show(done === files);
     },
-    stop: () => {},
   };
 }
 

@@ -1,5 +1,4 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { PaksError } from '../errors.js';
 
 /** Algorithms whose digests Paks can check; the registry may name others, which we refuse. */
@@ -31,10 +30,6 @@ export function hasherFor(digest: string): { update(chunk: Uint8Array): void; fi
   return wrap(createHash(known.node), algorithm as string);
 }
 
-export function sha256Hasher(): { update(chunk: Uint8Array): void; finish(): string } {
-  return wrap(createHash('sha256'), 'sha256');
-}
-
 function wrap(hash: Hash, algorithm: string) {
   return {
     update: (chunk: Uint8Array) => void hash.update(chunk),
@@ -51,15 +46,4 @@ export function digestOfBytesLike(expected: string, bytes: Uint8Array): string {
   const hasher = hasherFor(expected);
   hasher.update(bytes);
   return hasher.finish();
-}
-
-/** sha256 and size of a file, streamed (constant memory whatever the size). */
-export async function hashFile(path: string): Promise<{ digest: string; size: number }> {
-  const hasher = sha256Hasher();
-  let size = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
-    hasher.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  return { digest: hasher.finish(), size };
 }

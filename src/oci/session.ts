@@ -7,7 +7,7 @@ import { ANONYMOUS, type Credential } from './auth/credentials.js';
 import { isPullOnly, repositoryScope } from './auth/scope.js';
 import { readRegistryErrors, registryFailure } from './registry-error.js';
 import { registryBaseUrl, type HttpResponse, type HttpSend } from './transport/http.js';
-import { TransientError, withRetry, type RetryPolicy } from './transport/retry.js';
+import { withRetry, type RetryPolicy } from './transport/retry.js';
 
 export interface RegistryRequest {
   method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -165,4 +165,3 @@ export function createRegistrySession(deps: {
   };
 }
 
-export { TransientError };
