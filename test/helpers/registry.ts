@@ -7,6 +7,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,8 @@ export interface TestRegistry {
   host: string;
   url: string;
   storage: string;
+  /** With `tls`: the self-signed certificate (PEM) clients must trust. */
+  certPath?: string;
   tokenIssuer?: TokenIssuer;
   stop(): Promise<void>;
 }
@@ -36,7 +39,7 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startRegistry(auth: RegistryAuth = { kind: 'none' }): Promise<TestRegistry> {
+export async function startRegistry(auth: RegistryAuth = { kind: 'none' }, options: { tls?: boolean } = {}): Promise<TestRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'paks-registry-'));
   const storage = join(dir, 'storage');
   const port = await freePort();
@@ -53,6 +56,14 @@ export async function startRegistry(auth: RegistryAuth = { kind: 'none' }): Prom
     const { kind: _kind, ...issuerOptions } = auth;
     tokenIssuer = await startTokenIssuer({ ...issuerOptions, service: 'paks-test-registry', issuer: 'paks-test-issuer' });
     authYaml = `auth:\n  token:\n    realm: ${tokenIssuer.realm}\n    service: paks-test-registry\n    issuer: paks-test-issuer\n    rootcertbundle: ${tokenIssuer.certPath}\n`;
+  }
+  let tlsYaml = '';
+  let certPath: string | undefined;
+  if (options.tls) {
+    certPath = join(dir, 'registry.crt');
+    const keyPath = join(dir, 'registry.key');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPath, '-out', certPath, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+    tlsYaml = `  tls:\n    certificate: ${certPath}\n    key: ${keyPath}\n`;
   }
   const config = `version: 0.1
 log:
@@ -72,7 +83,7 @@ http:
   secret: ${randomBytes(16).toString('hex')}
   headers:
     X-Content-Type-Options: [nosniff]
-${authYaml}`;
+${tlsYaml}${authYaml}`;
   writeFileSync(join(dir, 'config.yml'), config);
   const child: ChildProcess = spawn(REGISTRY_BINARY, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -98,19 +109,21 @@ ${authYaml}`;
       await stop();
       throw new Error(`docker-registry exited (${child.exitCode}): ${stderr}`);
     }
-    if (await answers(`http://${host}/v2/`)) break;
+    if (await answers(`${options.tls ? 'https' : 'http'}://${host}/v2/`)) break;
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`docker-registry did not answer on ${host} within 15 s: ${stderr}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { host, url: `http://${host}`, storage, ...(tokenIssuer ? { tokenIssuer } : {}), stop };
+  return { host, url: `${options.tls ? 'https' : 'http'}://${host}`, storage, ...(certPath ? { certPath } : {}), ...(tokenIssuer ? { tokenIssuer } : {}), stop };
 }
 
 function answers(url: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = request(url, { method: 'GET', timeout: 1000 }, (res) => {
+    const send = url.startsWith('https:') ? httpsRequest : request;
+    // Only probing that it is up: the certificate is checked by the tests themselves.
+    const req = send(url, { method: 'GET', timeout: 1000, rejectUnauthorized: false }, (res) => {
       res.resume();
       resolve(res.statusCode === 200 || res.statusCode === 401);
     });
