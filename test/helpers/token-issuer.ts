@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { createSign, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,8 @@ export interface TokenIssuerOptions {
   service: string;
   issuer: string;
   users: Record<string, string>;
+  /** OAuth2 refresh tokens (docker's identitytoken) accepted by POST, and whose they are. */
+  refreshTokens?: Record<string, string>;
   /** Which actions `user` (undefined: anonymous) gets on `repository`. Default: users all, anonymous pull. */
   grant?: (user: string | undefined, repository: string, wanted: string[]) => string[];
   /** Answer 401 to anonymous requests for tokens (like a fully private registry). */
@@ -46,13 +48,30 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
   const grant = options.grant ?? ((user, _repo, wanted) => (user ? wanted : wanted.filter((a) => a === 'pull')));
 
   const server: Server = createServer((req, res) => {
+    if (req.method === 'POST') {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        const form = new URLSearchParams(body);
+        const user = form.get('grant_type') === 'refresh_token' ? options.refreshTokens?.[form.get('refresh_token') ?? ''] : undefined;
+        if (!user) {
+          res.writeHead(401, { 'content-type': 'application/json' }).end('{"details":"bad refresh token"}');
+          return;
+        }
+        answer(res, user, (form.get('scope') ?? '').split(' ').filter(Boolean), 'access_token');
+      });
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://x');
     const user = authenticate(req, options.users);
     if (user === null || (user === undefined && options.refuseAnonymous)) {
       res.writeHead(401, { 'content-type': 'application/json' }).end('{"details":"bad credentials"}');
       return;
     }
-    const scopes = url.searchParams.getAll('scope').flatMap((s) => s.split(' ')).filter(Boolean);
+    answer(res, user, url.searchParams.getAll('scope').flatMap((s) => s.split(' ')).filter(Boolean), 'token');
+  });
+
+  function answer(res: ServerResponse, user: string | undefined, scopes: string[], field: 'token' | 'access_token') {
     const access = scopes.flatMap((scope) => {
       const [type, ...rest] = scope.split(':');
       const actions = (rest.pop() ?? '').split(',');
@@ -68,8 +87,8 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
       key,
     );
     issued.push(token);
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token, access_token: token, expires_in: 300, issued_at: new Date().toISOString() }));
-  });
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ [field]: token, expires_in: 300, issued_at: new Date().toISOString() }));
+  }
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const port = (server.address() as AddressInfo).port;
   return {

@@ -70,6 +70,7 @@ describe('token (Bearer) registry', () => {
     registry = await startRegistry({
       kind: 'token',
       users: { pusher: 'token-user-pass', reader: 'reader-pass' },
+      refreshTokens: { 'refresh-token-for-pusher': 'pusher' },
       // reader may not even pull from paks/private; anonymous may pull everything but private.
       grant: (user, repository, wanted) => {
         if (user === 'pusher') return wanted;
@@ -86,6 +87,19 @@ describe('token (Bearer) registry', () => {
     await pushArtifact({ client, directory: cache, reference: parseReference(`${registry.host}/paks/token:1`), tags: ['latest'] });
     assert.ok(issuer.requests.length >= 1 && issuer.requests.length <= 3, `asked for ${issuer.requests.length} tokens`);
     assert.ok(issuer.requests.some((r) => r.user === 'pusher' && r.scopes.includes('repository:paks/token:pull,push')));
+  });
+
+  it('trades a docker identity token (OAuth2 refresh token) by POST', async () => {
+    const client = testClient({ kind: 'identity-token', refreshToken: 'refresh-token-for-pusher', source: 'docker config.json' });
+    await pushArtifact({ client, directory: cache, reference: parseReference(`${registry.host}/paks/oauth:1`) });
+    assert.ok(registry.tokenIssuer!.requests.some((r) => r.user === 'pusher' && r.scopes.includes('repository:paks/oauth:pull,push')));
+    const wrong = testClient({ kind: 'identity-token', refreshToken: 'expired-refresh-token', source: 'docker config.json' });
+    await assert.rejects(pushArtifact({ client: wrong, directory: cache, reference: parseReference(`${registry.host}/paks/oauth:2`) }), (error: unknown) => {
+      assert.ok(error instanceof PaksError);
+      assert.match(error.message, /the token service refused the credentials from docker config.json \(401\)/);
+      assertNoSecrets(error, ['expired-refresh-token']);
+      return true;
+    });
   });
 
   it('pulls anonymously with a pull-only token', async () => {
