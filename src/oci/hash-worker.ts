@@ -113,13 +113,13 @@ export function createHashWorker(): HashWorker {
     hashFile(path) {
       const id = nextId++;
       return new Promise((resolve, reject) => {
-        ensure();
+        const target = ensure();
         listen(id, (reply) => {
           forget(id);
           if (reply.error !== undefined) reject(failure(reply));
           else resolve({ digest: reply.digest as string, size: reply.size as number });
         });
-        ensure().postMessage({ type: 'file', id, path });
+        target.postMessage({ type: 'file', id, path });
       });
     },
 

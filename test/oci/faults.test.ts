@@ -14,7 +14,8 @@ let proxy: FaultProxy;
 let cache: string;
 const made: string[] = [];
 const files = {
-  'build_cache/big.spack': Buffer.from(Array.from({ length: 600_000 }, (_, i) => (i * 7) % 256)),
+  // Over 1 MiB, so downloads are verified on the hashing worker thread.
+  'build_cache/big.spack': Buffer.from(Array.from({ length: 2_600_000 }, (_, i) => (i * 7) % 256)),
   'build_cache/index.json': '{"database":{}}',
   'build_cache/x.spec.json.sig': 'signed',
 };
@@ -67,7 +68,7 @@ describe('pull through a misbehaving network', () => {
   });
 
   it('restarts a blob whose connection was cut half-way', async () => {
-    proxy.inject({ match: isBigBlob('GET'), fault: { kind: 'reset-response', afterBytes: 100_000 } });
+    proxy.inject({ match: isBigBlob('GET'), fault: { kind: 'reset-response', afterBytes: 1_500_000 } });
     const dir = out();
     await pullArtifact({ client: testClient(), reference: viaProxy('source:1'), directory: dir });
     assertPulledCorrectly(dir);
@@ -75,7 +76,7 @@ describe('pull through a misbehaving network', () => {
   });
 
   it('fails cleanly with an integrity error when a byte is flipped, leaving nothing', async () => {
-    proxy.inject({ match: isBigBlob('GET'), fault: { kind: 'corrupt-response', atByte: 12_345 }, times: Infinity });
+    proxy.inject({ match: isBigBlob('GET'), fault: { kind: 'corrupt-response', atByte: 2_123_456 }, times: Infinity });
     const dir = out();
     await assert.rejects(pullArtifact({ client: testClient(), reference: viaProxy('source:1'), directory: dir }), (error: unknown) => {
       assert.ok(error instanceof PaksError);
