@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .description('push a Spack build cache directory to an OCI registry as one artifact')
     .argument('<cache-dir>', 'the build cache directory (what `spack buildcache push` wrote)')
     .argument('<ref>', 'where to push, e.g. ghcr.io/org/zlib:1.3.1 (no tag: the default_tag setting)')
-    .option('-t, --tag <tag>', 'also point this tag at the pushed manifest (repeatable)', collect, [])
+    .option('-t, --tag <tag>', 'also point this tag at the pushed manifest (repeatable)', collect)
     .option('--cleanup', 'remove the cache directory after a successful push')
     .option('--plain-http', 'talk plain HTTP to the registry (loopback registries already do)')
     .option('--concurrency <n>', 'blobs pushed at once (default: the registry_concurrency setting)', positiveInteger)
