@@ -131,7 +131,9 @@ describe('token (Bearer) registry', () => {
     // ... then a repository where reader gets nothing but anonymous gets nothing either.
     await pushArtifact({ client: pusher, directory: cache, reference: parseReference(`${registry.host}/paks/private:1`) });
     const issued = registry.tokenIssuer!.issued;
-    await assert.rejects(pullArtifact({ client, reference: parseReference(`${registry.host}/paks/private:1`), directory: tempDir() }), (error: unknown) => {
+    const refused = tempDir();
+    made.push(refused);
+    await assert.rejects(pullArtifact({ client, reference: parseReference(`${registry.host}/paks/private:1`), directory: refused }), (error: unknown) => {
       assert.ok(error instanceof PaksError);
       assert.equal(error.kind, 'auth');
       assertNoSecrets(error, [...issued, 'reader-pass']);
