@@ -91,9 +91,16 @@ export class PaksClient {
     return installSpecs(this, args, options);
   }
 
-  /** An OCI registry client with the user's credentials and this run's transport choices. */
-  async registryClient(options: { plainHttp?: boolean } = {}): Promise<RegistryClient> {
-    const [{ createRegistryClient }, { createCredentialProvider }] = await Promise.all([import('./oci/client.js'), import('./oci/auth/credentials.js')]);
+  /**
+   * An OCI registry client with the user's credentials and this run's transport choices.
+   * File digests are remembered in cache_dir, so an unchanged file is not hashed again.
+   */
+  async registryClient(options: { plainHttp?: boolean | undefined; concurrency?: number | undefined } = {}): Promise<RegistryClient> {
+    const [{ createRegistryClient }, { createCredentialProvider }, { loadFileDigestCache }] = await Promise.all([
+      import('./oci/client.js'),
+      import('./oci/auth/credentials.js'),
+      import('./oci/digest-cache.js'),
+    ]);
     return createRegistryClient({
       credentials: createCredentialProvider({
         env: this.env,
@@ -102,9 +109,10 @@ export class PaksClient {
         warn: (message) => this.reporter.warn(message),
       }),
       ...(options.plainHttp ? { plainHttp: true } : {}),
-      concurrency: this.values.registry_concurrency,
+      concurrency: options.concurrency ?? this.values.registry_concurrency,
       reporter: this.reporter,
       userAgent: `paks/${paksVersion()}`,
+      digestCache: await loadFileDigestCache(join(this.path('cache_dir'), 'oci-digests.json')),
     });
   }
 

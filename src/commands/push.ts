@@ -21,19 +21,11 @@ export function register(program: Command): void {
     .action(async (cacheDir: string, ref: string, options: PushOptions, command: Command) => {
       const ctx = contextFor(command);
       const client = await ctx.client();
-      const { join, resolve } = await import('node:path');
+      const { resolve } = await import('node:path');
       const { rm } = await import('node:fs/promises');
       const oci = await import('../oci/index.js');
       const reference = oci.parseReference(ref, { defaultTag: client.values.default_tag });
-      const registry = oci.createRegistryClient({
-        credentials: oci.createCredentialProvider({ env: ctx.env, home: ctx.home, githubUsername: client.values.username, warn: (m) => ctx.reporter.warn(m) }),
-        ...(options.plainHttp ? { plainHttp: true } : {}),
-        concurrency: options.concurrency ?? client.values.registry_concurrency,
-        reporter: ctx.reporter,
-        userAgent: 'paks',
-        // Unchanged files are not hashed again on the next push.
-        digestCache: await oci.loadFileDigestCache(join(client.path('cache_dir'), 'oci-digests.json')),
-      });
+      const registry = await client.registryClient({ plainHttp: options.plainHttp, concurrency: options.concurrency });
       const directory = resolve(ctx.cwd, cacheDir);
       let pushed;
       try {

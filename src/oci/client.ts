@@ -132,7 +132,8 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     fetchBlobBytes: (repo, descriptor, limit) => downloadBlobBytes(session, repo, descriptor, limit),
     listTags: (repo) => listTags(session, repo),
     async close() {
-      await digests.save();
+      // Only a cache: a home Paks cannot write to must not fail a push that succeeded.
+      await digests.save().catch((error: Error) => options.reporter?.debug(`digest cache not saved: ${error.message}`));
       transport?.close();
       await hashWorker.close();
     },
