@@ -39,8 +39,8 @@ export async function pushBuildCache(client: PaksClient, dir: string, target: st
   const cache = await readBuildCache(dir);
   const spec = cache.specs.find((s) => s.hash === options.root.hash);
   if (!spec) throw new PaksError('internal', `The build cache in ${dir} has no spec ${options.root.name}/${options.root.hash.slice(0, 7)}.`);
-  const identity = binaryIdentity(spec.document.spec.nodes.find((n) => n.hash === spec.hash)!);
   const rootNode = spec.document.spec.nodes.find((n) => n.hash === spec.hash)!;
+  const identity = binaryIdentity(rootNode);
   const platform = ociPlatform(identity, targetParents(rootNode.arch));
   const annotations = spackAnnotations(identity);
   const tag = buildTag(identity);
@@ -57,7 +57,7 @@ export async function pushBuildCache(client: PaksClient, dir: string, target: st
       ...(sourceUrl(client.env) ? { source: sourceUrl(client.env)! } : {}),
       reporter: client.reporter,
     });
-    const indexTags = [...new Set([versionTag(identity.version), client.values.default_tag, ...options.tags, ...(options.explicitTarget && named.tag && target.includes(':') ? [named.tag] : [])])].filter((t) => t !== tag);
+    const indexTags = [...new Set([versionTag(identity.version), client.values.default_tag, ...options.tags, ...(options.explicitTarget && named.tag ? [named.tag] : [])])].filter((t) => t !== tag);
     await addToPlatformIndex({
       client: registry,
       repository,
