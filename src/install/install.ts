@@ -9,6 +9,7 @@ import { expandHome } from '../settings/load.js';
 import type { VerifiedBinary } from './binary.js';
 import { hostArch, requestedPackage } from './host.js';
 import { withoutTasks } from '../ui/reporter.js';
+import type { PackageInfoByName } from '../sbom/package-info.js';
 
 export interface InstallOptions {
   /** Registries to look in before trusted_pull_registries. */
@@ -61,6 +62,8 @@ export async function installSpecs(client: PaksClient, args: readonly string[], 
   const { repository, specs } = await resolveInstallArguments(client, args);
   const spack = await client.spack();
   const binaries = options.noCache ? new Map<string, VerifiedBinary>() : await findBinaries(client, spack, specs, options);
+  // What `spack info` says of the binaries' packages (for their SBOMs) is asked while Spack installs.
+  const binaryInfo = options.sbom === false || binaries.size === 0 ? undefined : packageInfoForBinaries(spack, [...binaries.values()]);
   try {
     const roots: InstalledRoot[] = [];
     const fromSource: string[] = [];
@@ -80,7 +83,8 @@ export async function installSpecs(client: PaksClient, args: readonly string[], 
     }
     if (fromSource.length) roots.push(...(await installFromSource(spack, fromSource, repository)));
     if (options.sbom !== false) {
-      for (const root of roots) root.sbom = await writeSbom(client, spack, root, binaries.get(root.spec));
+      const info = (await binaryInfo) ?? {};
+      for (const root of roots) root.sbom = await writeSbom(client, spack, root, binaries.get(root.spec), info);
     }
     const order = new Map(specs.map((s, i) => [s, i]));
     roots.sort((a, b) => order.get(a.spec)! - order.get(b.spec)!);
@@ -176,15 +180,21 @@ async function installFromSource(spack: SpackRunner, specs: readonly string[], r
   });
 }
 
+async function packageInfoForBinaries(spack: SpackRunner, binaries: readonly VerifiedBinary[]): Promise<PackageInfoByName> {
+  const { packageInfoFromSpack } = await import('../sbom/generate.js');
+  return packageInfoFromSpack(spack, binaries.flatMap((b) => b.root.document.spec.nodes)).catch(() => ({}));
+}
+
 /**
  * SBOMs made from the verified spec of a binary (not the artifact's own SBOM files, which
  * no signature covers), or from the installed spec after a source build.
  */
-async function writeSbom(client: PaksClient, spack: SpackRunner, root: InstalledRoot, binary?: VerifiedBinary): Promise<string | undefined> {
+async function writeSbom(client: PaksClient, spack: SpackRunner, root: InstalledRoot, binary: VerifiedBinary | undefined, binaryInfo: PackageInfoByName): Promise<string | undefined> {
   try {
     const { installedSpecDocument, packageInfoFromSpack, sbomsFor, writeInstalledSboms } = await import('../sbom/generate.js');
     const document = binary ? binary.root.document : await installedSpecDocument(spack, root.hash);
-    return await writeInstalledSboms(root.prefix, sbomsFor(document, await packageInfoFromSpack(spack, document.spec.nodes), new Date()));
+    const info = binary ? binaryInfo : await packageInfoFromSpack(spack, document.spec.nodes);
+    return await writeInstalledSboms(root.prefix, sbomsFor(document, info, new Date()));
   } catch (error) {
     client.reporter.warn(`Could not write the SBOM of ${root.name} into ${root.prefix}: ${describeError(error)}`);
     return undefined;

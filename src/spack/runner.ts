@@ -90,7 +90,9 @@ export class SpackRunner {
         });
       }
     }
+    const started = Date.now();
     const result = await child;
+    reporter?.debug(`spack ${args.slice(0, 2).join(' ')} finished in ${Date.now() - started} ms (exit ${result.exitCode})`);
     if (result.failed && result.exitCode === undefined) {
       const code = (result as { code?: string }).code;
       throw new PaksError('spack', `Could not run Spack (${this.installation.executable}): ${code === 'ENOENT' ? 'the file does not exist' : result.shortMessage}.`, {
