@@ -256,6 +256,18 @@ describe('build → push → pull → install, with real gpg and a real registry
     await rm(keep, { recursive: true, force: true });
   });
 
+  test('--pushd pushes each package to trusted_packages_registry/<name>; --no-cleanup keeps the cache', async () => {
+    const result = await builder.paks(['build', 'hello-paks', '--unsigned', '--pushd', '--no-cleanup'], { PAKS_TRUSTED_PACKAGES_REGISTRY: `${registry.host}/community` });
+    assert.equal(result.exitCode, 0, result.stderr);
+    assert.match(result.stdout, /Pushed 127\.0\.0\.1:\d+\/community\/hello-paks:1\.1\.0-v3txzpg@sha256:/);
+    const kept = /^Build cache: (.+)$/m.exec(result.stdout)?.[1];
+    assert.ok(kept, 'the kept cache is named');
+    assert.ok((await files(kept!)).size > 0);
+    await rm(kept!, { recursive: true, force: true });
+    const index = await manifest(registry, 'community/hello-paks', '1.1.0', INDEX);
+    assert.equal((index.manifests as unknown[]).length, 1);
+  });
+
   test('a key that needs a passphrase is refused before the build starts', async () => {
     const gnupg = join(world.dir, 'locked-gnupg');
     await exec('mkdir', ['-m', '700', gnupg]);

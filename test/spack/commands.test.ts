@@ -25,6 +25,20 @@ describe('install, list, uninstall, doctor and shell through the Spack stand-in'
     assert.match(result.stderr, /built from source/);
   });
 
+  test('paks sbom prints a valid CycloneDX or SPDX document for an installed spec', async () => {
+    const { validateCycloneDx, validateSpdx, schemaErrors } = await import('../sbom/schemas.js');
+    const cdx = await machine.paks(['sbom', 'greet-paks']);
+    assert.equal(cdx.exitCode, 0, cdx.stderr);
+    const bom = JSON.parse(cdx.stdout);
+    assert.ok(validateCycloneDx(bom), schemaErrors(validateCycloneDx));
+    assert.equal(bom.metadata.component.name, 'greet-paks');
+    const spdx = await machine.paks(['sbom', '--format', 'spdx', 'greet-paks']);
+    assert.ok(validateSpdx(JSON.parse(spdx.stdout)), schemaErrors(validateSpdx));
+    const missing = await machine.paks(['sbom', 'zlib']);
+    assert.equal(missing.exitCode, 1);
+    assert.match(missing.stderr, /zlib is not installed/);
+  });
+
   test('list groups like spack find, and --json is stable for scripts', async () => {
     const text = await machine.paks(['list']);
     assert.equal(text.stdout.split('\n')[0], `-- linux-debian12-icelake / gcc@12.2.0 ${'-'.repeat(29)}`);
