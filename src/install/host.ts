@@ -21,10 +21,9 @@ export function parseArch(text: string): HostArch {
 
 /** The package name and version a spec string asks for (`zlib@1.3.1+shared` → zlib, 1.3.1). */
 export function requestedPackage(spec: string): { name: string; version?: string } {
-  const match = /^(?:[A-Za-z0-9_]+\.)*([A-Za-z0-9][A-Za-z0-9_-]*)\s*(?:@\s*(=?)([A-Za-z0-9_.+-]+))?/.exec(spec.trim());
+  const match = /^(?:[A-Za-z0-9_]+\.)*([A-Za-z0-9][A-Za-z0-9_-]*)(?:\s*@\s*=?([^\s%+~^]+))?/.exec(spec.trim());
   if (!match) throw new PaksError('usage', `"${spec}" does not start with a package name.`, { hint: 'For example: paks install zlib@1.3.1' });
-  const version = match[3];
-  // A range (1.2:) or list (1.2,1.3) names no single tag.
-  const exact = version && !/[:,]/.test(spec.slice(spec.indexOf('@'), spec.indexOf('@') + version.length + 3)) ? version : undefined;
-  return exact ? { name: match[1]!, version: exact } : { name: match[1]! };
+  const version = match[2];
+  // A range (1.2:) or a list (1.2,1.3) names no single tag.
+  return version && !/[:,]/.test(version) ? { name: match[1]!, version } : { name: match[1]! };
 }
