@@ -196,12 +196,15 @@ describe('build → push → pull → install, with real gpg and a real registry
 
   test('a tampered blob is caught while it streams and nothing is installed', async () => {
     const m = await manifest(registry, 'paks/greet-paks', '1.0.0-eus5xxl', MANIFEST);
-    const tarball = (m.layers as Array<{ digest: string; annotations: Record<string, string> }>).find((l) => l.annotations['org.opencontainers.image.title'].includes('greet-paks-1.0.0') && l.annotations['org.opencontainers.image.title'].endsWith('.spack'))!;
+    const tarball = (m.layers as Array<{ digest: string; annotations: Record<string, string> }>).find((l) => {
+      const title = l.annotations['org.opencontainers.image.title'] ?? '';
+      return title.includes('greet-paks-1.0.0') && title.endsWith('.spack');
+    })!;
     const hex = tarball.digest.slice('sha256:'.length);
     const data = join(registry.storage, 'docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data');
     const original = await readFile(data);
     const bad = Buffer.from(original);
-    bad[bad.length >> 1] ^= 0xff;
+    bad[bad.length >> 1] = bad[bad.length >> 1]! ^ 0xff;
     await writeFile(data, bad);
     try {
       const user = await world.machine('victim', { registries: [`${registry.host}/paks`] });

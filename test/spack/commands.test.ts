@@ -29,7 +29,7 @@ describe('install, list, uninstall, doctor and shell through the Spack stand-in'
     const { validateCycloneDx, validateSpdx, schemaErrors } = await import('../sbom/schemas.js');
     const cdx = await machine.paks(['sbom', 'greet-paks']);
     assert.equal(cdx.exitCode, 0, cdx.stderr);
-    const bom = JSON.parse(cdx.stdout);
+    const bom = JSON.parse(cdx.stdout) as { metadata: { component: { name: string } } };
     assert.ok(validateCycloneDx(bom), schemaErrors(validateCycloneDx));
     assert.equal(bom.metadata.component.name, 'greet-paks');
     const spdx = await machine.paks(['sbom', '--format', 'spdx', 'greet-paks']);
