@@ -26,7 +26,7 @@ export interface Reporter {
 
 export interface ReporterOptions {
   stdout?: Writable & { isTTY?: boolean };
-  stderr?: Writable & { isTTY?: boolean };
+  stderr?: Writable & { isTTY?: boolean; columns?: number };
   quiet?: boolean;
   debug?: boolean;
   /** Force plain line output (CI or not a terminal). */
@@ -38,7 +38,10 @@ const noopTask: Task = { update() {}, succeed() {}, fail() {}, stop() {} };
 export function createReporter(options: ReporterOptions = {}): Reporter {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
-  const interactive = !options.plain && !process.env.CI && Boolean(stderr.isTTY);
+  // A terminal that reports no width (some containers, `script`) makes spinners redraw
+  // endlessly: use plain lines there too.
+  const columns = (stderr as { columns?: number }).columns ?? 0;
+  const interactive = !options.plain && !process.env.CI && Boolean(stderr.isTTY) && columns > 0;
   const write = (stream: Writable, line: string) => stream.write(`${redact(line)}\n`);
   return {
     interactive,
