@@ -38,15 +38,7 @@ export async function downloadBlobToFile(
       const temp = temporaryBeside(path);
       let received = 0;
       try {
-        const response = await session.request({
-          method: 'GET',
-          registry: repo.registry,
-          repository: repo.repository,
-          target: blobTarget(repo, descriptor.digest),
-          expect: [200],
-          what,
-          retry: false,
-        });
+        const response = await getBlob(session, repo, descriptor, what);
         const verifier = verifyingStream(descriptor, what, (bytes) => {
           received += bytes;
           onProgress?.(bytes);
@@ -64,6 +56,19 @@ export async function downloadBlobToFile(
   );
 }
 
+/** One GET of a blob; the callers retry it as a whole (a broken stream starts over). */
+function getBlob(session: RegistrySession, repo: Repository, descriptor: Descriptor, what: string) {
+  return session.request({
+    method: 'GET',
+    registry: repo.registry,
+    repository: repo.repository,
+    target: blobTarget(repo, descriptor.digest),
+    expect: [200],
+    what,
+    retry: false,
+  });
+}
+
 /** A small blob (manifest-sized) read into memory and verified. */
 export async function downloadBlobBytes(session: RegistrySession, repo: Repository, descriptor: Descriptor, limit = 16 * 1024 * 1024): Promise<Buffer> {
   const what = `download blob ${short(descriptor.digest)} from ${repo.registry}/${repo.repository}`;
@@ -72,15 +77,7 @@ export async function downloadBlobBytes(session: RegistrySession, repo: Reposito
   }
   return withRetry(
     async () => {
-      const response = await session.request({
-        method: 'GET',
-        registry: repo.registry,
-        repository: repo.repository,
-        target: blobTarget(repo, descriptor.digest),
-        expect: [200],
-        what,
-        retry: false,
-      });
+      const response = await getBlob(session, repo, descriptor, what);
       const bytes = await response.bytes(descriptor.size);
       checkBytes(bytes, descriptor, what);
       return bytes;
