@@ -3,7 +3,7 @@ import { PaksError } from '../errors.js';
 import type { InstalledRoot } from '../install/install.js';
 import { readBuildCache } from '../buildcache/read-build-cache.js';
 import { binaryIdentity, describeBinary } from '../buildcache/layout.js';
-import { ociPlatform, spackAnnotations } from '../buildcache/oci-platform.js';
+import { ociArchitectureOf, ociPlatform, spackAnnotations } from '../buildcache/oci-platform.js';
 import { buildTag, versionTag } from '../buildcache/tags.js';
 import { targetParents } from '../spack/spec-json.js';
 
@@ -65,6 +65,7 @@ export async function pushBuildCache(client: PaksClient, dir: string, target: st
       descriptor: { mediaType: pushed.mediaType, digest: pushed.digest, size: pushed.size, artifactType: client.values.content_type },
       platform,
       annotations,
+      architectureOfTarget: (target) => ociArchitectureOf(target),
       reporter: client.reporter,
     });
     return { reference: formatReference({ ...repository, tag, digest: pushed.digest }), digest: pushed.digest, buildTag: tag, indexTags };

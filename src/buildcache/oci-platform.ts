@@ -30,13 +30,18 @@ const PLATFORM_TO_OS: Readonly<Record<string, string>> = {
   freebsd: 'freebsd',
 };
 
+/** The OCI architecture of a Spack target (icelake → amd64), or undefined when its family is unknown. */
+export function ociArchitectureOf(target: string, targetParents: readonly string[] = []): string | undefined {
+  const family = targetFamily(target, targetParents);
+  return family ? FAMILY_TO_ARCHITECTURE[family] : undefined;
+}
+
 export function ociPlatform(id: BinaryIdentity, targetParents: readonly string[] = []): OciPlatform {
   const os = PLATFORM_TO_OS[id.arch.platform];
   if (!os) {
     throw new PaksError('usage', `Spack platform "${id.arch.platform}" has no OCI equivalent that Paks knows`);
   }
-  const family = targetFamily(id.arch.target, targetParents);
-  const architecture = family ? FAMILY_TO_ARCHITECTURE[family] : undefined;
+  const architecture = ociArchitectureOf(id.arch.target, targetParents);
   if (!architecture) {
     throw new PaksError('usage', `Spack target "${id.arch.target}" belongs to no CPU family Paks can name for OCI`, {
       hint: 'Known families: ' + Object.keys(FAMILY_TO_ARCHITECTURE).join(', ') + '.',

@@ -13,7 +13,7 @@ export {
 } from './auth/credentials.js';
 export { pushArtifact, pullArtifact, formatBytes, type PushArtifactOptions, type PushedArtifact, type PullArtifactOptions, type PulledArtifact } from './artifact.js';
 export { addToPlatformIndex, type AddToPlatformIndexOptions, type UpdatedIndex } from './platform-index.js';
-export { selectFromIndex, platformKey, hostPlatform, matchesPlatform, ociArchitectureForSpackTarget, type IndexSelector } from './platform.js';
+export { selectFromIndex, platformKey, hostPlatform, matchesPlatform, type IndexSelector } from './platform.js';
 export { createMemoryDigestCache, loadFileDigestCache, type DigestCache } from './digest-cache.js';
 export type { FetchedManifest } from './manifests.js';
 export type { Descriptor, ImageManifest, ImageIndex, Platform } from './schemas.js';

@@ -4,7 +4,7 @@ import type { Repository } from './blob-upload.js';
 import type { RegistryClient } from './client.js';
 import type { FetchedManifest } from './manifests.js';
 import { OCI_INDEX } from './media-types.js';
-import { ociArchitectureForSpackTarget, platformKey, PLATFORM_ANNOTATIONS } from './platform.js';
+import { platformKey, PLATFORM_ANNOTATIONS } from './platform.js';
 import type { Descriptor, ImageIndex, Platform } from './schemas.js';
 
 export { selectFromIndex, platformKey, type IndexSelector } from './platform.js';
@@ -19,6 +19,11 @@ export interface AddToPlatformIndexOptions {
   platform: Platform;
   /** dev.paks.spack.target / .os / .compiler and anything else to show on the entry. */
   annotations?: Record<string, string>;
+  /**
+   * The OCI architecture of a Spack target, to place an older plain manifest found under a
+   * tag into the new index (the caller knows Spack's targets; this module does not).
+   */
+  architectureOfTarget?: (target: string) => string | undefined;
   /** Annotations of the index itself. */
   indexAnnotations?: Record<string, string>;
   reporter?: Reporter;
@@ -57,8 +62,8 @@ export async function addToPlatformIndex(options: AddToPlatformIndexOptions): Pr
     const reference = { ...repository, tag };
     for (let attempt = 1; ; attempt++) {
       const current = await readTag(client, reference);
-      const kept = entriesToKeep(current).filter((existing) => platformKey(existing) !== key);
-      const replaced = kept.length !== entriesToKeep(current).length;
+      const kept = entriesToKeep(current, options.architectureOfTarget).filter((existing) => platformKey(existing) !== key);
+      const replaced = kept.length !== entriesToKeep(current, options.architectureOfTarget).length;
       const index: ImageIndex = {
         schemaVersion: 2,
         mediaType: OCI_INDEX,
@@ -94,14 +99,14 @@ async function readTag(client: RegistryClient, reference: Repository & { tag: st
 }
 
 /** The entries an update starts from: an index's, or an older plain manifest that says its platform. */
-function entriesToKeep(current: FetchedManifest | undefined): Descriptor[] {
+function entriesToKeep(current: FetchedManifest | undefined, architectureOfTarget?: (target: string) => string | undefined): Descriptor[] {
   if (!current) return [];
   if (current.kind === 'index') return current.index.manifests;
   const annotations = current.manifest.annotations ?? {};
   const platformAnnotations = Object.fromEntries(PLATFORM_ANNOTATIONS.filter((k) => annotations[k] !== undefined).map((k) => [k, annotations[k] as string]));
   if (Object.keys(platformAnnotations).length === 0) return [];
   const target = annotations[PLATFORM_ANNOTATIONS[0]];
-  const architecture = target === undefined ? undefined : ociArchitectureForSpackTarget(target);
+  const architecture = target === undefined ? undefined : architectureOfTarget?.(target);
   return [
     {
       mediaType: current.mediaType,

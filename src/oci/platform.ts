@@ -43,16 +43,3 @@ export function matchesPlatform(wanted: Platform): IndexSelector {
     entry.platform.architecture === wanted.architecture &&
     (wanted.variant === undefined || entry.platform.variant === wanted.variant);
 }
-
-const SPACK_FAMILIES: [RegExp, string][] = [
-  [/^(x86_64(_v\d)?|nocona|core2|nehalem|westmere|sandybridge|ivybridge|haswell|broadwell|skylake(_avx512)?|mic_knl|cannonlake|cascadelake|cooperlake|icelake|sapphirerapids|k10|bulldozer|piledriver|steamroller|excavator|zen\d?)$/, 'amd64'],
-  [/^(aarch64|armv8\.\d_a|armv9\.\d_a|thunderx2|a64fx|cortex_a72|graviton\d?|neoverse_[nv]\d|m\d)$/, 'arm64'],
-  [/^(ppc64le|power\d+le)$/, 'ppc64le'],
-  [/^(ppc64|power\d+)$/, 'ppc64'],
-  [/^(riscv64|u74mc)$/, 'riscv64'],
-];
-
-/** The OCI architecture of a Spack target name (icelake → amd64), or undefined if unknown. */
-export function ociArchitectureForSpackTarget(target: string): string | undefined {
-  return SPACK_FAMILIES.find(([pattern]) => pattern.test(target))?.[1];
-}

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { pullArtifact, pushArtifact } from '../../src/oci/artifact.js';
 import * as mt from '../../src/oci/media-types.js';
-import { hostPlatform, matchesPlatform, ociArchitectureForSpackTarget, platformKey, selectFromIndex } from '../../src/oci/platform.js';
+import { hostPlatform, matchesPlatform, platformKey, selectFromIndex } from '../../src/oci/platform.js';
+import { ociArchitectureOf } from '../../src/buildcache/oci-platform.js';
 import { addToPlatformIndex } from '../../src/oci/platform-index.js';
 import { parseReference } from '../../src/oci/reference.js';
 import type { Descriptor } from '../../src/oci/schemas.js';
@@ -60,11 +61,11 @@ describe('selectFromIndex and platform helpers', () => {
   });
 
   it('maps Spack targets and the host to OCI architectures', () => {
-    assert.equal(ociArchitectureForSpackTarget('icelake'), 'amd64');
-    assert.equal(ociArchitectureForSpackTarget('x86_64_v3'), 'amd64');
-    assert.equal(ociArchitectureForSpackTarget('neoverse_v1'), 'arm64');
-    assert.equal(ociArchitectureForSpackTarget('power9le'), 'ppc64le');
-    assert.equal(ociArchitectureForSpackTarget('mystery'), undefined);
+    assert.equal(ociArchitectureOf('icelake'), 'amd64');
+    assert.equal(ociArchitectureOf('x86_64_v3'), 'amd64');
+    assert.equal(ociArchitectureOf('neoverse_v1'), 'arm64');
+    assert.equal(ociArchitectureOf('power9le'), 'ppc64le');
+    assert.equal(ociArchitectureOf('mystery'), undefined);
     assert.deepEqual(hostPlatform('linux', 'x64'), { os: 'linux', architecture: 'amd64' });
     assert.equal(matchesPlatform({ os: 'linux', architecture: 'arm64' })(entries[2]!), true);
   });
@@ -80,7 +81,7 @@ describe('addToPlatformIndex against a real registry', () => {
     const arm = await pushBuild('1.3.1-bbbbbbb', 'arm-build', annotationsFor('neoverse_v1'));
     const descriptor = (p: { digest: string; size: number; mediaType: string }) => ({ digest: p.digest, size: p.size, mediaType: p.mediaType, artifactType: mt.PAKS_BUILDCACHE });
 
-    const first = await addToPlatformIndex({ client, repository, tags: ['1.3.1', 'latest'], descriptor: descriptor(icelake), platform: { os: 'linux', architecture: 'amd64' }, annotations: annotationsFor('icelake') });
+    const first = await addToPlatformIndex({ client, repository, tags: ['1.3.1', 'latest'], descriptor: descriptor(icelake), platform: { os: 'linux', architecture: 'amd64' }, annotations: annotationsFor('icelake'), architectureOfTarget: (t) => ociArchitectureOf(t) });
     assert.deepEqual(first.map((r) => [r.tag, r.index.manifests.length]), [['1.3.1', 1], ['latest', 2]]);
     const latest = first[1]!.index.manifests;
     assert.deepEqual(latest.map((e) => e.digest), [old.digest, icelake.digest]);
