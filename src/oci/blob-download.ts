@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { open, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { Transform } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PaksError } from '../errors.js';
 import { short, type Repository } from './blob-upload.js';
 import { hasherFor } from './digest.js';
-import type { HashWorker } from './hash-worker.js';
+import type { HashWorker, StreamHasher } from './hash-worker.js';
 import type { Descriptor } from './schemas.js';
 import type { RegistrySession } from './session.js';
 import { withRetry } from './transport/retry.js';
@@ -23,6 +22,10 @@ export function temporaryBeside(path: string): string {
  * Streams a blob to `path`: bytes go to a temporary sibling while their size and digest
  * are checked, and the file is renamed into place only when both match. On any failure
  * the temporary file is removed; a broken connection restarts the download.
+ *
+ * Blobs under 1 MiB are read into memory, checked, and written in one call. Larger ones
+ * go through the hash worker, which hashes each 1 MiB batch and writes it to the file, so
+ * the main thread only receives.
  */
 export async function downloadBlobToFile(
   session: RegistrySession,
@@ -31,19 +34,36 @@ export async function downloadBlobToFile(
   path: string,
   options: { onProgress?: (bytes: number) => void; hashWorker?: HashWorker } = {},
 ): Promise<void> {
-  const { onProgress } = options;
+  const { onProgress, hashWorker } = options;
   const what = `download blob ${short(descriptor.digest)} from ${repo.registry}/${repo.repository}`;
+  const algorithm = descriptor.digest.startsWith('sha512:') ? 'sha512' : 'sha256';
+  hasherFor(descriptor.digest); // an unsupported digest is refused before any request
   await withRetry(
     async () => {
       const temp = temporaryBeside(path);
       let received = 0;
+      const count = (bytes: number) => {
+        received += bytes;
+        onProgress?.(bytes);
+      };
       try {
         const response = await getBlob(session, repo, descriptor, what);
-        const verifier = verifyingStream(descriptor, what, (bytes) => {
-          received += bytes;
-          onProgress?.(bytes);
-        }, options.hashWorker);
-        await pipeline(response.body, verifier, createWriteStream(temp, { flags: 'wx', mode: 0o644 }));
+        if (!hashWorker || descriptor.size < WORKER_MIN) {
+          const bytes = await readExactly(response.body, descriptor, what, count);
+          checkBytes(bytes, descriptor, what);
+          await writeFile(temp, bytes, { flag: 'wx', mode: 0o644 });
+        } else {
+          const file = await open(temp, 'wx', 0o644);
+          const sink = hashWorker.stream(algorithm, { fd: file.fd });
+          try {
+            await pipeline(response.body, verifyingSink(descriptor, what, count, sink));
+          } catch (error) {
+            await sink.abort();
+            throw error;
+          } finally {
+            await file.close();
+          }
+        }
         await rename(temp, path);
       } catch (error) {
         onProgress?.(-received);
@@ -54,6 +74,22 @@ export async function downloadBlobToFile(
     session.retry,
     { what, host: repo.registry, onRetry: (message) => session.reporter?.debug(message) },
   );
+}
+
+/** The whole body, failing as soon as it is longer than the descriptor says. */
+async function readExactly(body: Readable, descriptor: Descriptor, what: string, onBytes: (bytes: number) => void): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > descriptor.size) {
+      body.destroy();
+      throw mismatch(what, descriptor, size);
+    }
+    onBytes(chunk.length);
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
 }
 
 /** One GET of a blob; the callers retry it as a whole (a broken stream starts over). */
@@ -104,39 +140,27 @@ function mismatch(what: string, descriptor: Descriptor, size: number, digest?: s
   });
 }
 
-/** Blobs at least this big are hashed on the worker thread, beside the network I/O. */
-const WORKER_HASH_MIN = 1024 * 1024;
+/** Blobs at least this big are hashed and written by the worker thread, beside the network I/O. */
+const WORKER_MIN = 1024 * 1024;
 
-/** Passes bytes through while counting and hashing them; fails as soon as they cannot match. */
-function verifyingStream(descriptor: Descriptor, what: string, onBytes: (bytes: number) => void, hashWorker?: HashWorker): Transform {
-  const inline = hasherFor(descriptor.digest);
-  const remote = hashWorker && descriptor.size >= WORKER_HASH_MIN ? hashWorker.stream(descriptor.digest.startsWith('sha512:') ? 'sha512' : 'sha256') : undefined;
+/** Hands bytes to the worker while counting them; fails as soon as they cannot match. */
+function verifyingSink(descriptor: Descriptor, what: string, onBytes: (bytes: number) => void, sink: StreamHasher): Writable {
   let size = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
       size += chunk.length;
       if (size > descriptor.size) return callback(mismatch(what, descriptor, size));
       onBytes(chunk.length);
-      if (!remote) {
-        inline.update(chunk);
-        return callback(null, chunk);
-      }
-      remote.update(chunk).then(
-        () => callback(null, chunk),
-        (error: Error) => callback(error),
-      );
+      const full = sink.update(chunk);
+      if (!full) return callback();
+      full.then(() => callback(), callback);
     },
-    flush(callback) {
+    final(callback) {
       if (size !== descriptor.size) return callback(mismatch(what, descriptor, size));
-      const digest = remote ? remote.finish() : Promise.resolve(inline.finish());
-      digest.then(
+      sink.finish().then(
         (actual) => callback(actual === descriptor.digest ? null : mismatch(what, descriptor, size, actual)),
-        (error: Error) => callback(error),
+        callback,
       );
-    },
-    destroy(error, callback) {
-      remote?.abort();
-      callback(error);
     },
   });
 }

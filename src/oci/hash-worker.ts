@@ -5,18 +5,28 @@ import { Worker } from 'node:worker_threads';
  * (Node hashes ~250 MB/s on a modest core), so doing it beside the network I/O instead of
  * on the main thread lets both run at once. One worker serves every job, one at a time per
  * message; jobs are interleaved by id.
+ *
+ * A stream can also write what it hashes to a file descriptor: downloads then reach the
+ * disk in 1 MiB writes from the worker, instead of one write per 64 KiB socket read
+ * queued from the main thread.
+ *
+ * Stream bytes travel through 1 MiB slots of shared memory, made once and reused: moving
+ * (transferring) a buffer to another thread counts as a fresh allocation there, and a
+ * gigabyte of those makes V8 run a full garbage collection every few dozen megabytes.
  */
 export interface StreamHasher {
-  /** Resolves when the worker has room for more (bounded memory). */
-  update(chunk: Buffer): Promise<void>;
-  /** `alg:hex` of everything passed to update. */
+  /** Takes a chunk; returns a promise to wait for when the worker is full (bounded memory). */
+  update(chunk: Buffer): Promise<void> | undefined;
+  /** `alg:hex` of everything passed to update, once all of it is hashed (and written). */
   finish(): Promise<string>;
-  abort(): void;
+  /** Drops the job; resolves once the worker will not touch it (nor its descriptor) again. */
+  abort(): Promise<void>;
 }
 
 export interface HashWorker {
   hashFile(path: string): Promise<{ digest: string; size: number }>;
-  stream(algorithm: 'sha256' | 'sha512'): StreamHasher;
+  /** With `fd`, every byte is also written there, in order, from the current position. */
+  stream(algorithm: 'sha256' | 'sha512', options?: { fd?: number }): StreamHasher;
   close(): Promise<void>;
 }
 
@@ -24,11 +34,14 @@ export interface HashWorker {
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-const { open, read, close } = require('node:fs');
+const { open, read, close, writeSync } = require('node:fs');
 const jobs = new Map();
+const slots = [];
 parentPort.on('message', (m) => {
   try {
-    if (m.type === 'file') {
+    if (m.type === 'slot') {
+      slots[m.slot] = new Uint8Array(m.memory);
+    } else if (m.type === 'file') {
       // One reused buffer per file: no garbage for the collector to catch up with.
       const hash = createHash('sha256');
       const buffer = Buffer.allocUnsafe(1 << 20);
@@ -46,18 +59,27 @@ parentPort.on('message', (m) => {
         next();
       });
     } else if (m.type === 'start') {
-      jobs.set(m.id, { hash: createHash(m.algorithm), algorithm: m.algorithm });
+      jobs.set(m.id, { hash: createHash(m.algorithm), algorithm: m.algorithm, fd: m.fd, failed: false });
     } else if (m.type === 'data') {
       const job = jobs.get(m.id);
-      if (job) job.hash.update(new Uint8Array(m.buffer, 0, m.length));
-      // The batch goes back to be filled again: no allocation per MiB on either side.
-      parentPort.postMessage({ id: m.id, ack: m.length, buffer: m.buffer }, [m.buffer]);
+      if (job && !job.failed) {
+        const bytes = slots[m.slot].subarray(0, m.length);
+        try {
+          job.hash.update(bytes);
+          if (job.fd !== undefined) for (let done = 0; done < bytes.length; ) done += writeSync(job.fd, bytes, done);
+        } catch (e) {
+          job.failed = true;
+          parentPort.postMessage({ id: m.id, error: e.message, code: e.code });
+        }
+      }
+      parentPort.postMessage({ id: m.id, ack: m.length, slot: m.slot });
     } else if (m.type === 'end') {
       const job = jobs.get(m.id);
       jobs.delete(m.id);
-      if (job) parentPort.postMessage({ id: m.id, digest: job.algorithm + ':' + job.hash.digest('hex') });
+      if (job && !job.failed) parentPort.postMessage({ id: m.id, digest: job.algorithm + ':' + job.hash.digest('hex') });
     } else if (m.type === 'abort') {
       jobs.delete(m.id);
+      parentPort.postMessage({ id: m.id, aborted: true });
     }
   } catch (e) {
     parentPort.postMessage({ id: m.id, error: String(e && e.message || e) });
@@ -65,15 +87,17 @@ parentPort.on('message', (m) => {
 });
 `;
 
-const BATCH = 1 << 20;
-const MAX_IN_FLIGHT = 2 * BATCH;
+const SLOT = 1 << 20;
+/** Bytes a stream may have queued at the worker before update() asks its caller to wait. */
+const MAX_IN_FLIGHT = 2 * SLOT;
 
 interface Reply {
   id: number;
   ack?: number;
-  buffer?: ArrayBuffer;
+  slot?: number;
   digest?: string;
   size?: number;
+  aborted?: boolean;
   error?: string;
   code?: string;
 }
@@ -82,21 +106,37 @@ export function createHashWorker(): HashWorker {
   let worker: Worker | undefined;
   let nextId = 1;
   const handlers = new Map<number, (reply: Reply) => void>();
+  // Shared-memory slots of the current worker, and the ones not in use.
+  let slots: Buffer[] = [];
+  let free: number[] = [];
 
   const ensure = (): Worker => {
     if (worker) return worker;
     // No execArgv: the worker is plain JavaScript and needs no loaders (tsx would keep the process alive).
     const created = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
-    created.on('message', (reply: Reply) => handlers.get(reply.id)?.(reply));
+    created.on('message', (reply: Reply) => {
+      if (reply.slot !== undefined) free.push(reply.slot);
+      handlers.get(reply.id)?.(reply);
+    });
     created.on('error', (error) => {
       for (const handler of handlers.values()) handler({ id: 0, error: error.message });
       handlers.clear();
       worker = undefined;
+      slots = [];
+      free = [];
     });
     // After the listeners: adding a 'message' listener refs the worker again.
     created.unref();
     worker = created;
     return created;
+  };
+  const takeSlot = (target: Worker): number => {
+    const reused = free.pop();
+    if (reused !== undefined) return reused;
+    const memory = new SharedArrayBuffer(SLOT);
+    slots.push(Buffer.from(memory));
+    target.postMessage({ type: 'slot', slot: slots.length - 1, memory });
+    return slots.length - 1;
   };
   // The worker keeps the process alive only while a job waits on it.
   const listen = (id: number, handler: (reply: Reply) => void) => {
@@ -123,22 +163,25 @@ export function createHashWorker(): HashWorker {
       });
     },
 
-    stream(algorithm) {
+    stream(algorithm, options = {}) {
       const id = nextId++;
       const target = ensure();
-      target.postMessage({ type: 'start', id, algorithm });
-      const spare: ArrayBuffer[] = [];
-      let batch = Buffer.allocUnsafeSlow(BATCH);
+      target.postMessage({ type: 'start', id, algorithm, fd: options.fd });
+      let slot: number | undefined;
       let filled = 0;
       let inFlight = 0;
       let waiting: (() => void) | undefined;
       let finished: ((reply: Reply) => void) | undefined;
+      let aborted: (() => void) | undefined;
+      let ending: Promise<string> | undefined;
       let broken: Error | undefined;
       listen(id, (reply) => {
+        if (reply.aborted) return aborted?.();
         if (reply.error !== undefined) broken = failure(reply);
+        // A failed job is never touched again (a crashed worker touches nothing).
+        if (broken) aborted?.();
         if (reply.ack !== undefined) inFlight -= reply.ack;
-        if (reply.buffer) spare.push(reply.buffer);
-        if ((inFlight <= MAX_IN_FLIGHT - BATCH || broken) && waiting) {
+        if ((inFlight <= MAX_IN_FLIGHT - SLOT || broken) && waiting) {
           const wake = waiting;
           waiting = undefined;
           wake();
@@ -146,32 +189,42 @@ export function createHashWorker(): HashWorker {
         if (reply.digest !== undefined || broken) finished?.(reply);
       });
       const flush = () => {
-        if (filled === 0) return;
-        // The batch's memory moves to the worker (no copy) and comes back after hashing.
-        const buffer = batch.buffer as ArrayBuffer;
-        target.postMessage({ type: 'data', id, buffer, length: filled }, [buffer]);
+        if (slot === undefined || filled === 0) return;
+        target.postMessage({ type: 'data', id, slot, length: filled });
         inFlight += filled;
-        const reuse = spare.pop();
-        batch = reuse ? Buffer.from(reuse) : Buffer.allocUnsafeSlow(BATCH);
+        slot = undefined;
         filled = 0;
       };
+      const release = () => {
+        if (slot !== undefined && worker === target) free.push(slot);
+        slot = undefined;
+      };
+      const room = () =>
+        new Promise<void>((resolve, reject) => {
+          waiting = () => (broken ? reject(broken) : resolve());
+        });
       return {
-        async update(chunk) {
-          if (broken) throw broken;
+        update(chunk) {
+          if (broken) return Promise.reject(broken);
           let offset = 0;
           while (offset < chunk.length) {
-            const n = Math.min(BATCH - filled, chunk.length - offset);
-            chunk.copy(batch, filled, offset, offset + n);
+            slot ??= takeSlot(target);
+            const n = Math.min(SLOT - filled, chunk.length - offset);
+            chunk.copy(slots[slot] as Buffer, filled, offset, offset + n);
             filled += n;
             offset += n;
-            if (filled === BATCH) flush();
+            if (filled === SLOT) flush();
           }
-          if (inFlight > MAX_IN_FLIGHT - BATCH) await new Promise<void>((resolve) => (waiting = resolve));
-          if (broken) throw broken;
+          return inFlight > MAX_IN_FLIGHT - SLOT ? room() : undefined;
         },
         finish() {
+          if (broken) {
+            release();
+            forget(id);
+            return Promise.reject(broken);
+          }
           flush();
-          return new Promise<string>((resolve, reject) => {
+          ending = new Promise<string>((resolve, reject) => {
             finished = (reply) => {
               forget(id);
               if (broken) reject(broken);
@@ -179,10 +232,28 @@ export function createHashWorker(): HashWorker {
             };
             target.postMessage({ type: 'end', id });
           });
+          return ending;
         },
         abort() {
-          forget(id);
-          target.postMessage({ type: 'abort', id });
+          release();
+          // After finish, the job is over when its answer comes.
+          if (ending)
+            return ending.then(
+              () => undefined,
+              () => undefined,
+            );
+          if (broken) {
+            forget(id);
+            return Promise.resolve();
+          }
+          // Messages are handled in order: once the worker answers this, it is done with the job.
+          return new Promise<void>((resolve) => {
+            aborted = () => {
+              forget(id);
+              resolve();
+            };
+            target.postMessage({ type: 'abort', id });
+          });
         },
       };
     },
@@ -190,6 +261,8 @@ export function createHashWorker(): HashWorker {
     async close() {
       const current = worker;
       worker = undefined;
+      slots = [];
+      free = [];
       await current?.terminate();
     },
   };

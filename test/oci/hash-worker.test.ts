@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createHashWorker } from '../../src/oci/hash-worker.js';
@@ -41,10 +41,41 @@ describe('hashing on a worker thread', () => {
     assert.equal(c, expected('sha512'));
   });
 
+  it('writes what it hashes to a file descriptor, in order', async () => {
+    const path = join(dir, 'written');
+    const fd = openSync(path, 'wx');
+    try {
+      const stream = worker.stream('sha256', { fd });
+      for (let offset = 0; offset < data.length; offset += 65_536) await stream.update(data.subarray(offset, offset + 65_536));
+      assert.equal(await stream.finish(), expected('sha256'));
+    } finally {
+      closeSync(fd);
+    }
+    assert.ok(readFileSync(path).equals(data));
+  });
+
+  it('reports a descriptor it cannot write, and touches it no more once aborted', async () => {
+    const path = join(dir, 'read-only');
+    writeFileSync(path, 'x');
+    const fd = openSync(path, 'r');
+    try {
+      const stream = worker.stream('sha256', { fd });
+      const failed = (async () => {
+        for (let offset = 0; offset < data.length; offset += 65_536) await stream.update(data.subarray(offset, offset + 65_536));
+        await stream.finish();
+      })();
+      await assert.rejects(failed, (e: NodeJS.ErrnoException) => e.code === 'EBADF');
+      await stream.abort();
+    } finally {
+      closeSync(fd);
+    }
+    assert.equal(readFileSync(path, 'utf8'), 'x');
+  });
+
   it('keeps working after an aborted stream', async () => {
     const aborted = worker.stream('sha256');
     await aborted.update(data.subarray(0, 2_000_000));
-    aborted.abort();
+    await aborted.abort();
     const stream = worker.stream('sha256');
     await stream.update(data);
     assert.equal(await stream.finish(), expected('sha256'));
