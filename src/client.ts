@@ -3,11 +3,13 @@ import { join } from 'node:path';
 import { createSilentReporter, type Reporter } from './ui/reporter.js';
 import { expandHome, loadSettings, type LoadedSettings } from './settings/load.js';
 import type { Settings } from './settings/schema.js';
-import { locateSpack, type SpackInstallation } from './spack/locate.js';
-import { SpackRunner } from './spack/runner.js';
-import { findInstalled, type InstalledSpec } from './spack/installed.js';
-import { executeUninstall, planUninstall, type UninstallOptions, type UninstallPlan } from './spack/uninstall.js';
-import { installSpecs, type InstallOptions, type InstallReport } from './install/install.js';
+// Types only: Spack, install and OCI code loads when a call needs it, so `paks push` does
+// not pay for execa and `paks list` does not pay for openpgp.
+import type { SpackInstallation } from './spack/locate.js';
+import type { SpackRunner } from './spack/runner.js';
+import type { InstalledSpec } from './spack/installed.js';
+import type { UninstallOptions, UninstallPlan } from './spack/uninstall.js';
+import type { InstallOptions, InstallReport } from './install/install.js';
 import type { RegistryClient } from './oci/client.js';
 import { paksVersion } from './version.js';
 
@@ -67,27 +69,34 @@ export class PaksClient {
   /** Which Spack Paks uses, found once. */
   async locateSpack(): Promise<SpackInstallation> {
     const settingRoot = this.values.spack_root ? expandHome(this.values.spack_root, this.home) : null;
+    const { locateSpack } = await import('./spack/locate.js');
     return locateSpack({ flagRoot: this.spackRootFlag, settingRoot, env: this.env });
   }
 
   spack(): Promise<SpackRunner> {
-    this.spackPromise ??= this.locateSpack().then((installation) => new SpackRunner(installation, { env: this.env, reporter: this.reporter }));
+    this.spackPromise ??= Promise.all([this.locateSpack(), import('./spack/runner.js')]).then(
+      ([installation, { SpackRunner }]) => new SpackRunner(installation, { env: this.env, reporter: this.reporter }),
+    );
     return this.spackPromise;
   }
 
   async list(constraints: readonly string[] = []): Promise<InstalledSpec[]> {
+    const { findInstalled } = await import('./spack/installed.js');
     return findInstalled(await this.spack(), constraints);
   }
 
   async planUninstall(specs: readonly string[], options: UninstallOptions = {}): Promise<UninstallPlan> {
+    const { planUninstall } = await import('./spack/uninstall.js');
     return planUninstall(await this.spack(), specs, options);
   }
 
   async uninstall(plan: UninstallPlan): Promise<string[]> {
+    const { executeUninstall } = await import('./spack/uninstall.js');
     return executeUninstall(await this.spack(), plan);
   }
 
   async install(args: readonly string[], options: InstallOptions = {}): Promise<InstallReport> {
+    const { installSpecs } = await import('./install/install.js');
     return installSpecs(this, args, options);
   }
 

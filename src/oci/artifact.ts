@@ -89,7 +89,7 @@ export async function pushArtifact(options: PushArtifactOptions): Promise<Pushed
     if (!knownDigests.has(EMPTY_CONFIG.digest)) await client.pushBlobBytes(repo, Buffer.from(EMPTY_CONFIG.data, 'base64'), EMPTY_CONFIG.mediaType);
     const counts = { pushed: 0, existing: 0, bytesPushed: 0 };
     const layers = await mapInSizeLanes(files, (file) => file.size >= LARGE_BLOB, options.concurrency ?? client.concurrency, async (file) => {
-      const blob = await client.pushBlobFromFile(repo, file.path, mediaTypeFor(file.relPath), { onProgress: progress.bytes, knownDigests });
+      const blob = await client.pushBlobFromFile(repo, file.path, mediaTypeFor(file.relPath), { onProgress: progress.bytes, knownDigests, stats: file.stats });
       if (blob.pushed) {
         counts.pushed++;
         counts.bytesPushed += blob.size;

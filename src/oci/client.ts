@@ -1,3 +1,4 @@
+import type { BigIntStats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { PaksError } from '../errors.js';
 import type { Reporter } from '../ui/reporter.js';
@@ -46,6 +47,8 @@ export interface BlobProgress {
 export interface FilePushOptions extends BlobProgress {
   /** Digests known to be in the repository already (e.g. layers of the manifest being replaced): no HEAD needed. */
   knownDigests?: ReadonlySet<string>;
+  /** The file's stats when the caller has them already (from listing the directory). */
+  stats?: BigIntStats;
 }
 
 /** A native OCI distribution client: blobs, manifests, tags. */
@@ -96,7 +99,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     blobExists: (repo, digest) => blobExists(session, repo, digest),
 
     async pushBlobFromFile(repo, path, mediaType, progress = {}) {
-      const before = await stat(path, { bigint: true });
+      const before = progress.stats ?? (await stat(path, { bigint: true }));
       let digest = digests.get(path, before);
       let size = Number(before.size);
       if (!digest) {

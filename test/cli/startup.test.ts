@@ -21,6 +21,18 @@ test('paks --help and --version do not load heavy modules', async (t) => {
   }
 });
 
+test('paks push and pull load neither Spack nor signing code', async (t) => {
+  const dir = await temporaryDirectory(t);
+  for (const args of [['push', join(dir, 'missing'), '127.0.0.1:9/paks/x:1'], ['pull', '127.0.0.1:9/paks/x:1', join(dir, 'out')]]) {
+    const file = join(dir, `${args[0]}.txt`);
+    const run = spawnSync(process.execPath, ['--import', recorder, PAKS_BIN, ...args], { env: { ...process.env, PAKS_RECORD_IMPORTS: file, HOME: dir } });
+    assert.notEqual(run.status, 0, 'the command fails (nothing to push, nothing listening), after loading what it needs');
+    const loaded = await readFile(file, 'utf8');
+    assert.ok(loaded.includes('/oci/'), `${args[0]} did not get as far as the OCI client`);
+    for (const heavy of ['openpgp', '@octokit', 'execa']) assert.ok(!loaded.includes(`/node_modules/${heavy}/`), `${args[0]} loaded ${heavy}`);
+  }
+});
+
 test('usage errors exit 2 with one line, unknown commands suggest the right one', async (t) => {
   const home = await temporaryDirectory(t);
   const unknown = await runPaks(['instal', 'zlib'], { home });
