@@ -4,8 +4,9 @@
  * Generates a build-cache-like tree (many small files, some medium, a few large; random,
  * incompressible bytes), then measures push, unchanged re-push and pull for Paks (each a
  * child process under /usr/bin/time -v for peak RSS) and copy to/from the registry for
- * skopeo (an OCI layout of the same blobs). Paks runs compiled (no tsx in the measured
- * process). Results go to stdout and bench/results/.
+ * skopeo (an OCI layout of the same blobs). Paks is the CLI users run: `bin/paks push` and
+ * `bin/paks pull` over a freshly built dist/, with a temporary HOME. Results go to stdout and
+ * bench/results/.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
@@ -102,19 +103,13 @@ function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process
   });
 }
 
-let paksLib = '';
-const paks = (...args: string[]) => timed(process.execPath, [join(root, 'bench/oci-worker.mjs'), ...args], { ...process.env, PAKS_OCI_LIB: paksLib });
+/** `paks ARGS` as a user runs it, with HOME (settings, digest cache) in `home`. */
+const paks = (home: string, ...args: string[]) =>
+  timed(process.execPath, [join(root, 'bin/paks'), '--quiet', ...args], { ...process.env, HOME: home, CI: '1' }).then(parse);
 
-/** Compiles the library to plain JavaScript, so the measured process is what users run. */
-function compile(outDir: string): string {
-  try {
-    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json'), '--outDir', outDir, '--sourceMap', 'false', '--declaration', 'false'], { stdio: 'pipe' });
-  } catch {
-    // Type errors elsewhere in the tree still emit JavaScript; only a missing file matters.
-  }
-  const lib = join(outDir, 'oci', 'index.js');
-  readFileSync(lib);
-  return lib;
+/** Builds dist/ (what bin/paks runs), so the measured process is what users run. */
+function build(): void {
+  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'pipe' });
 }
 
 /** The same files as an OCI image layout (hard links into blobs/sha256), for skopeo. */
@@ -154,10 +149,14 @@ async function main(): Promise<void> {
   const source = join(work, 'cache');
   const home = join(work, 'home');
   mkdirSync(home, { recursive: true });
-  process.stderr.write('Compiling the library ...\n');
-  // Inside the repository (bench/results is ignored by git) so node_modules resolve.
-  const dist = join(root, 'bench', 'results', `dist-${process.pid}`);
-  paksLib = compile(dist);
+  let homes = 0;
+  const freshHome = () => {
+    const dir = join(home, `fresh${homes++}`);
+    mkdirSync(dir);
+    return dir;
+  };
+  process.stderr.write('Building dist/ ...\n');
+  build();
   const files = layout(TOTAL);
   process.stderr.write(`Generating ${files.length} files (${(TOTAL / MiB).toFixed(0)} MiB) in ${source} ...\n`);
   const bytes = generate(source, files);
@@ -184,13 +183,13 @@ async function main(): Promise<void> {
       mkdirSync(paksHome, { recursive: true });
       execFileSync('sync');
       process.stderr.write(`Round ${round}: Paks push ...\n`);
-      keepBest('paksPush', await paks('push', source, `${paksRegistry.host}/bench/paks:1`, paksHome).then(parse));
+      keepBest('paksPush', await paks(paksHome, 'push', source, `${paksRegistry.host}/bench/paks:1`));
       process.stderr.write(`Round ${round}: Paks re-push (unchanged) ...\n`);
-      keepBest('paksRepush', await paks('push', source, `${paksRegistry.host}/bench/paks:1`, paksHome).then(parse));
+      keepBest('paksRepush', await paks(paksHome, 'push', source, `${paksRegistry.host}/bench/paks:1`));
       process.stderr.write(`Round ${round}: Paks re-push (unchanged, no digest cache) ...\n`);
-      keepBest('paksRepushNoCache', await paks('push', source, `${paksRegistry.host}/bench/paks:1`).then(parse));
+      keepBest('paksRepushNoCache', await paks(freshHome(), 'push', source, `${paksRegistry.host}/bench/paks:1`));
       process.stderr.write(`Round ${round}: Paks pull ...\n`);
-      keepBest('paksPull', await paks('pull', `${paksRegistry.host}/bench/paks:1`, join(work, 'paks-out')).then(parse));
+      keepBest('paksPull', await paks(freshHome(), 'pull', `${paksRegistry.host}/bench/paks:1`, join(work, 'paks-out')));
       await rm(join(work, 'paks-out'), { recursive: true, force: true });
       await paksRegistry.stop();
       if (SKIP_SKOPEO) continue;
@@ -212,7 +211,6 @@ async function main(): Promise<void> {
   } finally {
     for (const registry of registries) await registry.stop();
     await rm(work, { recursive: true, force: true });
-    await rm(dist, { recursive: true, force: true });
   }
 
   const row = (name: string, run: Run | undefined, moved = bytes) =>
@@ -241,10 +239,10 @@ async function main(): Promise<void> {
   writeFileSync(join(root, 'bench', 'results', `oci-${new Date().toISOString().replace(/[:.]/g, '-')}.md`), `${text}\n\n${JSON.stringify(results, null, 2)}\n`);
 }
 
+/** Wall time of the whole process (start-up included), peak RSS from /usr/bin/time, and the digest Paks printed. */
 function parse(run: Run & { stdout: string }): Run {
-  const reported = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as Run;
-  // Wall time of the whole process (start-up included), peak RSS from /usr/bin/time.
-  return { ...reported, seconds: run.seconds, innerSeconds: reported.seconds, maxRssKiB: run.maxRssKiB };
+  const digest = /Digest: (sha256:[0-9a-f]{64})/.exec(run.stdout)?.[1];
+  return { seconds: run.seconds, maxRssKiB: run.maxRssKiB, ...(digest ? { digest } : {}) };
 }
 
 main().catch((error: unknown) => {
