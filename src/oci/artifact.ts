@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, rename, rm, rmdir } from 'node:fs/promises';
+import { lstatSync, mkdirSync, renameSync } from 'node:fs';
+import { lstat, mkdir, rm, rmdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { PaksError } from '../errors.js';
 import type { Reporter, Task } from '../ui/reporter.js';
@@ -214,19 +215,16 @@ export async function pullArtifact(options: PullArtifactOptions): Promise<Pulled
       await client.fetchBlobToFile(repo, layer, join(staging, String(index)), { onProgress: progress.bytes });
       progress.fileDone();
     });
+    // Every byte is in and verified: move the files into place. Synchronous on purpose: a
+    // tight loop of local renames, where a promise per call would cost more than the call.
     for (const [index, { title }] of layers.entries()) {
       const parent = title.includes('/') ? title.slice(0, title.lastIndexOf('/')) : '';
-      await created.directory(directory, parent);
+      created.directory(directory, parent);
       const destination = join(directory, title);
-      const existed = await lstat(destination).then(
-        (s) => {
-          if (s.isDirectory()) throw new PaksError('conflict', `Cannot pull ${target}: ${destination} is a directory.`);
-          return true;
-        },
-        () => false,
-      );
-      await rename(join(staging, String(index)), destination);
-      if (!existed) created.file(destination);
+      const found = lstatSync(destination, { throwIfNoEntry: false });
+      if (found?.isDirectory()) throw new PaksError('conflict', `Cannot pull ${target}: ${destination} is a directory.`);
+      renameSync(join(staging, String(index)), destination);
+      if (!found) created.file(destination);
     }
     await rm(staging, { recursive: true, force: true });
     task?.succeed(`Pulled ${count(layers.length, 'file')} (${formatBytes(total)}) from ${target} into ${options.directory}`);
@@ -275,6 +273,7 @@ async function resolveManifest(client: RegistryClient, reference: ImageReference
 class CreatedPaths {
   private readonly files: string[] = [];
   private readonly directories: string[] = [];
+  private readonly checked = new Set<string>();
 
   file(path: string): void {
     this.files.push(path);
@@ -290,20 +289,24 @@ class CreatedPaths {
   }
 
   /** Makes `relDir` under `root` one level at a time, refusing to walk through symbolic links. */
-  async directory(root: string, relDir: string): Promise<void> {
+  directory(root: string, relDir: string): void {
     const parts = relDir === '' ? [] : relDir.split('/');
     let current = root;
     for (const part of parts) {
       current = join(current, part);
-      const found = await lstat(current).catch(() => undefined);
-      if (found?.isDirectory()) continue;
-      if (found) {
+      // Checked (or made) for an earlier file of this pull: many files share their parents.
+      if (this.checked.has(current)) continue;
+      const found = lstatSync(current, { throwIfNoEntry: false });
+      if (found && !found.isDirectory()) {
         throw new PaksError('integrity', `Cannot pull into ${current}: it exists and is not a directory${found.isSymbolicLink() ? ' (a symbolic link)' : ''}.`, {
           hint: 'Pull into an empty directory.',
         });
       }
-      await mkdir(current);
-      this.directories.push(current);
+      if (!found) {
+        mkdirSync(current);
+        this.directories.push(current);
+      }
+      this.checked.add(current);
     }
   }
 
