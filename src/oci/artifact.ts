@@ -55,6 +55,8 @@ export interface PushedArtifact {
   reference: ImageReference;
   tags: string[];
   blobs: { pushed: number; existing: number; bytesPushed: number };
+  /** The tag already named a manifest with this content (all but its creation time): it was kept. */
+  unchanged: boolean;
 }
 
 /**
@@ -86,7 +88,8 @@ export async function pushArtifact(options: PushArtifactOptions): Promise<Pushed
   const progress = progressReporter(task, files.length, total, 'pushed');
 
   try {
-    const knownDigests = await blobsOfCurrentManifest(client, reference, options.reporter);
+    const current = await currentManifest(client, reference, options.reporter);
+    const knownDigests = new Set(current ? [current.manifest.config.digest, ...current.manifest.layers.map((layer) => layer.digest)] : []);
     if (!knownDigests.has(EMPTY_CONFIG.digest)) await client.pushBlobBytes(repo, Buffer.from(EMPTY_CONFIG.data, 'base64'), EMPTY_CONFIG.mediaType);
     const counts = { pushed: 0, existing: 0, bytesPushed: 0 };
     const layers = await mapInSizeLanes(files, (file) => file.size >= LARGE_BLOB, options.concurrency ?? client.concurrency, async (file) => {
@@ -112,6 +115,21 @@ export async function pushArtifact(options: PushArtifactOptions): Promise<Pushed
       layers,
       annotations,
     };
+    if (current && (!reference.digest || reference.digest === current.digest) && sameButCreated(current.bytes, manifest)) {
+      // Nothing changed: the tag keeps its manifest (and digest); extra tags point at it too.
+      for (const tag of tags) await client.putManifest(repo, tag, current.bytes, OCI_MANIFEST);
+      task?.succeed(`${target} already holds these ${count(files.length, 'file')}: nothing changed, it stays ${current.digest}`);
+      return {
+        digest: current.digest,
+        size: current.bytes.length,
+        mediaType: OCI_MANIFEST,
+        manifest: current.manifest,
+        reference: { ...reference, digest: current.digest },
+        tags: [...(reference.tag ? [reference.tag] : []), ...tags],
+        blobs: counts,
+        unchanged: true,
+      };
+    }
     const bytes = Buffer.from(JSON.stringify(manifest));
     // A tag when there is one (a digest alone only checks that the same bytes come out).
     const put = await client.putManifest(repo, reference.tag ?? manifestTarget(reference), bytes, OCI_MANIFEST);
@@ -129,6 +147,7 @@ export async function pushArtifact(options: PushArtifactOptions): Promise<Pushed
       reference: { ...reference, digest: put.digest },
       tags: [...(reference.tag ? [reference.tag] : []), ...tags],
       blobs: counts,
+      unchanged: false,
     };
   } catch (error) {
     task?.fail(`Push to ${target} failed`);
@@ -137,19 +156,46 @@ export async function pushArtifact(options: PushArtifactOptions): Promise<Pushed
 }
 
 /**
- * The blobs of the manifest the tag names now: the registry keeps every blob a manifest
- * refers to, so pushing the same content again needs no HEAD for them. Best effort.
+ * The manifest the tag names now, if any. The registry keeps every blob a manifest refers
+ * to, so pushing the same content again needs no HEAD for them, and when nothing changed
+ * at all, no new manifest either. Best effort: without it, everything is checked.
  */
-async function blobsOfCurrentManifest(client: RegistryClient, reference: ImageReference, reporter?: Reporter): Promise<Set<string>> {
-  if (!reference.tag) return new Set();
+async function currentManifest(client: RegistryClient, reference: ImageReference, reporter?: Reporter): Promise<(FetchedManifest & { kind: 'manifest' }) | undefined> {
+  if (!reference.tag) return undefined;
   try {
     const current = await client.getManifest({ registry: reference.registry, repository: reference.repository, tag: reference.tag });
-    if (current.kind !== 'manifest') return new Set();
-    return new Set([current.manifest.config.digest, ...current.manifest.layers.map((layer) => layer.digest)]);
+    return current.kind === 'manifest' ? current : undefined;
   } catch (error) {
     if (!(error instanceof PaksError && error.kind === 'not-found')) reporter?.debug(`could not read the current ${formatReference(reference)}: ${error instanceof Error ? error.message : String(error)}`);
-    return new Set();
+    return undefined;
   }
+}
+
+/** Whether the registry's manifest bytes say exactly what `manifest` says, creation time aside. */
+function sameButCreated(existing: Buffer, manifest: ImageManifest): boolean {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(existing.toString('utf8'));
+  } catch {
+    return false;
+  }
+  return canonical(withoutCreated(parsed)) === canonical(withoutCreated(manifest));
+}
+
+function withoutCreated(manifest: unknown): unknown {
+  if (typeof manifest !== 'object' || manifest === null || !('annotations' in manifest)) return manifest;
+  const { [ANNOTATION_CREATED]: _created, ...annotations } = (manifest as { annotations: Record<string, string> }).annotations ?? {};
+  return { ...manifest, annotations };
+}
+
+/** JSON with object keys sorted, so key order does not make two equal documents differ. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    return `{${entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }
 
 export interface PullArtifactOptions {

@@ -79,13 +79,33 @@ describe('pushArtifact', () => {
     recorder.close();
   });
 
-  it('re-pushing to the same tag trusts the blobs of the manifest there: no HEADs at all', async () => {
+  it('re-pushing unchanged content to the same tag reads its manifest and changes nothing', async () => {
+    const client = testClient();
+    const before = await client.manifestDigest(ref('paks/zlib:again'));
     const recorder = recordingTransport();
-    const client = testClient(undefined, { send: recorder.send });
-    const again = await pushArtifact({ client, directory: cache, reference: ref('paks/zlib:again') });
+    const again = await pushArtifact({ client: testClient(undefined, { send: recorder.send }), directory: cache, reference: ref('paks/zlib:again'), tags: ['also'], now: () => new Date('2031-01-01T00:00:00Z') });
     assert.deepEqual(again.blobs, { pushed: 0, existing: 6, bytesPushed: 0 });
-    assert.deepEqual(recorder.log.map((l) => l.split(' ')[0]), ['GET', 'PUT']);
+    assert.equal(again.unchanged, true);
+    assert.equal(again.digest, before, 'the tag keeps its manifest, creation time and all');
+    // One GET of the manifest; the only PUT points the extra tag at the same manifest.
+    assert.deepEqual(recorder.log.map((l) => `${l.split(' ')[0]} ${l.split('/').pop()}`), ['GET again', 'PUT also']);
+    assert.equal(await client.manifestDigest(ref('paks/zlib:also')), before);
     recorder.close();
+  });
+
+  it('pushes a new manifest when a file or an annotation changed', async () => {
+    const client = testClient();
+    const changed = dir();
+    writeTree(changed, { ...buildCacheFiles(), 'build_cache/index.json': '{"changed":true}' });
+    const first = await pushArtifact({ client, directory: changed, reference: ref('paks/changing:1') });
+    const described = await pushArtifact({ client, directory: changed, reference: ref('paks/changing:1'), description: 'now with a description' });
+    assert.equal(described.unchanged, false);
+    assert.notEqual(described.digest, first.digest);
+    writeFileSync(join(changed, 'build_cache/index.json'), '{"changed":"again"}');
+    const edited = await pushArtifact({ client, directory: changed, reference: ref('paks/changing:1'), description: 'now with a description' });
+    assert.equal(edited.unchanged, false);
+    assert.deepEqual(edited.blobs, { pushed: 1, existing: 5, bytesPushed: '{"changed":"again"}'.length });
+    assert.equal(await client.manifestDigest(ref('paks/changing:1')), edited.digest);
   });
 
   it('refuses symbolic links and empty directories before touching the registry', async () => {
