@@ -179,7 +179,9 @@ function sameButCreated(existing: Buffer, manifest: ImageManifest): boolean {
   } catch {
     return false;
   }
-  return canonical(withoutCreated(parsed)) === canonical(withoutCreated(manifest));
+  const [theirs, ours] = [withoutCreated(parsed), withoutCreated(manifest)];
+  // Paks writes its keys in one order, so plain JSON usually settles it; sorting is the fallback.
+  return JSON.stringify(theirs) === JSON.stringify(ours) || canonical(theirs) === canonical(ours);
 }
 
 function withoutCreated(manifest: unknown): unknown {
