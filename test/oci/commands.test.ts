@@ -63,7 +63,7 @@ describe('paks push / paks pull', () => {
 
     const out = join(tempDir(), 'out');
     made.push(join(out, '..'));
-    const pulled = await paks(home, 'pull', `${registry.host}/paks/cli:1.3`, out);
+    const pulled = await paks(home, 'pull', '--concurrency', '3', `${registry.host}/paks/cli:1.3`, out);
     assert.equal(pulled.code, 0, pulled.stderr);
     assert.equal(pulled.stdout.trim().split('\n')[1], lines[2]);
     for (const [rel, content] of Object.entries(buildCacheFiles())) assert.deepEqual(readFileSync(join(out, rel)), Buffer.from(content));
