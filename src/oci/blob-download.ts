@@ -32,7 +32,7 @@ export async function downloadBlobToFile(
   repo: Repository,
   descriptor: Descriptor,
   path: string,
-  options: { onProgress?: (bytes: number) => void; hashWorker?: HashWorker } = {},
+  options: { onProgress?: (bytes: number) => void; hashWorker: HashWorker },
 ): Promise<void> {
   const { onProgress, hashWorker } = options;
   const what = `download blob ${short(descriptor.digest)} from ${repo.registry}/${repo.repository}`;
@@ -48,17 +48,19 @@ export async function downloadBlobToFile(
       };
       try {
         const response = await getBlob(session, repo, descriptor, what);
-        if (!hashWorker || descriptor.size < WORKER_MIN) {
+        if (descriptor.size < WORKER_MIN) {
           const bytes = await readExactly(response.body, descriptor, what, count);
           checkBytes(bytes, descriptor, what);
           await writeFile(temp, bytes, { flag: 'wx', mode: 0o644 });
         } else {
           const file = await open(temp, 'wx', 0o644);
-          const sink = hashWorker.stream(algorithm, { fd: file.fd });
+          let sink: StreamHasher | undefined;
           try {
+            sink = hashWorker.stream(algorithm, { fd: file.fd });
             await pipeline(response.body, verifyingSink(descriptor, what, count, sink));
           } catch (error) {
-            await sink.abort();
+            // The descriptor is closed only once the worker is done with it.
+            await sink?.abort();
             throw error;
           } finally {
             await file.close();
