@@ -21,7 +21,7 @@ export interface DirectoryFile {
  * cost more than the system calls themselves.
  */
 export async function listRegularFiles(directory: string): Promise<DirectoryFile[]> {
-  const top = statOrUndefined(directory);
+  const top = lstatSync(directory, { bigint: true, throwIfNoEntry: false });
   if (!top?.isDirectory()) {
     throw new PaksError('usage', `${directory} is not a directory.`, { hint: 'Pass the build cache directory to push.' });
   }
@@ -50,8 +50,4 @@ export async function listRegularFiles(directory: string): Promise<DirectoryFile
   };
   walk(directory, '');
   return files.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
-}
-
-function statOrUndefined(path: string): BigIntStats | undefined {
-  return lstatSync(path, { bigint: true, throwIfNoEntry: false });
 }

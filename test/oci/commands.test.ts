@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
-import { buildCacheFiles, cleanup, tempDir, writeTree } from './support.js';
+import { buildCacheFiles, cleanup, runSnippet, tempDir, writeTree } from './support.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 // Registers only push and pull on a bare program, and reports errors the way the CLI does.
@@ -22,20 +21,7 @@ try {
   process.exitCode = error.exitCode;
 }`;
 
-function paks(home: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', driver, ...args], {
-      cwd: root,
-      env: { PATH: process.env.PATH, HOME: home, CI: '1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
+const paks = (home: string, ...args: string[]) => runSnippet(driver, args, { HOME: home, CI: '1' });
 
 let registry: TestRegistry;
 const made: string[] = [];

@@ -1,10 +1,27 @@
 /** Shared bits for the OCI tests: a fast retry policy, a client factory, temp trees. */
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { staticCredentials, ANONYMOUS, type Credential } from '../../src/oci/auth/credentials.js';
 import { createRegistryClient, type RegistryClientOptions } from '../../src/oci/client.js';
 import type { RetryPolicy } from '../../src/oci/transport/retry.js';
+
+/** Runs an ES module snippet under tsx in its own process (args after it), with only PATH and `env`. */
+export function runSnippet(script: string, args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, ...args], {
+      cwd: new URL('../..', import.meta.url),
+      env: { PATH: process.env.PATH, ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
 
 /** Retries without real waiting; `sleeps` records what would have been waited. */
 export function fastRetry(overrides: Partial<RetryPolicy> = {}): Partial<RetryPolicy> & { sleeps: number[] } {

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
-import { cleanup, tempDir, writeTree } from './support.js';
+import { cleanup, runSnippet, tempDir, writeTree } from './support.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 // NODE_EXTRA_CA_CERTS is read once at start-up, so each case is its own process.
@@ -21,17 +20,7 @@ try {
   await client.close();
 }`;
 
-function push(env: Record<string, string>, dir: string, ref: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, dir, ref], { cwd: root, env: { PATH: process.env.PATH, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
+const push = (env: Record<string, string>, dir: string, ref: string) => runSnippet(script, [dir, ref], env);
 
 let registry: TestRegistry;
 let dir: string;
