@@ -62,9 +62,17 @@ export async function buildSpecs(client: PaksClient, args: readonly string[], op
     const dir = userCacheDir
       ? installed.roots.length > 1 ? join(userCacheDir, `${root.name}-${root.version}-${root.hash.slice(0, 7)}`) : userCacheDir
       : await mkdtemp(join(tmpdir(), `paks-cache-${root.name}-`));
-    await spackBuildcachePush(spack, dir, root, { key: key?.fingerprint, force: options.force });
-    const signedBy = key ? await checkCacheSignatures(client, spack, dir, key.fingerprint) : null;
-    const sboms = await writeCacheSboms(spack, dir);
+    let signedBy: string | null;
+    let sboms: string[];
+    try {
+      await spackBuildcachePush(spack, dir, root, { key: key?.fingerprint, force: options.force });
+      signedBy = key ? await checkCacheSignatures(client, spack, dir, key.fingerprint) : null;
+      sboms = await writeCacheSboms(spack, dir);
+    } catch (error) {
+      // A temporary cache that was never finished is of no use to anyone.
+      if (!userCacheDir) await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
     client.reporter.info(`Build cache for ${root.name}@${root.version} is in ${dir}${signedBy ? ` (signed by ${signedBy})` : ' (unsigned)'}`);
     caches.push({ root, dir, signedBy, sboms, removed: false });
   }

@@ -1,18 +1,18 @@
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PaksClient } from '../client.js';
 import { PaksError } from '../errors.js';
 import type { InstalledRoot } from '../install/install.js';
 import { readBuildCache } from '../buildcache/read-build-cache.js';
-import { BUILD_CACHE_DIR } from '../buildcache/layout.js';
 import type { SpackRunner } from '../spack/runner.js';
+import { pushDependencyArguments } from '../spack/dialect/push.js';
 import { readAcceptedPublicKeys } from '../trust/public-key.js';
 import { verifyClearsigned } from '../trust/verify-clearsigned.js';
 import { spackKeyring } from '../signing/keys.js';
 
 /** `spack buildcache push` of one installed root and its link/run dependencies into `dir`. */
 export async function spackBuildcachePush(spack: SpackRunner, dir: string, root: InstalledRoot, options: { key?: string | undefined; force?: boolean | undefined }): Promise<void> {
-  const args = ['buildcache', 'push', '--update-index'];
+  const args = ['buildcache', 'push', '--update-index', ...pushDependencyArguments(await spack.dialect())];
   if (options.key) args.push('--key', options.key);
   else args.push('--unsigned');
   if (options.force) args.push('--force');
@@ -22,15 +22,18 @@ export async function spackBuildcachePush(spack: SpackRunner, dir: string, root:
 
 /**
  * Checks every spec in a freshly written cache verifies with the signing key (openpgp, the
- * same check `paks install` makes), and that the public key travels in build_cache/_pgp/.
+ * same check `paks install` makes), and that the public key travels in the cache
+ * (layout v2: build_cache/_pgp/; v3: a key manifest and its blob).
  */
 export async function checkCacheSignatures(client: PaksClient, spack: SpackRunner, dir: string, fingerprint: string): Promise<string> {
-  const keyFile = join(dir, BUILD_CACHE_DIR, '_pgp', `${fingerprint}.pub`);
-  const present = await access(keyFile).then(() => true, () => false);
-  if (!present) await spack.run(['buildcache', 'update-index', '--keys', dir], { doing: 'add the public key to the build cache' });
-  const armored = await readFile(keyFile, 'utf8').catch(async () => (await spackKeyring(client)).exportPublic(fingerprint));
-  const keys = await readAcceptedPublicKeys(armored, keyFile);
-  const cache = await readBuildCache(dir);
+  let cache = await readBuildCache(dir);
+  if (!cache.keys.some((k) => k.fingerprint === fingerprint)) {
+    await spack.run(['buildcache', 'update-index', '--keys', dir], { doing: 'add the public key to the build cache' });
+    cache = await readBuildCache(dir);
+  }
+  const published = cache.keys.find((k) => k.fingerprint === fingerprint);
+  const armored = published?.armored ?? (await (await spackKeyring(client)).exportPublic(fingerprint));
+  const keys = await readAcceptedPublicKeys(armored, published?.file ?? `key ${fingerprint}`);
   for (const spec of cache.specs) {
     if (!spec.signed) {
       throw new PaksError('trust', `Spack wrote ${spec.specFile} unsigned although a signing key was given.`);

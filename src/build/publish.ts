@@ -40,7 +40,7 @@ export async function pushBuildCache(client: PaksClient, dir: string, target: st
   const spec = cache.specs.find((s) => s.hash === options.root.hash);
   if (!spec) throw new PaksError('internal', `The build cache in ${dir} has no spec ${options.root.name}/${options.root.hash.slice(0, 7)}.`);
   const rootNode = spec.document.spec.nodes.find((n) => n.hash === spec.hash)!;
-  const identity = binaryIdentity(rootNode);
+  const identity = binaryIdentity(rootNode, spec.document.spec.nodes);
   const platform = ociPlatform(identity, targetParents(rootNode.arch));
   const annotations = spackAnnotations(identity);
   const tag = buildTag(identity);

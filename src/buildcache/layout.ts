@@ -7,6 +7,7 @@
 import { posix } from 'node:path';
 import { PaksError } from '../errors.js';
 import { compilerLabel, targetName, type SpecNode } from '../spack/spec-json.js';
+import { compilerOf, nodesByHash } from '../spack/dialect/compiler.js';
 
 export const BUILD_CACHE_DIR = 'build_cache';
 export const SIGNED_SPEC_SUFFIX = '.spec.json.sig';
@@ -22,14 +23,16 @@ export interface BinaryIdentity {
   compiler?: { name: string; version: string };
 }
 
-export function binaryIdentity(node: SpecNode): BinaryIdentity {
+/** `nodes`: the spec's DAG, where Spack 1.x keeps the compiler (as a dependency). */
+export function binaryIdentity(node: SpecNode, nodes: readonly SpecNode[] = [node]): BinaryIdentity {
   const identity: BinaryIdentity = {
     name: node.name,
     version: node.version,
     hash: node.hash,
     arch: { platform: node.arch.platform, os: node.arch.platform_os, target: targetName(node.arch) },
   };
-  if (node.compiler) identity.compiler = { name: node.compiler.name, version: node.compiler.version };
+  const compiler = compilerOf(node, nodesByHash(nodes));
+  if (compiler) identity.compiler = compiler;
   return identity;
 }
 
@@ -49,7 +52,7 @@ function requireCompiler(id: BinaryIdentity): { name: string; version: string } 
     throw new PaksError(
       'spack',
       `${id.name}@${id.version} /${id.hash.slice(0, 7)} has no compiler in its spec, so it has no place in a layout v2 build cache`,
-      { hint: 'Spack 1.x writes build cache layout v3, which Paks does not read; use Spack 0.23 or older.' },
+      { hint: 'Spack 1.x specs belong in a build cache of layout v3, which Spack 1.x writes.' },
     );
   }
   return id.compiler;

@@ -1,7 +1,8 @@
 /**
- * What a build cache directory (layout v2, written by `spack buildcache push DIR`) holds:
- * its specs, where their tarballs are, and the public keys in `build_cache/_pgp/`.
- * Anything else found there is reported as junk, never followed or trusted.
+ * What a build cache directory (written by `spack buildcache push DIR`) holds: its specs,
+ * where their tarballs are, and its public keys. Layout v2 (Spack 0.23: `build_cache/`) is
+ * read here, layout v3 (Spack 1.x: `v3/`, `blobs/`) in read-build-cache-v3.ts; both give
+ * the same `BuildCache`. Anything else found there is reported as junk, never followed or trusted.
  */
 import { createHash } from 'node:crypto';
 import { lstat, readdir, readFile } from 'node:fs/promises';
@@ -18,16 +19,24 @@ import {
   tarballPath,
   type BinaryIdentity,
 } from './layout.js';
+import { LAYOUT_FILE } from './layout-v3.js';
 import { parseSpecDocument, type SpecDocument } from '../spack/spec-json.js';
 
 export interface CachedSpec extends BinaryIdentity {
-  /** The spec file, relative to the cache root (`build_cache/...spec.json.sig`). */
+  /**
+   * What carries the signature, relative to the cache root: v2 the spec file
+   * (`build_cache/...spec.json.sig`), v3 the spec manifest (`v3/manifests/spec/...`).
+   */
   specFile: string;
+  /** v3: the (gzip'd) spec blob the manifest names, checked against its digest. */
+  specBlob?: string;
+  /** Where Paks puts this spec's SBOMs, relative to the cache root, without `.cdx.json`. */
+  sbomStem: string;
   signed: boolean;
   /** Where the tarball belongs, relative to the cache root, and whether it is there. */
   tarball: string;
   tarballPresent: boolean;
-  /** `binary_cache_checksum` from the spec: what the tarball must hash to. */
+  /** What the tarball must hash to: v2 `binary_cache_checksum` in the spec, v3 the manifest's digest. */
   checksum?: { algorithm: string; hash: string };
   document: SpecDocument;
 }
@@ -45,8 +54,10 @@ export interface JunkEntry {
 }
 
 export interface BuildCache {
-  /** Absolute path of the mirror root (the folder holding `build_cache/`). */
+  /** Absolute path of the mirror root (the folder holding `build_cache/`, or `v3/` and `blobs/`). */
   root: string;
+  /** 2: Spack 0.23 and older; 3: Spack 1.x. */
+  layout: 2 | 3;
   specs: CachedSpec[];
   keys: CachedKey[];
   junk: JunkEntry[];
@@ -69,12 +80,17 @@ export async function readBuildCache(dir: string, options: ReadBuildCacheOptions
   const cacheDir = join(root, BUILD_CACHE_DIR);
   const stat = await lstat(cacheDir).catch(() => undefined);
   if (!stat?.isDirectory()) {
-    throw new PaksError('not-found', `${dir} is not a Spack build cache: it has no ${BUILD_CACHE_DIR}/ folder`, {
-      hint: 'Point Paks at the folder given to `spack buildcache push` (the one that contains build_cache/).',
+    const v3 = await lstat(join(root, LAYOUT_FILE)).catch(() => undefined);
+    if (v3?.isFile()) {
+      const { readBuildCacheV3 } = await import('./read-build-cache-v3.js');
+      return readBuildCacheV3(root, options);
+    }
+    throw new PaksError('not-found', `${dir} is not a Spack build cache: it has neither ${BUILD_CACHE_DIR}/ (layout v2, Spack 0.23) nor ${LAYOUT_FILE} (layout v3, Spack 1.x)`, {
+      hint: 'Point Paks at the folder given to `spack buildcache push`.',
     });
   }
 
-  const cache: BuildCache = { root, specs: [], keys: [], junk: [] };
+  const cache: BuildCache = { root, layout: 2, specs: [], keys: [], junk: [] };
   const tarballs = new Set<string>();
   const specFiles: string[] = [];
   const entries = await readdir(cacheDir, { withFileTypes: true });
@@ -140,7 +156,7 @@ async function readSpec(
     return undefined;
   }
   const root0 = document.spec.nodes[0]!;
-  const identity = binaryIdentity(root0);
+  const identity = binaryIdentity(root0, document.spec.nodes);
   let stem: string;
   let tarball: string;
   try {
@@ -158,6 +174,7 @@ async function readSpec(
   const spec: CachedSpec = {
     ...identity,
     specFile: rel,
+    sbomStem: posix.join(BUILD_CACHE_DIR, stem),
     signed,
     tarball,
     tarballPresent: tarballs.has(tarball),

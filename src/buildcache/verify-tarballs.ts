@@ -1,4 +1,4 @@
-/** Does each tarball hash to the `binary_cache_checksum` its (signed) spec promises? */
+/** Does each tarball hash to what its (signed) spec promises: v2 `binary_cache_checksum`, v3 the manifest's digest? */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat } from 'node:fs/promises';

@@ -13,6 +13,7 @@ import { specVerifier } from '../trust/verify-clearsigned.js';
 import type { TrustedKey } from '../trust/public-key.js';
 import type { HostArch } from './host.js';
 import type { Reporter } from '../ui/reporter.js';
+import { type SpackDialect, spackForLayout } from '../spack/dialect/index.js';
 
 /** A build cache pulled from a registry whose digests, signatures and tarballs all checked out. */
 export interface VerifiedBinary {
@@ -40,6 +41,8 @@ export interface LookupOptions {
   /** Require trusted signatures unless the registry is listed as unsigned. */
   verify: boolean;
   unsignedRegistries: readonly string[];
+  /** The Spack that will install the binary: it installs only the build-cache layout it writes. */
+  spack?: SpackDialect;
   /** Where progress goes (parallel lookups pass one without spinners). */
   reporter?: Reporter;
 }
@@ -87,6 +90,9 @@ export async function lookupBinary(client: PaksClient, registry: RegistryClient,
       const pulled = await pullArtifact({ client: registry, reference: pinned, directory: join(dir, 'mirror'), reporter: options.reporter ?? client.reporter });
       const signedOnly = options.verify && !options.unsignedRegistries.some((r) => sameRegistry(r, base));
       const cache = await readBuildCache(join(dir, 'mirror'), signedOnly ? { verifySpec: specVerifier(options.trustedKeys) } : {});
+      if (options.spack && cache.layout !== options.spack.buildCacheLayout) {
+        throw new PaksError('spack', `its binary was built by ${spackForLayout(cache.layout)} (build-cache layout v${cache.layout}), which this Spack ${options.spack.version} cannot install; rebuild it with Spack ${options.spack.version} (paks build --push) or install it with ${spackForLayout(cache.layout)} (--spack-root, or spack_version and paks bootstrap)`);
+      }
       if (!signedOnly && options.verify) client.reporter.warn(`${base} is listed in unsigned_registries: signatures of ${options.name} are not required.`);
       if (!options.verify) client.reporter.warn(`--no-verify: installing ${options.name} from ${base} without checking signatures.`);
       const root = cache.specs.find((s) => s.name === options.name && (!options.version || s.version === options.version) && s.hash === entry.annotations?.[`${ANNOTATION_PREFIX}hash`])

@@ -121,6 +121,7 @@ async function findBinaries(client: PaksClient, spack: SpackRunner, specs: reado
         trustedKeys,
         verify: options.verify !== false,
         unsignedRegistries: client.values.unsigned_registries,
+        spack: await spack.dialect(),
         reporter,
       });
       // Recorded at once, so a failure elsewhere still cleans up this pull.
@@ -148,7 +149,7 @@ async function findBinaries(client: PaksClient, spack: SpackRunner, specs: reado
 async function installBinary(client: PaksClient, spack: SpackRunner, spec: string, binary: VerifiedBinary, repository?: PackageRepository): Promise<InstalledRoot> {
   const started = Date.now();
   client.reporter.info(`Installing ${binary.root.name}@${binary.root.version} from ${binary.reference}${binary.signed ? ' (signature verified)' : ' (unsigned)'}`);
-  return withTemporaryScope({ repos: repository ? [repository.root] : [], mirrors: { [`paks-${binary.root.hash.slice(0, 7)}`]: { url: `file://${binary.dir}`, signed: false } } }, async (scope) => {
+  return withTemporaryScope({ dialect: await spack.dialect(), repos: repository ? [repository.root] : [], mirrors: { [`paks-${binary.root.hash.slice(0, 7)}`]: { url: `file://${binary.dir}`, signed: false } } }, async (scope) => {
     const runner = scope ? spack.withScope(scope.dir) : spack;
     // Paks has verified every signature and tarball checksum in this mirror itself.
     const result = await spackInstall(runner, [], { specFiles: [binary.rootSpecFile], buildcache: { package: 'only', dependencies: 'auto' }, skipSignatureCheck: true });
@@ -167,7 +168,7 @@ async function installBinary(client: PaksClient, spack: SpackRunner, spec: strin
 }
 
 async function installFromSource(spack: SpackRunner, specs: readonly string[], repository?: PackageRepository): Promise<InstalledRoot[]> {
-  return withTemporaryScope({ repos: repository ? [repository.root] : [] }, async (scope) => {
+  return withTemporaryScope({ dialect: await spack.dialect(), repos: repository ? [repository.root] : [] }, async (scope) => {
     const runner = scope ? spack.withScope(scope.dir) : spack;
     const started = Date.now();
     const result = await spackInstall(runner, specs);

@@ -39,7 +39,7 @@ export function cycloneDxFor(document: SpecDocument, options: SbomOptions): Json
   const timestamp = sbomTimestamp(options.timestamp);
   const component = (node: SpecNode): Json => {
     const info = options.packageInfo?.[node.name] ?? {};
-    const properties = nodeFacts(node).map((f) => ({ name: f.name, value: f.value }));
+    const properties = nodeFacts(node, new Map(document.spec.nodes.map((n) => [n.hash, n]))).map((f) => ({ name: f.name, value: f.value }));
     for (const edge of graph.edges.filter((e) => e.from === node)) {
       const dep = `${edge.to.name}/${edge.to.hash.slice(0, 7)}`;
       properties.push({ name: `spack:dependency:${dep}`, value: edge.types.join(',') });

@@ -1,12 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PaksError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { mapWithConcurrency } from '../oci/pool.js';
 import type { SpackRunner } from '../spack/runner.js';
 import { parseFindOutput, type SpecDocument, type SpecNode } from '../spack/spec-json.js';
 import { readBuildCache } from '../buildcache/read-build-cache.js';
-import { BUILD_CACHE_DIR } from '../buildcache/layout.js';
 import { paksVersion } from '../version.js';
 import { cycloneDxFor } from './cyclonedx.js';
 import { spdxFor } from './spdx.js';
@@ -47,10 +46,12 @@ export async function writeCacheSboms(spack: SpackRunner, cacheDir: string, time
   const info = await packageInfoFromSpack(spack, cache.specs.flatMap((s) => s.document.spec.nodes));
   const written: string[] = [];
   for (const spec of cache.specs) {
-    const names = sbomFileNames(spec.specFile.slice(spec.specFile.lastIndexOf('/') + 1).replace(/\.spec\.json(\.sig)?$/, ''));
+    // Layout v2: build_cache/<stem>.cdx.json beside the spec file; v3: sbom/<name>-<version>-<hash>.cdx.json.
+    const names = sbomFileNames(spec.sbomStem);
     const pair = sbomsFor(spec.document, info, timestamp);
     for (const [name, body] of [[names.cyclonedx, pair.cyclonedx], [names.spdx, pair.spdx]] as const) {
-      const path = join(cacheDir, BUILD_CACHE_DIR, name);
+      const path = join(cacheDir, name);
+      await mkdir(dirname(path), { recursive: true });
       await writeFileAtomic(path, `${JSON.stringify(body, null, 2)}\n`);
       written.push(path);
     }

@@ -1,5 +1,6 @@
 /** The build facts of one spec node, as name/value pairs both SBOM formats record. */
 import { compilerLabel, targetName, type SpecNode } from '../spack/spec-json.js';
+import { compilerOf } from '../spack/dialect/compiler.js';
 
 export interface Fact {
   name: string;
@@ -16,7 +17,7 @@ function show(value: unknown): string {
 }
 
 /** `spack:hash`, `spack:compiler`, `spack:variant:<name>`, ... sorted by name. */
-export function nodeFacts(node: SpecNode): Fact[] {
+export function nodeFacts(node: SpecNode, nodesByHash: ReadonlyMap<string, SpecNode> = new Map()): Fact[] {
   const facts: Fact[] = [
     { name: 'spack:hash', value: node.hash },
     { name: 'spack:arch', value: `${node.arch.platform}-${node.arch.platform_os}-${targetName(node.arch)}` },
@@ -26,7 +27,8 @@ export function nodeFacts(node: SpecNode): Fact[] {
   ];
   if (node.package_hash) facts.push({ name: 'spack:package_hash', value: node.package_hash });
   if (node.namespace) facts.push({ name: 'spack:namespace', value: node.namespace });
-  const compiler = compilerLabel(node.compiler);
+  // Spack 1.x: the compiler is a dependency node of the same document.
+  const compiler = compilerLabel(compilerOf(node, nodesByHash));
   if (compiler) facts.push({ name: 'spack:compiler', value: compiler });
   for (const [key, value] of Object.entries(node.parameters)) {
     if (key === 'patches') continue; // reported once, below

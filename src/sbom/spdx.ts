@@ -68,7 +68,7 @@ export function spdxFor(document: SpecDocument, options: SpdxOptions): Json {
     if (info.license && !isSpdxExpression(info.license)) pkg.licenseComments = `Declared by the Spack package as: ${info.license}`;
     if (info.homepage) pkg.homepage = info.homepage;
     if (info.sha256) pkg.checksums = [{ algorithm: 'SHA256', checksumValue: info.sha256 }];
-    const facts = nodeFacts(node).map((f) => `${f.name}=${f.value}`);
+    const facts = nodeFacts(node, new Map(document.spec.nodes.map((n) => [n.hash, n]))).map((f) => `${f.name}=${f.value}`);
     pkg.comment = (node.external ? 'External: provided by the system, not built by Spack. ' : '') + facts.join('; ');
     return pkg;
   });

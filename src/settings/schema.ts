@@ -17,6 +17,8 @@ export const settingsShape = {
   spack_root: z.string().min(1).nullable(),
   spack_version: z.string().min(1),
   spack_git_url: z.string().min(1),
+  spack_packages_version: z.string().min(1),
+  spack_packages_git_url: z.string().min(1),
 } as const;
 
 export const settingsSchema = z.object(settingsShape).strict();

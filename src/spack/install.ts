@@ -1,12 +1,13 @@
 import type { SpackRunner } from './runner.js';
 import { checkSpecArguments } from './runner.js';
+import { specFileArguments } from './dialect/install.js';
 
 export type BuildcacheMode = 'auto' | 'only' | 'never';
 
 export interface SpackInstallOptions {
   /** Binary cache use for the package and its dependencies (`--use-buildcache`). */
   buildcache?: { package: BuildcacheMode; dependencies: BuildcacheMode };
-  /** Concrete spec files to install exactly (`-f spec.json`). */
+  /** Concrete spec files to install exactly, without concretizing (0.23 `-f FILE`, 1.x `FILE.json`). */
   specFiles?: readonly string[];
   /** Paks already verified the signatures (only ever set after that check). */
   skipSignatureCheck?: boolean;
@@ -36,7 +37,7 @@ export async function spackInstall(spack: SpackRunner, specs: readonly string[],
   if (options.jobs) args.push('-j', String(options.jobs));
   if (options.buildcache) args.push('--use-buildcache', `package:${options.buildcache.package},dependencies:${options.buildcache.dependencies}`);
   if (options.skipSignatureCheck) args.push('--no-check-signature');
-  for (const file of options.specFiles ?? []) args.push('-f', file);
+  if (options.specFiles?.length) args.push(...specFileArguments(await spack.dialect(), options.specFiles));
   const checked = checkSpecArguments(specs);
   args.push(...checked);
   const installed: InstalledPrefix[] = [];

@@ -1,7 +1,9 @@
 import { PaksError } from '../errors.js';
 import type { SpackRunner } from './runner.js';
 import { checkSpecArguments } from './runner.js';
-import { compilerLabel, dependencyTypes, parseFindOutput, targetName, type SpecNode } from './spec-json.js';
+import { dependencyTypes, parseFindOutput, targetName, type SpecNode } from './spec-json.js';
+import { compilerOf, nodesByHash } from './dialect/compiler.js';
+import { findFormat, parseFindLine } from './dialect/find.js';
 
 /** An installed spec as Paks reports it (stable JSON for scripts). */
 export interface InstalledSpec {
@@ -22,9 +24,10 @@ export interface InstalledSpec {
 /** Installed specs matching the constraints (all when none), with their prefixes. */
 export async function findInstalled(spack: SpackRunner, constraints: readonly string[] = []): Promise<InstalledSpec[]> {
   const specs = checkSpecArguments(constraints);
-  const [json, prefixes] = await Promise.all([
+  const dialect = await spack.dialect();
+  const [json, lines] = await Promise.all([
     spack.run(['find', '--json', ...specs], { allowFailure: true }),
-    spack.run(['find', '--format', '{hash} {prefix}', ...specs], { allowFailure: true }),
+    spack.run(['find', '--format', findFormat(dialect), ...specs], { allowFailure: true }),
   ]);
   if (json.exitCode !== 0) {
     if (/No package matches the query/.test(json.stderr + json.stdout)) return [];
@@ -32,15 +35,26 @@ export async function findInstalled(spack: SpackRunner, constraints: readonly st
     throw spackCommandError(json, `list installed packages${specs.length ? ` matching ${specs.join(' ')}` : ''}`);
   }
   const nodes = json.stdout.trim() ? parseFindOutput(json.stdout) : [];
-  const prefixByHash = new Map<string, string>();
-  for (const line of prefixes.stdout.split('\n')) {
-    const at = line.indexOf(' ');
-    if (at > 0) prefixByHash.set(line.slice(0, at), line.slice(at + 1).trim());
+  const found = new Map<string, { prefix: string; compiler?: string | null }>();
+  for (const line of lines.stdout.split('\n')) {
+    const parsed = parseFindLine(dialect, line);
+    if (parsed) found.set(parsed.hash, parsed);
   }
-  return nodes.map((node) => toInstalledSpec(node, prefixByHash.get(node.hash) ?? node.external?.path ?? null));
+  const byHash = nodesByHash(nodes);
+  return nodes.map((node) => {
+    const line = found.get(node.hash);
+    // A query for one package lists no compiler node, so 1.x's {compiler} answers for it.
+    const compiler = compilerLabel(compilerOf(node, byHash)) ?? (line?.compiler === undefined ? undefined : (line.compiler ?? 'none'));
+    return toInstalledSpec(node, line?.prefix ?? node.external?.path ?? null, compiler);
+  });
 }
 
-export function toInstalledSpec(node: SpecNode, prefix: string | null): InstalledSpec {
+function compilerLabel(compiler: { name: string; version: string } | undefined): string | undefined {
+  return compiler ? `${compiler.name}@${compiler.version}` : undefined;
+}
+
+/** `compiler` is the node's compiler as `gcc@12.2.0`, `none` when it has none (Spack 1.x externals, runtimes). */
+export function toInstalledSpec(node: SpecNode, prefix: string | null, compiler?: string): InstalledSpec {
   return {
     name: node.name,
     version: node.version,
@@ -49,7 +63,7 @@ export function toInstalledSpec(node: SpecNode, prefix: string | null): Installe
     platform: node.arch.platform,
     os: node.arch.platform_os,
     target: targetName(node.arch),
-    compiler: compilerLabel(node.compiler) ?? 'unknown',
+    compiler: compiler ?? (node.compiler ? `${node.compiler.name}@${node.compiler.version}` : 'unknown'),
     namespace: node.namespace ?? null,
     prefix,
     external: Boolean(node.external),

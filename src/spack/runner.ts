@@ -3,6 +3,10 @@ import type { Reporter } from '../ui/reporter.js';
 import { PaksError } from '../errors.js';
 import { spackCommandError } from './errors.js';
 import type { SpackInstallation } from './locate.js';
+import { dialectOf, type SpackDialect } from './dialect/index.js';
+
+/** `spack --version` is asked once per installation, whichever runner (scope) asks. */
+const dialects = new WeakMap<SpackInstallation, Promise<SpackDialect>>();
 
 export interface SpackRunOptions {
   /** Show Spack's lines as they come (long operations). */
@@ -46,6 +50,17 @@ export class SpackRunner {
   /** A runner that adds a configuration scope (for temporary mirrors and repos). */
   withScope(dir: string): SpackRunner {
     return new SpackRunner(this.installation, { ...this.options, scopes: [...(this.options.scopes ?? []), dir] });
+  }
+
+  /** Which Spack this is (`spack --version`, asked once and kept with the installation). */
+  dialect(): Promise<SpackDialect> {
+    let known = dialects.get(this.installation);
+    if (!known) {
+      known = this.run(['--version'], { doing: 'tell its version' }).then((result) => dialectOf(result.stdout));
+      known.catch(() => dialects.delete(this.installation));
+      dialects.set(this.installation, known);
+    }
+    return known;
   }
 
   get scopes(): readonly string[] {

@@ -2,8 +2,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import type { SpackDialect } from './dialect/index.js';
+import { reposSection } from './dialect/repos.js';
 
 export interface ScopeContent {
+  /** The Spack that reads the scope (its `repos:` form differs); 0.23's list when not given. */
+  dialect?: SpackDialect;
   /** Package repositories that take precedence over the configured ones. */
   repos?: string[];
   /** Mirrors by name: a `file://` URL or path, and whether Spack should check signatures. */
@@ -21,7 +25,7 @@ export class TemporaryScope {
     const dir = await mkdtemp(join(parent, 'paks-scope-'));
     const scope = new TemporaryScope(dir);
     try {
-      if (content.repos?.length) await writeFile(join(dir, 'repos.yaml'), stringify({ repos: content.repos }));
+      if (content.repos?.length) await writeFile(join(dir, 'repos.yaml'), stringify({ repos: content.dialect ? reposSection(content.dialect, content.repos) : content.repos }));
       if (content.mirrors && Object.keys(content.mirrors).length) {
         const mirrors: Record<string, unknown> = {};
         for (const [name, mirror] of Object.entries(content.mirrors)) {

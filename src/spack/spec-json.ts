@@ -160,6 +160,6 @@ export function dependencyTypes(dependency: Dependency): DependencyType[] {
 }
 
 /** `gcc@12.2.0`, the way Spack writes a compiler in a spec string. */
-export function compilerLabel(compiler: Compiler | undefined): string | undefined {
+export function compilerLabel(compiler: { name: string; version: string } | undefined): string | undefined {
   return compiler ? `${compiler.name}@${compiler.version}` : undefined;
 }

@@ -41,11 +41,11 @@ test('reads the unsigned cache the same way, marked unsigned, with no keys', asy
   assert.deepEqual(cache.keys, []);
 });
 
-test('a folder without build_cache/ is a not-found error that says what to point at', async () => {
+test('a folder with neither build_cache/ nor v3/layout.json is a not-found error that names both layouts', async () => {
   await assert.rejects(readBuildCache(join(SIGNED_CACHE, 'build_cache')), (e: unknown) => {
     assert.ok(e instanceof PaksError);
     assert.equal(e.kind, 'not-found');
-    assert.match(e.message, /has no build_cache\/ folder/);
+    assert.match(e.message, /has neither build_cache\/ \(layout v2, Spack 0\.23\) nor v3\/layout\.json \(layout v3, Spack 1\.x\)/);
     return true;
   });
 });

@@ -1,0 +1,219 @@
+/**
+ * Reads a build cache of layout v3 (Spack 1.x) into the same `BuildCache` as layout v2.
+ * The spec manifest is what is signed; every blob it names is checked against its digest
+ * before its content is used, so the signed digest of the tarball plays the role the
+ * signed `binary_cache_checksum` plays in layout v2.
+ */
+import { createHash } from 'node:crypto';
+import { lstat, readdir, readFile } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { PaksError, describeError } from '../errors.js';
+import { parseSpecDocument, type SpecDocument } from '../spack/spec-json.js';
+import { isClearsigned, signedSpecPayload } from '../trust/signed-spec-payload.js';
+import { binaryIdentity } from './layout.js';
+import {
+  BLOBS_DIR,
+  INDEX_MANIFEST,
+  KEY_MANIFEST_DIR,
+  LAYOUT_FILE,
+  MEDIA_TYPE,
+  SPEC_MANIFEST_DIR,
+  SPEC_MANIFEST_SUFFIX,
+  V3_SBOM_DIR,
+  blobOf,
+  blobPath,
+  parseManifest,
+  specManifestPath,
+  v3Stem,
+  type BlobRecord,
+} from './layout-v3.js';
+import type { BuildCache, CachedSpec, ReadBuildCacheOptions } from './read-build-cache.js';
+
+const MAX_METADATA_BYTES = 16 * 1024 * 1024;
+const KEY_MANIFEST = /^([0-9A-F]{40})\.key\.manifest\.json$/;
+const ARMORED_PUBLIC_KEY = '-----BEGIN PGP PUBLIC KEY BLOCK-----';
+
+export async function readBuildCacheV3(root: string, options: ReadBuildCacheOptions = {}): Promise<BuildCache> {
+  const cache: BuildCache = { root, layout: 3, specs: [], keys: [], junk: [] };
+  const blobs = await collectBlobs(root, cache);
+  const claimed = new Set<string>();
+
+  for (const entry of await readdir(root, { withFileTypes: true })) {
+    if (entry.isDirectory() && ['v3', 'blobs', V3_SBOM_DIR].includes(entry.name)) continue;
+    cache.junk.push({ path: entry.name, reason: entry.isSymbolicLink() ? 'symbolic link, not followed' : 'not part of a Spack build cache' });
+  }
+  await walkV3(root, 'v3', cache);
+
+  for (const rel of await listFiles(root, SPEC_MANIFEST_DIR, 2, cache)) {
+    if (!rel.endsWith(SPEC_MANIFEST_SUFFIX)) {
+      cache.junk.push({ path: rel, reason: 'not a spec manifest' });
+      continue;
+    }
+    const spec = await readSpec(root, rel, blobs, options, cache);
+    if (!spec) continue;
+    claimed.add(spec.specBlob!).add(spec.tarball);
+    cache.specs.push(spec);
+  }
+
+  const index = await checkedBlob(root, INDEX_MANIFEST, MEDIA_TYPE.index, blobs, cache);
+  if (index) claimed.add(index);
+  for (const rel of await listFiles(root, KEY_MANIFEST_DIR, 1, cache)) {
+    const name = rel.slice(rel.lastIndexOf('/') + 1);
+    if (name === 'keys.manifest.json') {
+      const keyIndex = await checkedBlob(root, rel, MEDIA_TYPE.keyIndex, blobs, cache);
+      if (keyIndex) claimed.add(keyIndex);
+      continue;
+    }
+    const match = KEY_MANIFEST.exec(name);
+    if (!match) {
+      cache.junk.push({ path: rel, reason: 'not a <FINGERPRINT>.key.manifest.json key manifest' });
+      continue;
+    }
+    const blob = await checkedBlob(root, rel, MEDIA_TYPE.key, blobs, cache);
+    if (!blob) continue;
+    claimed.add(blob);
+    const armored = await readFile(join(root, blob), 'utf8');
+    if (!armored.trimStart().startsWith(ARMORED_PUBLIC_KEY)) cache.junk.push({ path: blob, reason: 'not an armored OpenPGP public key' });
+    else cache.keys.push({ fingerprint: match[1]!, file: blob, armored });
+  }
+
+  for (const blob of [...blobs].sort()) if (!claimed.has(blob)) cache.junk.push({ path: blob, reason: 'blob that no manifest names' });
+  cache.specs.sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version) || a.hash.localeCompare(b.hash));
+  cache.keys.sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
+  cache.junk.sort((a, b) => a.path.localeCompare(b.path));
+  return cache;
+}
+
+async function readSpec(root: string, rel: string, blobs: Set<string>, options: ReadBuildCacheOptions, cache: BuildCache): Promise<CachedSpec | undefined> {
+  const text = await readSmall(root, rel, cache);
+  if (text === undefined) return undefined;
+  // Verification errors are not junk: they stop the read.
+  const payload = options.verifySpec ? await options.verifySpec(text, rel) : undefined;
+  const signed = isClearsigned(text);
+  let tarballRecord: BlobRecord;
+  let specRecord: BlobRecord;
+  try {
+    const manifest = parseManifest(payload ?? (signed ? signedSpecPayload(text, rel) : text), rel);
+    tarballRecord = blobOf(manifest, MEDIA_TYPE.tarball, rel);
+    specRecord = blobOf(manifest, MEDIA_TYPE.spec, rel);
+  } catch (error) {
+    cache.junk.push({ path: rel, reason: describeError(error) });
+    return undefined;
+  }
+  const specBlob = blobPath(specRecord.checksum);
+  if (!blobs.has(specBlob)) {
+    cache.junk.push({ path: rel, reason: `its spec blob ${specBlob} is missing` });
+    return undefined;
+  }
+  // A blob that does not match the digest its (signed) manifest gives is tampering, not junk.
+  const bytes = await readBlob(root, specBlob, specRecord, rel);
+  let document: SpecDocument;
+  try {
+    const json = specRecord.compression === 'gzip' ? gunzipSync(bytes, { maxOutputLength: MAX_METADATA_BYTES }).toString('utf8') : bytes.toString('utf8');
+    document = parseSpecDocument(json, specBlob);
+  } catch (error) {
+    cache.junk.push({ path: rel, reason: describeError(error) });
+    return undefined;
+  }
+  const identity = binaryIdentity(document.spec.nodes[0]!, document.spec.nodes);
+  const expected = specManifestPath(identity);
+  if (expected !== rel) {
+    cache.junk.push({ path: rel, reason: `its name does not match the spec it holds (expected ${expected})` });
+    return undefined;
+  }
+  const tarball = blobPath(tarballRecord.checksum);
+  return {
+    ...identity,
+    specFile: rel,
+    specBlob,
+    sbomStem: posix.join(V3_SBOM_DIR, v3Stem(identity)),
+    signed,
+    tarball,
+    tarballPresent: blobs.has(tarball),
+    checksum: { algorithm: 'sha256', hash: tarballRecord.checksum },
+    document,
+  };
+}
+
+/** The blob of a one-entry manifest (index, key), checked; junk and undefined when unusable. */
+async function checkedBlob(root: string, rel: string, mediaType: string, blobs: Set<string>, cache: BuildCache): Promise<string | undefined> {
+  const present = await lstat(join(root, rel)).catch(() => undefined);
+  if (!present) return undefined;
+  const text = await readSmall(root, rel, cache);
+  if (text === undefined) return undefined;
+  try {
+    const record = blobOf(parseManifest(text, rel), mediaType, rel);
+    const blob = blobPath(record.checksum);
+    if (!blobs.has(blob)) throw new PaksError('not-found', `${rel} names ${blob}, which is missing`);
+    await readBlob(root, blob, record, rel);
+    return blob;
+  } catch (error) {
+    cache.junk.push({ path: rel, reason: describeError(error) });
+    return undefined;
+  }
+}
+
+async function readBlob(root: string, blob: string, record: BlobRecord, manifest: string): Promise<Buffer> {
+  const bytes = await readFile(join(root, blob));
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (sha256 !== record.checksum || bytes.length !== record.contentLength) {
+    throw new PaksError('integrity', `${blob} does not match ${manifest}: it has ${bytes.length} bytes with sha256 ${sha256}, the manifest says ${record.contentLength} bytes with ${record.checksum}`, {
+      hint: 'The build cache is damaged or was changed after it was written. Push it again with `spack buildcache push`.',
+    });
+  }
+  return bytes;
+}
+
+async function readSmall(root: string, rel: string, cache: BuildCache): Promise<string | undefined> {
+  const size = (await lstat(join(root, rel))).size;
+  if (size > MAX_METADATA_BYTES) {
+    cache.junk.push({ path: rel, reason: `${size} bytes is too large for a manifest` });
+    return undefined;
+  }
+  return readFile(join(root, rel), 'utf8');
+}
+
+/** `blobs/sha256/<cc>/<sha256>` files; anything else under blobs/ is junk. */
+async function collectBlobs(root: string, cache: BuildCache): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (const rel of await listFiles(root, BLOBS_DIR, 2, cache)) {
+    const [prefix, name] = rel.slice(BLOBS_DIR.length + 1).split('/');
+    if (name && /^[0-9a-f]{64}$/.test(name) && name.startsWith(prefix!)) found.add(rel);
+    else cache.junk.push({ path: rel, reason: 'not a blobs/sha256/<cc>/<sha256> blob' });
+  }
+  return found;
+}
+
+/** Files exactly `depth` folders below `dir` (relative paths); others and links are junk. */
+async function listFiles(root: string, dir: string, depth: number, cache: BuildCache): Promise<string[]> {
+  const files: string[] = [];
+  const visit = async (rel: string, level: number) => {
+    const entries = await readdir(join(root, rel), { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      const child = posix.join(rel, entry.name);
+      if (entry.isSymbolicLink()) cache.junk.push({ path: child, reason: 'symbolic link, not followed' });
+      else if (entry.isDirectory() && level < depth) await visit(child, level + 1);
+      else if (entry.isFile() && level === depth) files.push(child);
+      else cache.junk.push({ path: child, reason: 'not part of a Spack build cache' });
+    }
+  };
+  await visit(dir, 1);
+  return files.sort();
+}
+
+/** Everything under v3/ other than layout.json and the three manifest folders is junk. */
+async function walkV3(root: string, rel: string, cache: BuildCache): Promise<void> {
+  for (const entry of await readdir(join(root, rel), { withFileTypes: true })) {
+    const child = posix.join(rel, entry.name);
+    if (child === LAYOUT_FILE && entry.isFile()) continue;
+    if (child === 'v3/manifests' && entry.isDirectory()) {
+      for (const sub of await readdir(join(root, child), { withFileTypes: true })) {
+        if (sub.isDirectory() && ['spec', 'index', 'key'].includes(sub.name)) continue;
+        cache.junk.push({ path: posix.join(child, sub.name), reason: 'not part of a Spack build cache' });
+      }
+      continue;
+    }
+    cache.junk.push({ path: child, reason: entry.isSymbolicLink() ? 'symbolic link, not followed' : 'not part of a Spack build cache' });
+  }
+}
