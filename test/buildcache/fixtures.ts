@@ -19,3 +19,9 @@ export async function scratchCopy(source: string): Promise<{ dir: string; cache:
   await cp(source, cache, { recursive: true });
   return { dir, cache, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
+
+/** The recorded Spack 1.1 signed file mirror (layout v3, metadata only; see the fixture README). */
+export const V3_SIGNED_CACHE = join(FIXTURES, 'v3-signed');
+export const V3_KEY_FINGERPRINT = '3691BEDD46702B7A9437CF3EBD405FA2A480F561';
+export const V3_KEY_BLOB = join(V3_SIGNED_CACHE, 'blobs/sha256/34/34eb7fb08354fc7eadca8f005a15a3e98738805b3c821fd7d4cbf128248df916');
+export const V3_GREET_MANIFEST = 'v3/manifests/spec/greet-paks/greet-paks-1.0.0-2i36ouybuqlq746bmzdayrr4hle6batk.spec.manifest.json';
