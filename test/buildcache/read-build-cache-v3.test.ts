@@ -56,7 +56,7 @@ test('layout v3: a changed manifest has a BAD signature; a changed spec blob doe
     await writeFile(manifest, original);
     const blob = join(copy.cache, 'blobs/sha256/60/60d2c633a69d0eb9a07f71594cd1b517283748369a1978cfe8f1dc666411bc1a');
     const bytes = await readFile(blob);
-    bytes[bytes.length - 1] ^= 1;
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 1;
     await writeFile(blob, bytes);
     await assert.rejects(readBuildCache(copy.cache, { verifySpec: specVerifier(await publisherKeys()) }), (e: unknown) => {
       assert.ok(e instanceof PaksError && e.kind === 'integrity');
