@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // Runs every test/**/*.test.ts with node's test runner (Node 20 has no glob for --test).
-import { readdirSync, statSync } from 'node:fs';
+// Test files that run Spack (through test/helpers/spack.ts) run once per Spack dialect the
+// stand-in plays: 0.23 and 1.1 (PAKS_TEST_SPACK, read by the helpers). Set PAKS_TEST_SPACK
+// yourself to run only one of them.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -21,10 +24,24 @@ if (selected.length === 0) {
   console.error(`no test files match ${only.join(' ')}`);
   process.exit(1);
 }
+// A test file runs Spack when it uses the stand-in helpers (directly or through the e2e world),
+// unless it pins one dialect (`spack: SPACK_0_23`, as the stand-in's fidelity tests do).
+const runsSpack = (file) => {
+  const text = readFileSync(join(root, file), 'utf8');
+  return /helpers\/spack\.js|e2e\/world\.js|from '\.\/world\.js'/.test(text) && !/spack: SPACK_/.test(text);
+};
+const dialects = process.env.PAKS_TEST_SPACK ? [process.env.PAKS_TEST_SPACK] : ['0.23', '1.1'];
 const reporter = process.env.CI ? ['--test-reporter=spec'] : [];
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', ...reporter, ...selected],
-  { cwd: root, stdio: 'inherit' },
-);
-process.exit(result.status ?? 1);
+let status = 0;
+for (const [i, dialect] of dialects.entries()) {
+  const batch = i === 0 ? selected : selected.filter(runsSpack);
+  if (batch.length === 0) continue;
+  if (dialects.length > 1) console.log(`# Spack ${dialect} (stand-in): ${batch.length} test file${batch.length === 1 ? '' : 's'}`);
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...reporter, ...batch], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, PAKS_TEST_SPACK: dialect },
+  });
+  if ((result.status ?? 1) !== 0) status = result.status ?? 1;
+}
+process.exit(status);

@@ -7,6 +7,7 @@ import { usageOf } from './lib/args.mjs';
 import { allCachedNodes } from './lib/buildcache.mjs';
 import { commands, SPACK_VERSION } from './lib/commands.mjs';
 import { Context } from './lib/context.mjs';
+import { isV1, V1_HELP } from './lib/dialect.mjs';
 import { Die, err, Exit, out, SpackError, UsageError } from './lib/util.mjs';
 
 const HELP = fileURLToPath(new URL('../fixtures/spack/help/', import.meta.url));
@@ -54,7 +55,8 @@ function main(argv) {
   if (!cmd) throw new SpackError(`${name} is not a recognized Spack command or extension command; check with \`spack commands\`.`, null, { className: 'CommandNotFoundError' });
   if (rest.includes('-h') || rest.includes('--help')) {
     const sub = rest[0] && !rest[0].startsWith('-') ? `${name}-${rest[0]}` : name;
-    const f = existsSync(`${HELP}${sub}.txt`) ? `${HELP}${sub}.txt` : `${HELP}${name}.txt`;
+    const dirs = isV1() ? [V1_HELP, HELP] : [HELP];
+    const f = [...dirs.map((d) => `${d}${sub}.txt`), ...dirs.map((d) => `${d}${name}.txt`)].find((x) => existsSync(x)) ?? `${HELP}${name}.txt`;
     if (existsSync(f)) {
       out(readFileSync(f, 'utf8'));
       return 0;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { createSpackRoot, runSpack, stopGpgAgent, type SpackRoot } from '../helpers/spack.js';
+import { createSpackRoot, runSpack, SPACK_0_23, stopGpgAgent, type SpackRoot } from '../helpers/spack.js';
 
 const FIX = fileURLToPath(new URL('../fixtures/spack/', import.meta.url));
 
@@ -62,7 +62,7 @@ describe('spack stand-in', () => {
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'paks-standin-'));
-    sr = await createSpackRoot(work, { keyAlgo: 'rsa2048' });
+    sr = await createSpackRoot(work, { spack: SPACK_0_23, keyAlgo: 'rsa2048' });
     cache = join(work, 'cache');
   });
   after(async () => {
@@ -236,7 +236,7 @@ describe('spack stand-in', () => {
   });
 
   it('verifies signatures in a fresh Spack with another keyring', async () => {
-    const other = await createSpackRoot(join(work, 'other'), { keyAlgo: 'rsa2048' });
+    const other = await createSpackRoot(join(work, 'other'), { spack: SPACK_0_23, keyAlgo: 'rsa2048' });
     try {
       const run = (...args: string[]) => runSpack(other, args);
       assert.equal(run('mirror', 'add', 'paks-local', `file://${cache}`).code, 0);

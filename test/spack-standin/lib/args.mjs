@@ -1,3 +1,4 @@
+import { isV1, V1_HELP } from './dialect.mjs';
 // argparse-like parsing with Spack's behaviour: argparse errors (missing
 // positionals, bad choices, option without value) print usage and exit 2;
 // unknown options end up in `unknown` (Spack then dies with exit 1).
@@ -8,7 +9,9 @@ import { UsageError } from './util.mjs';
 const HELP_DIR = fileURLToPath(new URL('../../fixtures/spack/help/', import.meta.url));
 
 export function usageOf(helpName, prog) {
-  const f = `${HELP_DIR}${helpName}.txt`;
+  // Spack 1.x help texts where the 1.1 recording has them (test/fixtures/spack-1.1/help/)
+  const v1 = isV1() && existsSync(`${V1_HELP}${helpName}.txt`) ? `${V1_HELP}${helpName}.txt` : null;
+  const f = v1 ?? `${HELP_DIR}${helpName}.txt`;
   if (existsSync(f)) {
     const lines = readFileSync(f, 'utf8').split('\n');
     const end = lines.findIndex((l) => l.trim() === '');

@@ -9,6 +9,8 @@ import { Node, nodeFromSpecDict } from './spec.mjs';
 import { dumpYaml, parseYaml } from './yaml.mjs';
 import { mirrorCollection, urlJoin, urlToPath } from './mirrors.mjs';
 import { pyBytesRepr, pyJsonIndent0, sha256hex, SpackError, tty } from './util.mjs';
+import { isV1 } from './dialect.mjs';
+import { downloadTarballV3, mirrorsWithSpecV3, readIndexV3 } from './buildcache-v3.mjs';
 
 export const CLEARSIGN_RE = /^-----BEGIN PGP SIGNED MESSAGE-----\s+Hash:\s+[^\s]+\s+(.+)-----BEGIN PGP SIGNATURE-----/ms;
 
@@ -186,6 +188,7 @@ export function generateIndex(root) {
 
 // Specs listed by a mirror's index.json: [{node, inBuildcache}]
 export function readIndex(mirror) {
+  if (isV1()) return readIndexV3(mirror);
   const root = urlToPath(mirror.fetchUrl);
   const file = join(root, 'build_cache', 'index.json');
   if (!existsSync(file)) {
@@ -228,6 +231,7 @@ export function allCachedNodes(ctx, { warn = false } = {}) {
 // --------------------------------------------------------------- install
 // Mirrors that hold a spec file for this node (direct check, like try_direct_fetch)
 export function mirrorsWithSpec(ctx, node) {
+  if (isV1()) return mirrorsWithSpecV3(ctx, node);
   const res = [];
   for (const m of mirrorCollection(ctx)) {
     if (!m.fetchUrl?.startsWith('file://')) continue;
@@ -249,6 +253,7 @@ function stageFetch(ctx, url, srcPath) {
 
 // download_tarball(): returns {specfile, tarball, verified, required} or null
 export function downloadTarball(ctx, gpg, node, mirrors, unsignedOverride) {
+  if (isV1()) return downloadTarballV3(ctx, gpg, node, mirrors, unsignedOverride);
   const triedToVerify = [];
   for (const trySigned of [true, false]) {
     for (const m of mirrors) {
@@ -305,7 +310,8 @@ export function extractTarball(ctx, node, dl) {
   }
   const buf = readFileSync(dl.tarball);
   const local = sha256hex(buf);
-  const expected = specDict.binary_cache_checksum?.hash;
+  // layout v3: the manifest's digest of the tarball blob
+  const expected = dl.expected ?? specDict.binary_cache_checksum?.hash;
   if (local !== expected) {
     const contents = buf.length > 32 ? Buffer.concat([buf.subarray(0, 16), Buffer.from('...'), buf.subarray(buf.length - 16)]) : buf;
     rmSync(dl.tarball, { force: true });

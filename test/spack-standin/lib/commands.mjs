@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 import { parseArgs } from './args.mjs';
 import { allCachedNodes, generateIndex, generateKeyIndex, pushKeys, pushSpec, readIndex, selectSigningKey } from './buildcache.mjs';
+import { ensureLayout, generateIndexV3, generateKeyIndexV3, pushSpecV3 } from './buildcache-v3.mjs';
 import { concretizeAll, gatherReuseCandidates, UnknownPackageError } from './concretize.mjs';
 import { Gpg } from './gpg.mjs';
 import { installSpecs, urlForVersion } from './install.mjs';
@@ -11,7 +12,8 @@ import { abstractToString, compareVersions, formatSpec, nodeFromSpecDict, parseS
 import { Die, Exit, hline, out, err, SpackError, tty } from './util.mjs';
 import { dumpYaml } from './yaml.mjs';
 
-export const SPACK_VERSION = () => process.env.SPACK_STANDIN_VERSION || '0.23.0.dev0';
+export { SPACK_VERSION } from './dialect.mjs';
+import { isV1, SPACK_VERSION } from './dialect.mjs';
 
 const opt = (flags, dest, kind = 'bool', extra = {}) => ({ flags: Array.isArray(flags) ? flags : [flags], dest, kind, ...extra });
 
@@ -31,6 +33,8 @@ function sortNodes(nodes) {
 }
 
 function groupKey(n) {
+  // Spack 1.1 (transcript 13): `%c=gcc@12.2.0` or `no compilers`
+  if (isV1()) return `${n.archStr} / ${n.compiler ? `%c=${n.compilerStr}` : 'no compilers'}`;
   return `${n.archStr} / ${n.compilerStr}`;
 }
 
@@ -49,8 +53,10 @@ function displaySpecs(ctx, nodes, o, write = out, headerWrite = write) {
     if (!groups.has(k)) groups.set(k, []);
     groups.get(k).push(n);
   }
-  for (const k of [...groups.keys()].sort()) {
+  [...groups.keys()].sort().forEach((k, i) => {
     const specs = sortNodes(groups.get(k));
+    // Spack 1.1 (transcript 13) separates groups with an empty line
+    if (o.groups !== false && isV1() && i > 0 && !o.deps) write('\n');
     if (o.groups !== false) headerWrite(indent + hline(k) + '\n');
     if (o.deps) {
       for (const s of specs) {
@@ -65,7 +71,7 @@ function displaySpecs(ctx, nodes, o, write = out, headerWrite = write) {
     } else {
       for (const s of specs) write(indent + (hlen ? s.hash.slice(0, hlen) + ' ' : '') + formatSpec(s, fmt) + '\n');
     }
-  }
+  });
 }
 
 function depTree(root, fmt, hlen) {
@@ -163,6 +169,19 @@ export const commands = {
         out(`==> Added 1 new compiler to ${file}\n    ${c.name}@${c.version}\n`);
       }
       out(`==> Compilers are defined in the following files:\n    ${file}\n`);
+      return 0;
+    }
+    if ((sub === 'list' || sub === 'ls') && isV1()) {
+      // Spack 1.1 (transcript 00c): compilers are externals, listed under their family
+      parse('spack compiler list', 'compiler-list', argv.slice(1), [opt('--scope', 'scope', 'value')]);
+      const ext = ctx.config.get('packages')?.[ctx.compiler.name]?.externals ?? [];
+      if (!ext.length) {
+        out("==> No compilers available. Run `spack compiler find` to autodetect compilers\n");
+        return 0;
+      }
+      const c = ctx.compiler;
+      const header = `-- ${c.name} ${ctx.arch.os}-${ctx.arch.platform === 'darwin' ? 'aarch64' : 'x86_64'} `;
+      out(`==> Available compilers\n${header}${'-'.repeat(Math.max(0, 64 - header.length))}\n[e]  ${c.name}@${c.version}\n`);
       return 0;
     }
     if (sub === 'list' || sub === 'ls') {
@@ -381,7 +400,7 @@ export const commands = {
         opt('--only-concrete', 'onlyConcrete'),
         opt('--add', 'add'),
         opt('--no-add', 'noAdd'),
-        opt(['-f', '--file'], 'files', 'append'),
+        isV1() ? opt(['-f', '--force'], 'force') : opt(['-f', '--file'], 'files', 'append'),
         opt('--clean', 'clean'),
         opt('--dirty', 'dirty'),
         opt('--test', 'test', 'value', { choices: ['root', 'all'] }),
@@ -410,6 +429,13 @@ export const commands = {
         else if (m[1] === 'package') pkgMode = m[2];
         else depMode = m[2];
       }
+    }
+    // Spack 1.1 (transcript 153): -f is --force, which needs an environment (an argparse-level error, exit 3)
+    if (a.force) throw Object.assign(new Die("argument '--force' requires an environment"), { exitCode: 3 });
+    // Spack 1.x (transcript 154): a spec argument that is a path ending in .json is a concrete spec file
+    if (isV1()) {
+      a.files = a.specs.filter((x) => /\.json$/.test(x) && (x.includes('/') || existsSync(x)));
+      a.specs = a.specs.filter((x) => !a.files.includes(x));
     }
     if (!a.specs.length && !(a.files ?? []).length) throw new Die('install requires a package argument or active environment');
     const abstract = a.specs.length ? parseSpecs(a.specs) : [];
@@ -777,7 +803,8 @@ export const commands = {
     switch (sub) {
       case 'push':
       case 'create': {
-        const a = parse('spack buildcache push', 'buildcache-push', rest, [opt(['-f', '--force'], 'force'), opt('--allow-root', 'allowRoot'), opt(['-a'], 'allowRoot2'), opt(['-u', '--unsigned'], 'unsigned'), opt('--signed', 'signed'), opt(['-k', '--key'], 'key', 'value'), opt('--update-index', 'updateIndex'), opt('--rebuild-index', 'updateIndex2'), opt('--spec-file', 'specFile', 'value'), opt('--only', 'only', 'value', { choices: ['package', 'dependencies'] }), opt('--fail-fast', 'failFast'), opt('--base-image', 'baseImage', 'value'), opt('--tag', 'tag', 'value'), opt('--private', 'private'), opt(['-j', '--jobs'], 'jobs', 'value')], [{ dest: 'mirror' }, { dest: 'specs', nargs: '*' }]);
+        const a = parse('spack buildcache push', 'buildcache-push', rest, [opt(['-f', '--force'], 'force'), opt('--allow-root', 'allowRoot'), opt(['-a'], 'allowRoot2'), opt(['-u', '--unsigned'], 'unsigned'), opt('--signed', 'signed'), opt(['-k', '--key'], 'key', 'value'), opt('--update-index', 'updateIndex'), opt('--rebuild-index', 'updateIndex2'), opt('--spec-file', 'specFile', 'value'), opt('--only', 'only', 'value', { choices: ['package', 'dependencies'] }), opt('--fail-fast', 'failFast'), opt('--base-image', 'baseImage', 'value'), opt('--tag', 'tag', 'value'), opt('--private', 'private'), opt(['-j', '--jobs'], 'jobs', 'value'), ...(isV1() ? [opt('--with-build-dependencies', 'withBuild'), opt('--without-build-dependencies', 'withoutBuild')] : [])], [{ dest: 'mirror' }, { dest: 'specs', nargs: '*' }]);
+        if (a.withBuild && a.withoutBuild) throw usageErr('spack buildcache push', 'buildcache-push', 'argument --without-build-dependencies: not allowed with argument --with-build-dependencies');
         const ex = [a.unsigned && '--unsigned', a.signed && '--signed', a.key && '--key'].filter(Boolean);
         if (ex.length > 1) throw usageErr('spack buildcache push', 'buildcache-push', `argument ${ex[1]}: not allowed with argument ${ex[0]}`);
         const mirror = mirrorFromArg(ctx, a.mirror);
@@ -786,6 +813,7 @@ export const commands = {
         const unsigned = !a.signed && !a.key ? (a.unsigned ? true : !mirror.signed) : false;
         if (mirror.pushUrl.startsWith('oci://')) throw new SpackError('The Spack stand-in does not support OCI build caches (oci:// mirrors)');
         const things = a.only ? [a.only] : ['package', 'dependencies'];
+        if (isV1()) return pushV1(ctx, gpg, roots, mirror, a, { unsigned, things });
         const specs = [];
         const seen = new Set();
         const queue = roots.map((r) => [r, true]);
@@ -873,6 +901,11 @@ export const commands = {
         const a = parse('spack buildcache update-index', 'buildcache-update-index', rest, [opt(['-k', '--keys'], 'keys')], [{ dest: 'mirror' }]);
         const mirror = mirrorFromArg(ctx, a.mirror);
         const root = urlToPath(mirror.pushUrl);
+        if (isV1()) {
+          generateIndexV3(root, mirror.pushUrl);
+          if (a.keys) generateKeyIndexV3(root);
+          return 0;
+        }
         generateIndex(root);
         if (a.keys) generateKeyIndex(root);
         return 0;
@@ -919,6 +952,48 @@ export const commands = {
 import * as reposModule from './repo.mjs';
 import { UsageError } from './util.mjs';
 import { usageOf } from './args.mjs';
+
+// Spack 1.x `buildcache push` (transcripts 21, 22, 63, 63b): layout v3, build dependencies
+// included unless --without-build-dependencies; a selected spec that is not installed fails
+// the push ("package not installed", exit 1) after the others were pushed.
+function pushV1(ctx, gpg, roots, mirror, a, { unsigned, things }) {
+  if (mirror.pushUrl.startsWith('oci://')) throw new SpackError('The Spack stand-in does not support OCI build caches (oci:// mirrors)');
+  const root = urlToPath(mirror.pushUrl);
+  const specs = [];
+  const missing = [];
+  const seen = new Set();
+  const types = a.withoutBuild ? ['link', 'run'] : ['build', 'link', 'run'];
+  const visit = (n, isRoot) => {
+    if (seen.has(n.hash)) return;
+    seen.add(n.hash);
+    if (things.includes('dependencies')) for (const e of n.sortedDeps()) if (e.deptypes.some((t) => types.includes(t))) visit(e.node, false);
+    if ((isRoot && things.includes('package')) || (!isRoot && things.includes('dependencies'))) {
+      if (n.external) return;
+      if (ctx.db.isInstalled(n.hash)) specs.push(n);
+      else missing.push(n);
+    }
+  };
+  for (const r of roots) visit(r, true);
+  const total = specs.length + missing.length;
+  if (total > 1) out(`==> Selected ${total} specs to push to ${mirror.pushUrl}\n`);
+  const signKey = unsigned ? null : a.key ?? selectSigningKey(gpg);
+  ensureLayout(root);
+  const fmt = (n) => formatSpec(n, '{name}{@version}{/hash:7}');
+  const skipped = [];
+  specs.forEach((n, i) => {
+    try {
+      pushSpecV3(ctx, gpg, n, mirror, { unsigned, key: signKey, force: a.force });
+      out(`==> ${total > 1 ? `[${i + 1}/${total}] ` : ''}Pushed ${fmt(n)}${total === 1 ? ` to ${mirror.pushUrl}` : ''}\n`);
+    } catch (e) {
+      if (e.noOverwrite) skipped.push(fmt(n));
+      else throw e;
+    }
+  });
+  if (skipped.length === specs.length && specs.length) out(`==> ${specs.length === 1 ? 'The spec is' : 'All specs are'} already in the buildcache. Use --force to overwrite ${specs.length === 1 ? 'it' : 'them'}.\n`);
+  if (missing.length) throw new Die('package not installed');
+  if (a.updateIndex || a.updateIndex2) generateIndexV3(root, mirror.pushUrl);
+  return 0;
+}
 
 function usageErr(prog, help, msg) {
   return new UsageError(usageOf(help, prog), prog, msg);

@@ -2,17 +2,25 @@
 // externals first, then reuse of installed / build-cache specs (Spack 0.23's
 // default `reuse: true`), else the preferred/highest version with default
 // variants. One node per package name per DAG.
-import { targetDict } from './context.mjs';
+import { externalTarget, targetDict } from './context.mjs';
+import { isV1, V1_LANGUAGES, v1RecordedExternal } from './dialect.mjs';
 import { abstractToString, makeNode, parseSpecs, satisfies, versionSatisfies, compareVersions } from './spec.mjs';
 import { SpackError } from './util.mjs';
 
 export class UnknownPackageError extends SpackError {
-  constructor(name, namespace) {
-    super(`Package 'spack.pkg.${namespace}.${name}' not found.`, "Use 'spack create' to create a new package.", { className: 'UnknownPackageError' });
+  constructor(name, namespace, { concretizing = false } = {}) {
+    // Spack 1.1 (transcript 11): the solver's own sentence
+    if (isV1() && concretizing) super(`cannot concretize '${name}', since '${name}' does not exist`, null, { className: 'SpackError' });
+    else super(`Package 'spack.pkg.${namespace}.${name}' not found.`, "Use 'spack create' to create a new package.", { className: 'UnknownPackageError' });
   }
 }
 
 export function unsatisfiable(specText, reason = null) {
+  if (isV1()) {
+    // Spack 1.1 (transcript 12)
+    const lines = [`     1. Cannot satisfy '${specText}'`, `        required because ${reason ?? specText + ' requested explicitly'} `, `     2. Cannot satisfy '${specText}'`];
+    return new SpackError(`failed to concretize \`${specText}\` for the following reasons:`, lines.join('\n'), { className: 'UnsatisfiableSpecError' });
+  }
   const lines = ['', `   1. Cannot satisfy '${specText}'`, `   2. Cannot satisfy '${specText}'`, `        required because ${reason ?? specText + ' requested explicitly'} `];
   return new SpackError('concretization failed for the following reasons:', lines.join('\n'), { className: 'UnsatisfiableSpecError' });
 }
@@ -43,7 +51,7 @@ function concretizeRoot(ctx, abstract, candidates) {
   const state = { memo: new Map(), ctx, candidates, rootText: abstract.text, depConstraints: new Map() };
   for (const d of abstract.deps) {
     if (!d.name) continue;
-    if (!ctx.repos.get(d.name)) throw new UnknownPackageError(d.name, ctx.repos.repos[0]?.namespace ?? 'builtin');
+    if (!ctx.repos.get(d.name)) throw new UnknownPackageError(d.name, ctx.repos.repos[0]?.namespace ?? 'builtin', { concretizing: true });
     state.depConstraints.set(d.name, d);
   }
   return concretizeNode(state, abstract, true);
@@ -87,7 +95,7 @@ function concretizeNode(state, constraint, isRoot) {
   if (!pkg) {
     const providers = ctx.repos.providers(name);
     if (providers.length) pkg = providers[0];
-    else throw new UnknownPackageError(name, c.namespace ?? ctx.repos.repos[0]?.namespace ?? 'builtin');
+    else throw new UnknownPackageError(name, c.namespace ?? ctx.repos.repos[0]?.namespace ?? 'builtin', { concretizing: true });
   }
   const compiler = compilerFor(state, c);
   const arch = { platform: c.arch.platform ?? ctx.arch.platform, os: c.arch.os ?? ctx.arch.os, target: (c.arch.target ?? ctx.arch.target).replace(/:$/, '') };
@@ -108,7 +116,7 @@ function concretizeNode(state, constraint, isRoot) {
 
   // 2. reuse
   const reusable = state.candidates
-    .filter(({ node }) => node.name === pkg.name && node.archStr === `${arch.platform}-${arch.os}-${arch.target}` && node.compilerStr === `${compiler.name}@${compiler.version}`)
+    .filter(({ node }) => node.name === pkg.name && node.archStr === `${arch.platform}-${arch.os}-${node.external ? node.target : arch.target}` && (isV1() ? !node.compiler || node.compilerStr === `${compiler.name}@${compiler.version}` : node.compilerStr === `${compiler.name}@${compiler.version}`))
     .filter(({ node }) => satisfies(node, isRoot ? c : { ...c, deps: [] }))
     .filter(({ node }) => compatibleWithMemo(state, node))
     .sort((a, b) => compareVersions(b.node.version, a.node.version) || (a.installed === b.installed ? 0 : a.installed ? -1 : 1));
@@ -150,18 +158,29 @@ function concretizeNode(state, constraint, isRoot) {
     for (const v of virtuals) if (!e.virtuals.includes(v)) e.virtuals.push(v);
     deps.set(node.name, e);
   };
+  let languages = false;
   for (const d of pkg.dependencies) {
     if (!whenMatches(d.when, partial)) continue;
     const [dc] = parseSpecs(d.spec);
+    if (isV1() && V1_LANGUAGES.includes(dc.name)) {
+      // Spack 1.x: a language is provided by the compiler (an external), used through compiler-wrapper
+      addDep(compilerNode(state, compiler, arch), d.type, [dc.name]);
+      if (ctx.repos.get('compiler-wrapper')) addDep(concretizeNode(state, parseSpecs('compiler-wrapper')[0], false), ['build']);
+      languages = true;
+      continue;
+    }
     if (d.implicit && !ctx.repos.get(dc.name)) continue;
     const providerless = !ctx.repos.get(dc.name);
     const child = concretizeNode(state, dc, false);
     addDep(child, d.type, providerless ? [dc.name] : []);
   }
   const hasCode = pkg.hasCode && !['bundle'].includes(variants.build_system);
-  if (compiler.name === 'gcc' && pkg.name !== 'gcc-runtime' && pkg.name !== 'glibc' && hasCode && ctx.repos.get('gcc-runtime')) {
+  const needsRuntime = isV1() ? languages : pkg.name !== 'gcc-runtime' && pkg.name !== 'glibc' && hasCode;
+  if (compiler.name === 'gcc' && needsRuntime && ctx.repos.get('gcc-runtime')) {
     addDep(concretizeNode(state, parseSpecs('gcc-runtime')[0], false), ['link']);
   }
+  // Spack 1.x: gcc-runtime is built by (a build dependency on) the gcc it belongs to
+  if (isV1() && pkg.name === 'gcc-runtime' && ctx.repos.get('gcc')) addDep(compilerNode(state, compiler, arch), ['build']);
   if (arch.platform === 'linux' && pkg.name !== 'glibc' && (hasCode || pkg.name === 'gcc-runtime') && ctx.repos.get('glibc')) {
     addDep(concretizeNode(state, parseSpecs('glibc')[0], false), ['link'], ['libc']);
   }
@@ -170,7 +189,7 @@ function concretizeNode(state, constraint, isRoot) {
     version,
     arch,
     targetDict: targetDict(arch.target),
-    compiler,
+    compiler: isV1() ? null : compiler,
     namespace: pkg.namespace,
     variants,
     external: null,
@@ -196,30 +215,46 @@ function compatibleWithMemo(state, node) {
 function defaultVariants(pkg) {
   const v = {};
   v.build_system = pkg.defaultBuildSystem;
-  for (const [k, d] of Object.entries(pkg.variants)) v[k] = d.default;
+  for (const [k, d] of Object.entries(pkg.variants)) v[k] = d.multi ? String(d.default).split(',') : d.default;
   return v;
+}
+
+// Spack 1.x: the compiler node, an external from packages.yaml (`spack compiler find` puts it there)
+function compilerNode(state, compiler, arch) {
+  const { ctx } = state;
+  if (state.memo.has(compiler.name)) return state.memo.get(compiler.name);
+  const pkg = ctx.repos.get(compiler.name);
+  if (!pkg) throw new UnknownPackageError(compiler.name, 'builtin', { concretizing: true });
+  const { externals } = ctx.externalsFor(compiler.name);
+  const ext = externals[0] ?? { spec: `${compiler.name}@${compiler.version}`, prefix: '/usr', extra_attributes: {} };
+  const node = buildExternal(state, pkg, parseSpecs(ext.spec)[0], ext, compiler, arch);
+  state.memo.set(compiler.name, node);
+  return node;
 }
 
 function buildExternal(state, pkg, es, ext, compiler, arch) {
   const variants = defaultVariants(pkg);
-  for (const [k, v] of Object.entries(es.variants)) if (k in variants) variants[k] = v;
+  for (const [k, v] of Object.entries(es.variants)) if (k in variants) variants[k] = pkg.variants[k]?.multi ? String(v).split(',') : v;
   const version = es.versions ? es.versions.replace(/^=/, '') : pkg.versions[0]?.version;
   if (!version) return null;
   const partial = { name: pkg.name, version, variants, arch };
-  const patches = pkg.patches.filter((p) => whenMatches(p.when, partial)).map((p) => p.sha256);
+  // Spack 1.1 records no patches on externals (transcript 14: gmake@4.3)
+  const patches = isV1() ? [] : pkg.patches.filter((p) => whenMatches(p.when, partial)).map((p) => p.sha256);
   if (patches.length) variants.patches = patches;
+  const recorded = isV1() ? v1RecordedExternal(pkg.name, version) : null;
   return makeNode({
     name: pkg.name,
     version,
     arch,
-    targetDict: targetDict(arch.target),
-    compiler,
+    targetDict: externalTarget(arch.target),
+    compiler: isV1() ? null : compiler,
     namespace: pkg.namespace,
     variants,
-    external: { path: ext.prefix, module: ext.modules ?? null, extra_attributes: {} },
+    external: { path: ext.prefix, module: ext.modules ?? null, extra_attributes: isV1() ? ext.extra_attributes ?? {} : {} },
     patches,
     packageHash: pkg.packageHashFor(version, patches),
     deps: [],
+    recordedHashOf: recorded ? (dict) => (JSON.stringify(dict) === JSON.stringify({ ...recorded, hash: undefined }) ? recorded.hash : null) : null,
   });
 }
 

@@ -56,6 +56,26 @@ export class Config {
     return parsed ?? undefined;
   }
 
+  // Spack 1.x `repos:` dicts (a list still reads), highest scope first: the paths in order
+  orderedRepos() {
+    const paths = [];
+    const names = new Set();
+    for (const scope of [...this.scopes].reverse()) {
+      const d = scope === this.scopes[0] ? { repos: { builtin: DEFAULTS.repos[0] } } : this.scopeData(scope, 'repos');
+      const section = d?.repos ?? d?.['repos:'];
+      if (!section) continue;
+      const entries = Array.isArray(section) ? section.map((p, i) => [`#${scope.name}${i}`, p]) : Object.entries(section);
+      for (const [name, value] of entries) {
+        const path = typeof value === 'string' ? value : value?.destination ?? value?.path;
+        if (!path || names.has(name)) continue;
+        names.add(name);
+        paths.push(path);
+      }
+      if (d['repos:']) break;
+    }
+    return paths;
+  }
+
   // merged value of a section
   get(section) {
     if (this.cache.has(section)) return this.cache.get(section);

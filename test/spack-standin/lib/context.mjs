@@ -6,6 +6,7 @@ import { Config } from './config.mjs';
 import { RepoPath } from './repo.mjs';
 import { Node, nodeFromSpecDict, splitArch } from './spec.mjs';
 import { SpackError } from './util.mjs';
+import { isV1, v1TargetFamily } from './dialect.mjs';
 
 export const DEFAULT_ARCH = 'linux-debian12-icelake';
 export const DEFAULT_COMPILER = 'gcc@12.2.0';
@@ -19,10 +20,27 @@ const TARGETS = {
     generation: 0,
     parents: ['cascadelake', 'cannonlake'],
   },
+  // Spack 1.1 recording (transcript 14)
+  zen2: {
+    name: 'zen2',
+    vendor: 'AuthenticAMD',
+    features: ['abm', 'aes', 'avx', 'avx2', 'bmi1', 'bmi2', 'clflushopt', 'clwb', 'clzero', 'cx16', 'f16c', 'fma', 'fsgsbase', 'lahf_lm', 'mmx', 'movbe', 'pclmulqdq', 'popcnt', 'rdseed', 'sse', 'sse2', 'sse3', 'sse4_1', 'sse4_2', 'sse4a', 'ssse3', 'xsave', 'xsavec', 'xsaveopt'],
+    generation: 0,
+    parents: ['zen'],
+  },
 };
 
 export function targetDict(name) {
-  return TARGETS[name] ? JSON.parse(JSON.stringify(TARGETS[name])) : name;
+  if (!TARGETS[name]) return name;
+  const dict = JSON.parse(JSON.stringify(TARGETS[name]));
+  // Spack 1.x adds `cpupart` to every microarchitecture it serializes
+  if (isV1()) dict.cpupart = '';
+  return dict;
+}
+
+// Spack 1.x serializes an external's target as its family (`x86_64`), not the host target.
+export function externalTarget(target) {
+  return isV1() ? v1TargetFamily(target) : targetDict(target);
 }
 
 export class Context {
@@ -45,6 +63,15 @@ export class Context {
   // compiler used for concretization: first one in compilers.yaml matching the
   // host os, else the knob default (Spack would auto-detect one)
   get compiler() {
+    if (isV1()) {
+      // Spack 1.x: compilers are externals in packages.yaml (`spack compiler find` writes them there)
+      const ext = this.config.get('packages')?.gcc?.externals?.[0];
+      if (ext?.spec) {
+        const m = String(ext.spec).match(/^(\w[\w-]*)@=?([^\s%+~]+)/);
+        if (m) return { name: m[1], version: m[2], prefix: ext.prefix ?? '/usr', compilers: ext.extra_attributes?.compilers ?? {} };
+      }
+      return this.defaultCompiler;
+    }
     const list = this.config.get('compilers') ?? [];
     for (const entry of list) {
       const c = entry?.compiler;
@@ -58,7 +85,10 @@ export class Context {
 
   get repos() {
     if (!this._repos) {
-      const roots = (this.config.get('repos') ?? []).map((r) => resolve(this.config.substitute(r)));
+      // 0.23: a list of paths; 1.x: a dict name -> path, merged across scopes with the
+      // higher scope's entries first (the same precedence as 0.23's lists)
+      const section = isV1() ? this.config.orderedRepos() : this.config.get('repos') ?? [];
+      const roots = section.map((r) => resolve(this.config.substitute(r)));
       const existing = [];
       for (const r of roots) {
         if (!existsSync(join(r, 'repo.yaml'))) throw new SpackError(`No repo.yaml found in '${r}'`, null, { className: 'BadRepoError' });
@@ -76,6 +106,8 @@ export class Context {
 
   prefixOf(node) {
     if (node.external) return node.external.path;
+    // Spack 1.x default projection: {architecture.platform}-{architecture.target}/{name}-{version}-{hash}
+    if (isV1()) return join(this.installRoot, `${node.platform}-${node.target}`, `${node.name}-${node.version}-${node.hash}`);
     return join(this.installRoot, node.archStr, `${node.compiler.name}-${node.compiler.version}`, `${node.name}-${node.version}-${node.hash}`);
   }
 
@@ -101,7 +133,7 @@ export class Context {
     const pkgs = this.config.get('packages') ?? {};
     const entry = pkgs[name] ?? {};
     const res = [];
-    for (const e of entry.externals ?? []) res.push({ spec: String(e.spec), prefix: e.prefix ?? null, modules: e.modules ?? null });
+    for (const e of entry.externals ?? []) res.push({ spec: String(e.spec), prefix: e.prefix ?? null, modules: e.modules ?? null, extra_attributes: e.extra_attributes ?? {} });
     if (name === 'glibc' && this.arch.platform === 'linux' && res.length === 0) {
       res.push({ spec: `glibc@${process.env.SPACK_STANDIN_GLIBC || '2.36'}`, prefix: '/usr', detected: true });
     }

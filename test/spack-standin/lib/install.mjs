@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { downloadTarball, extractTarball, mirrorsWithSpec } from './buildcache.mjs';
 import { PHASES } from './repo.mjs';
 import { Die, out, SpackError, tty } from './util.mjs';
+import { isV1, SPACK_VERSION } from './dialect.mjs';
 
 export const pkgId = (n) => `${n.name}-${n.version}-${n.hash}`;
 
@@ -186,7 +187,10 @@ function console_out(line) {
 
 function executeTask(ctx, gpg, t, { counter, total, unsigned }) {
   const node = t.node;
-  tty.msg(`Installing ${t.id} [${counter}/${total}]`);
+  // Spack 1.1 (transcripts 10, 41): a cache install says "Installing" after its [+] line,
+  // a source build says "No binary … found" before it
+  const installing = () => tty.msg(`Installing ${t.id} [${counter}/${total}]`);
+  if (!isV1()) installing();
   if (t.useCache) {
     const start = Date.now();
     const mirrors = mirrorsWithSpec(ctx, node);
@@ -205,6 +209,7 @@ function executeTask(ctx, gpg, t, { counter, total, unsigned }) {
           const s = (ms) => (ms / 1000).toFixed(2) + 's';
           out(`  Search: 0.00s.  Fetch: ${s(fetched - start)}.  Install: ${s(end - fetched)}.  Extract: ${s(end - fetched)}.  Relocate: 0.00s.  Total: ${s(end - start)}\n`);
           console_out(`[+] ${ctx.prefixOf(node)}`);
+          if (isV1()) installing();
           return;
         }
       } catch (e) {
@@ -219,6 +224,7 @@ function executeTask(ctx, gpg, t, { counter, total, unsigned }) {
     if (t.cacheOnly) throw new InstallError('No binary found when cache-only was specified');
     tty.msg(`No binary for ${t.id} found: installing from source`);
   }
+  if (isV1()) installing();
   buildFromSource(ctx, t);
 }
 
@@ -366,7 +372,7 @@ function writeMetadata(ctx, node, prefix, log, times) {
   writeFileSync(join(meta, 'spec.json'), JSON.stringify(node.toSpecDict()));
   writeFileSync(join(meta, 'spack-build-out.txt.gz'), gzipSync(Buffer.from(log.join('\n') + '\n')));
   writeFileSync(join(meta, 'spack-build-env.txt'), `export SPACK_ROOT=${ctx.spackRoot}\nexport PATH=${process.env.PATH ?? ''}\n`);
-  writeFileSync(join(meta, 'install_environment.json'), JSON.stringify({ host_os: ctx.arch.os, platform: ctx.arch.platform, host_target: ctx.arch.target, hostname: 'stand-in', spack_version: '0.23.0.dev0', kernel_version: '#1 SMP' }));
+  writeFileSync(join(meta, 'install_environment.json'), JSON.stringify({ host_os: ctx.arch.os, platform: ctx.arch.platform, host_target: ctx.arch.target, hostname: 'stand-in', spack_version: SPACK_VERSION(), kernel_version: '#1 SMP' }));
   writeFileSync(join(meta, 'install_times.json'), JSON.stringify({ name: 'total', total: times.reduce((a, [, ms]) => a + ms / 1000, 0), phases: times.map(([n, ms]) => ({ name: n, seconds: ms / 1000, count: 1 })) }));
   // repos/<namespace>/packages/<name>/package.py for every non-external node
   for (const n of node.traverse()) {

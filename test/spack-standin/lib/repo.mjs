@@ -1,6 +1,7 @@
 // Package repositories: reads repo.yaml and the package.py files with a tiny
 // parser for Spack directives (version, depends_on, variant, patch, license,
 // provides, build_system) and class attributes (homepage, url, docstring).
+import { isV1, v1PackageHash } from './dialect.mjs';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -133,7 +134,7 @@ export function parsePackage(name, src, repo, file) {
       }
       case 'variant': {
         const vname = String(args[0]);
-        pkg.variants[vname] = { name: vname, default: kwargs.default ?? false, description: kwargs.description ?? '', values: kwargs.values ?? null };
+        pkg.variants[vname] = { name: vname, default: kwargs.default ?? false, description: kwargs.description ?? '', values: kwargs.values ?? null, multi: kwargs.multi === true };
         break;
       }
       case 'license':
@@ -334,6 +335,10 @@ export function canonicalSource(src, { dropUrl = false } = {}) {
 // Spack's content_hash(): base32(sha256(sorted([source sha256, "patch:level"...,
 // package_hash(canonical source)]))). Recorded (package@version) values win.
 function packageHashFor(pkg, version, patches = []) {
+  if (isV1()) {
+    const recorded = v1PackageHash(pkg.name, version);
+    if (recorded) return recorded;
+  }
   const key = `${pkg.name}@${version}:${sha256hex(canonicalSource(pkg.source, { dropUrl: true }))}`;
   const known = recordedPackageHashes()[key];
   if (known) return known;

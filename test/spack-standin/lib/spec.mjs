@@ -2,6 +2,7 @@
 // DAG hashes computed exactly like Spack: base32(sha1(node dict json))),
 // formatting and the `spack spec` tree.
 import { dagHashOf, SpackError } from './util.mjs';
+import { isV1, V1_LANGUAGES } from './dialect.mjs';
 
 // ------------------------------------------------------------------ versions
 function splitVersion(v) {
@@ -179,11 +180,15 @@ export class Node {
   get archStr() {
     return `${this.platform}-${this.os}-${this.target}`;
   }
+  // 0.23: the node's compiler field; 1.x: the dependency providing a language (null for none)
   get compiler() {
-    return this.dict.compiler;
+    if (this.dict.compiler) return this.dict.compiler;
+    const edge = this.deps.find((e) => e.virtuals.some((v) => V1_LANGUAGES.includes(v)));
+    return edge ? { name: edge.node.name, version: edge.node.version, hash: edge.node.hash } : null;
   }
   get compilerStr() {
-    return `${this.compiler.name}@${this.compiler.version}`;
+    const c = this.compiler;
+    return c ? `${c.name}@${c.version}` : 'none';
   }
   get variants() {
     const v = {};
@@ -225,7 +230,7 @@ export class Node {
         }
       }
     }
-    return { spec: { _meta: { version: 4 }, nodes } };
+    return { spec: { _meta: { version: isV1() ? 5 : 4 }, nodes } };
   }
 }
 
@@ -243,7 +248,7 @@ export function nodeFromSpecDict(specDict) {
 }
 
 // Build a node dict exactly in Spack's key order and compute its DAG hash.
-export function makeNode({ name, version, arch, targetDict, compiler, namespace, variants, external, patches, packageHash, deps }) {
+export function makeNode({ name, version, arch, targetDict, compiler, namespace, variants, external, patches, packageHash, deps, recordedHashOf = null }) {
   const parameters = {};
   for (const k of Object.keys(variants).sort()) parameters[k] = variants[k];
   for (const f of ['cflags', 'cppflags', 'cxxflags', 'fflags', 'ldflags', 'ldlibs']) parameters[f] = [];
@@ -251,10 +256,12 @@ export function makeNode({ name, version, arch, targetDict, compiler, namespace,
     name,
     version,
     arch: { platform: arch.platform, platform_os: arch.os, target: targetDict },
-    compiler: { name: compiler.name, version: compiler.version },
+    compiler: { name: compiler?.name, version: compiler?.version },
     namespace,
     parameters,
   };
+  // Spack 1.x (specfile v5): no compiler field; compilers are dependencies
+  if (isV1()) delete dict.compiler;
   if (external) dict.external = { path: external.path, module: external.module ?? null, extra_attributes: external.extra_attributes ?? {} };
   if (patches && patches.length) dict.patches = [...patches];
   dict.package_hash = packageHash;
@@ -266,7 +273,10 @@ export function makeNode({ name, version, arch, targetDict, compiler, namespace,
       parameters: { deptypes: [...e.deptypes].sort(), virtuals: [...e.virtuals].sort() },
     }));
   }
-  dict.hash = dagHashOf(JSON.stringify(dict));
+  if (isV1()) dict.annotations = { original_specfile_version: 5 };
+  // Spack 1.1 hashes externals in a way the recording does not show: the recorded hash of an identical node is used
+  const recordedHash = recordedHashOf ? recordedHashOf(dict) : null;
+  dict.hash = recordedHash ?? dagHashOf(JSON.stringify(dict));
   return new Node(dict, sorted);
 }
 
@@ -277,7 +287,7 @@ export function satisfies(node, c, { checkDeps = true } = {}) {
   if (c.hash && !node.hash.startsWith(c.hash)) return false;
   if (c.versions && !versionSatisfies(node.version, c.versions)) return false;
   if (c.compiler) {
-    if (c.compiler.name !== node.compiler.name) return false;
+    if (!node.compiler || c.compiler.name !== node.compiler.name) return false;
     if (c.compiler.versions && !versionSatisfies(node.compiler.version, c.compiler.versions)) return false;
   }
   const vars = node.variants;
@@ -354,14 +364,15 @@ export function formatSpec(node, fmt, ctx = {}) {
         val = node.hash;
         break;
       case 'compiler':
-        val = node.compilerStr;
+        // 1.x (transcript 130d): gcc@12.2.0/<hash of the compiler node>, or none
+        val = isV1() ? (node.compiler ? `${node.compilerStr}/${node.compiler.hash}` : 'none') : node.compilerStr;
         break;
       case 'compiler.name':
-        val = node.compiler.name;
+        val = node.compiler?.name ?? 'none';
         break;
       case 'compiler.version':
       case 'compiler.versions':
-        val = node.compiler.version;
+        val = node.compiler?.version ?? 'none';
         break;
       case 'variants':
         return variantsStr(node);
@@ -396,10 +407,13 @@ export function formatSpec(node, fmt, ctx = {}) {
 }
 
 export function shortSpec(node) {
+  if (isV1()) return formatSpec(node, '{name}{@version}{variants}{ arch=architecture}{/hash:7}') + (node.compiler ? ` %c=${node.compilerStr}` : '');
   return formatSpec(node, '{name}{@version}{%compiler.name}{@compiler.version}{variants}{ arch=architecture}{/hash:7}');
 }
 
 export function specLine(node, { namespaces = false } = {}) {
+  // 1.x (transcript 06): `hello-paks@1.1.0 build_system=makefile arch=… %c=gcc@12.2.0`
+  if (isV1()) return formatSpec(node, `${namespaces ? '{namespace}.' : ''}{name}{@version}{variants} platform={platform} os={os} target={target}`) + (node.compiler ? ` %c=${node.compilerStr}` : '');
   return formatSpec(node, `${namespaces ? '{namespace}.' : ''}{name}{@version}{%compiler.name}{@compiler.version}{compiler_flags}{variants}{ arch=architecture}`);
 }
 
