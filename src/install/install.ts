@@ -151,8 +151,10 @@ async function installBinary(client: PaksClient, spack: SpackRunner, spec: strin
   client.reporter.info(`Installing ${binary.root.name}@${binary.root.version} from ${binary.reference}${binary.signed ? ' (signature verified)' : ' (unsigned)'}`);
   return withTemporaryScope({ dialect: await spack.dialect(), repos: repository ? [repository.root] : [], mirrors: { [`paks-${binary.root.hash.slice(0, 7)}`]: { url: `file://${binary.dir}`, signed: false } } }, async (scope) => {
     const runner = scope ? spack.withScope(scope.dir) : spack;
-    // Paks has verified every signature and tarball checksum in this mirror itself.
-    const result = await spackInstall(runner, [], { specFiles: [binary.rootSpecFile], buildcache: { package: 'only', dependencies: 'auto' }, skipSignatureCheck: true });
+    // Paks has verified every signature and tarball checksum in this mirror itself. The artifact
+    // holds every link/run dependency, so nothing is built: with dependencies `auto`, Spack 1.x
+    // would build build-only ones (compiler-wrapper) from source (Spack 1.1 transcript 154).
+    const result = await spackInstall(runner, [], { specFiles: [binary.rootSpecFile], buildcache: { package: 'only', dependencies: 'only' }, skipSignatureCheck: true });
     const entry = result.installed.filter((e) => e.hash === binary.root.hash).at(-1) ?? prefixForRoot(result, binary.root.name);
     if (!entry) throw new PaksError('spack', `Spack finished but did not report where ${binary.root.name} was installed.`);
     return {

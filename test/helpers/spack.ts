@@ -26,7 +26,7 @@ export interface TestSpack {
   layout: 2 | 3;
   /** DAG hashes of the demo packages on the recorded host. */
   hashes: { 'greet-paks': string; 'hello-paks': string; 'gcc-runtime': string };
-  /** The installed specs after installing greet-paks from a cache (what `paks list` shows). */
+  /** The installed specs after installing greet-paks from a binary (what `paks list` shows). */
   installedWithGreet: string[];
   /** Spack's sentence for an unknown package. */
   unknownPackage: (name: string) => string;
@@ -54,7 +54,8 @@ export const SPACK_1_1: TestSpack = {
   target: 'zen2',
   layout: 3,
   hashes: { 'greet-paks': '2i36ouybuqlq746bmzdayrr4hle6batk', 'hello-paks': '7snkjcupf6qj4h6v6wak5essofjrnowg', 'gcc-runtime': 'tjjstrbvka3lhnw3edahta747jog3ooa' },
-  installedWithGreet: ['gcc-runtime', 'glibc', 'greet-paks', 'hello-paks'],
+  // transcript 154b: the externals (gcc, gmake) are registered, compiler-wrapper is not installed
+  installedWithGreet: ['gcc', 'gcc-runtime', 'glibc', 'gmake', 'greet-paks', 'hello-paks'],
   unknownPackage: (name) => `cannot concretize '${name}', since '${name}' does not exist`,
   specFileOf: (s) => `v3/manifests/spec/${s.name}/${s.name}-${s.version}-${s.hash}.spec.manifest.json`,
 };
