@@ -9,7 +9,7 @@ import { schemaErrors, validateCycloneDx, validateSpdx } from '../sbom/schemas.j
 import { readAcceptedPublicKeys } from '../../src/trust/public-key.js';
 import { verifyClearsigned } from '../../src/trust/verify-clearsigned.js';
 import { exec, World, type Machine } from './world.js';
-import { testSpack } from '../helpers/spack.js';
+import { SPACK_0_23, SPACK_1_1, testSpack } from '../helpers/spack.js';
 import { readBuildCache } from '../../src/buildcache/read-build-cache.js';
 
 const GREET = testSpack.hashes['greet-paks'];
@@ -255,6 +255,21 @@ describe('build → push → pull → install, with real gpg and a real registry
     assert.equal(built.exitCode, 0, built.stderr);
     assert.equal(JSON.parse(built.stdout)[0].origin.kind, 'source');
     assert.match(built.stderr, /building from source/);
+  });
+
+  test('a binary built by the other Spack release is refused in one sentence, then built from source', async () => {
+    const other = testSpack.series === '1.1' ? SPACK_0_23 : SPACK_1_1;
+    const user = await world.machine('other-spack', { spack: other, arch: testSpack.arch, registries: [`${registry.host}/paks`] });
+    await user.paks(['key', 'trust', publicKey]);
+    const only = await user.paks(['install', '--cache-only', 'greet-paks']);
+    assert.equal(only.exitCode, 1);
+    const built = testSpack.layout === 3 ? 'Spack 1\\.x \\(build-cache layout v3\\)' : 'Spack 0\\.23 \\(or older\\) \\(build-cache layout v2\\)';
+    assert.match(only.stderr, new RegExp(`its binary was built by ${built}, which this Spack ${other.version.replace(/\./g, '\\.')} cannot install; rebuild it with Spack ${other.version.replace(/\./g, '\\.')}`));
+    assert.equal((await user.paks(['list', 'greet-paks', '--json'])).stdout.trim(), '[]');
+    const fallback = await user.paks(['install', '--json', 'greet-paks']);
+    assert.equal(fallback.exitCode, 0, fallback.stderr);
+    assert.equal(JSON.parse(fallback.stdout)[0].origin.kind, 'source');
+    assert.match(fallback.stderr, /its binary was built by .+; building from source/);
   });
 
   test('an unreachable registry is one line, then a source build', async () => {
