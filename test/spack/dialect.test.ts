@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { bootstrapSpack, needsPackageRepository } from '../../src/spack/bootstrap.js';
+import { compilerOf, nodesByHash, parseCompilerList } from '../../src/spack/dialect/compiler.js';
+import { findFormat, parseFindLine } from '../../src/spack/dialect/find.js';
+import { dialectOf } from '../../src/spack/dialect/index.js';
+import { specFileArguments } from '../../src/spack/dialect/install.js';
+import { pushDependencyArguments } from '../../src/spack/dialect/push.js';
+import { reposSection } from '../../src/spack/dialect/repos.js';
+import { parseFindOutput } from '../../src/spack/spec-json.js';
+import { PaksError } from '../../src/errors.js';
+import { temporaryDirectory } from '../helpers/cli.js';
+
+const V023 = dialectOf('0.23.0.dev0\n');
+const V11 = dialectOf('1.1.0\n');
+const fixture = (path: string) => new URL(`../fixtures/${path}`, import.meta.url);
+
+test('spack --version picks the dialect: 0.23 writes layout v2, 1.x layout v3; older or garbage is refused', () => {
+  assert.deepEqual(V023, { version: '0.23.0.dev0', series: '0.x', buildCacheLayout: 2 });
+  assert.deepEqual(V11, { version: '1.1.0', series: '1.x', buildCacheLayout: 3 });
+  assert.equal(dialectOf('0.23.1 (abc1234)').version, '0.23.1');
+  assert.throws(() => dialectOf('0.21.2'), /too old for Paks/);
+  assert.throws(() => dialectOf('command not found'), (e: unknown) => e instanceof PaksError && /not a Spack version/.test(e.message));
+});
+
+test('each dialect installs a spec file its own way, writes repos its own way, pushes without build-only deps', () => {
+  // Spack 0.23: -f FILE; Spack 1.1 (transcripts 153, 154): -f is --force, the file is positional.
+  assert.deepEqual(specFileArguments(V023, ['/tmp/a.json']), ['-f', '/tmp/a.json']);
+  assert.deepEqual(specFileArguments(V11, ['/tmp/a.json', 'b.json']), ['/tmp/a.json', './b.json']);
+  assert.deepEqual(reposSection(V023, ['/r/one', '/s/one']), ['/r/one', '/s/one']);
+  assert.deepEqual(reposSection(V11, ['/r/one', '/s/one', '/t/my repo']), { 'paks-one': '/r/one', 'paks-one-1': '/s/one', 'paks-my_repo': '/t/my repo' });
+  assert.deepEqual(pushDependencyArguments(V023), []);
+  assert.deepEqual(pushDependencyArguments(V11), ['--without-build-dependencies']);
+});
+
+test('the compiler of a 1.x node is its c/cxx/fortran dependency; 0.23 nodes carry it; runtimes have none', async () => {
+  const v11 = parseFindOutput(await readFile(fixture('spack-1.1/find-json.json'), 'utf8'));
+  const byHash = nodesByHash(v11);
+  const of = (name: string) => compilerOf(v11.find((n) => n.name === name)!, byHash);
+  assert.deepEqual(of('greet-paks'), { name: 'gcc', version: '12.2.0' });
+  for (const none of ['gcc', 'gcc-runtime', 'compiler-wrapper', 'glibc']) assert.equal(of(none), undefined, none);
+  const v023 = parseFindOutput(await readFile(fixture('buildcache/spack-find.json'), 'utf8'));
+  assert.deepEqual(compilerOf(v023.find((n) => n.name === 'greet-paks')!, new Map()), { name: 'gcc', version: '12.2.0' });
+});
+
+test('find --format and compiler list read in both dialects (1.1 transcripts 130d, 00c)', () => {
+  assert.equal(findFormat(V023), '{hash} {prefix}');
+  assert.deepEqual(parseFindLine(V023, 'eus5xxlme3e4olqwzmc6dk5dp6hopdrj /opt/x y'), { hash: 'eus5xxlme3e4olqwzmc6dk5dp6hopdrj', prefix: '/opt/x y' });
+  assert.deepEqual(parseFindLine(V11, '2i36ouybuqlq746bmzdayrr4hle6batk gcc@12.2.0/7hpvzmw7t4gm77pyj6cyp62ayivt7ryf /opt/g'), { hash: '2i36ouybuqlq746bmzdayrr4hle6batk', compiler: 'gcc@12.2.0', prefix: '/opt/g' });
+  assert.deepEqual(parseFindLine(V11, 'tjjstrbvka3lhnw3edahta747jog3ooa none /opt/r'), { hash: 'tjjstrbvka3lhnw3edahta747jog3ooa', compiler: null, prefix: '/opt/r' });
+  assert.deepEqual(parseCompilerList('==> Available compilers\n-- gcc debian12-x86_64 ------\n[e]  gcc@12.2.0\n'), ['gcc@12.2.0']);
+  assert.deepEqual(parseCompilerList('==> Available compilers\n-- gcc debian12-x86_64 ------\ngcc@12.2.0\n'), ['gcc@12.2.0']);
+});
+
+async function gitRepoWithTag(dir: string, tag: string, files: Record<string, string>): Promise<string> {
+  const work = `${dir}-work`;
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(join(work, path, '..'), { recursive: true });
+    await writeFile(join(work, path), text);
+  }
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: work, stdio: 'ignore', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+  git('init', '-q', '-b', 'main');
+  git('add', '.');
+  git('commit', '-q', '-m', 'release');
+  git('tag', tag);
+  execFileSync('git', ['clone', '-q', '--bare', work, dir], { stdio: 'ignore' });
+  return dir;
+}
+
+test('bootstrap clones Spack 1.x with spack-packages as its builtin repository; 0.23 alone; a failed clone leaves nothing', async (t) => {
+  const dir = await temporaryDirectory(t);
+  const spack = await gitRepoWithTag(join(dir, 'spack.git'), 'v1.1.0', { 'bin/spack': '#!/bin/sh\n', 'etc/spack/defaults/repos.yaml': 'repos: {}\n' });
+  const packages = await gitRepoWithTag(join(dir, 'packages.git'), 'v2025.11.0', { 'repos/spack_repo/builtin/repo.yaml': 'repo:\n  namespace: builtin\n' });
+  const target = join(dir, 'install', 'spack');
+  const done = await bootstrapSpack({ url: spack, version: 'v1.1.0', packages: { url: packages, version: 'v2025.11.0' }, dir: target });
+  assert.equal(done.packagesDir, join(dir, 'install', 'spack-packages'));
+  await access(join(done.packagesDir!, 'repos', 'spack_repo', 'builtin', 'repo.yaml'));
+  // The form Spack 1.1 writes (transcript 05b): builtin: <spack-packages>/repos/spack_repo/builtin
+  assert.equal(await readFile(join(target, 'etc', 'spack', 'repos.yaml'), 'utf8'), `repos:\n  builtin: ${join(done.packagesDir!, 'repos', 'spack_repo', 'builtin')}\n`);
+  assert.equal(needsPackageRepository('v0.23.1'), false);
+  assert.equal(needsPackageRepository('v1.0.2'), true);
+
+  const old = await gitRepoWithTag(join(dir, 'old.git'), 'v0.23.1', { 'bin/spack': '#!/bin/sh\n' });
+  const pinned = await bootstrapSpack({ url: old, version: 'v0.23.1', packages: { url: packages, version: 'v2025.11.0' }, dir: join(dir, 'old', 'spack') });
+  assert.equal(pinned.packagesDir, undefined);
+  await assert.rejects(access(join(dir, 'old', 'spack-packages')));
+
+  await assert.rejects(
+    bootstrapSpack({ url: spack, version: 'v1.1.0', packages: { url: packages, version: 'v9999.1.0' }, dir: join(dir, 'broken', 'spack') }),
+    /Could not clone Spack's package repository v9999\.1\.0/,
+  );
+  assert.deepEqual(execFileSync('ls', ['-A', join(dir, 'broken')]).toString(), '');
+});
