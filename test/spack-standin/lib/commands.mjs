@@ -180,8 +180,7 @@ export const commands = {
         return 0;
       }
       const c = ctx.compiler;
-      const header = `-- ${c.name} ${ctx.arch.os}-${ctx.arch.platform === 'darwin' ? 'aarch64' : 'x86_64'} `;
-      out(`==> Available compilers\n${header}${'-'.repeat(Math.max(0, 64 - header.length))}\n[e]  ${c.name}@${c.version}\n`);
+      out(`==> Available compilers\n${hline(`${c.name} ${ctx.arch.os}-${ctx.arch.platform === 'darwin' ? 'aarch64' : 'x86_64'}`)}\n[e]  ${c.name}@${c.version}\n`);
       return 0;
     }
     if (sub === 'list' || sub === 'ls') {

@@ -320,7 +320,9 @@ export function variantsStr(node) {
   for (const k of keys) {
     if (typeof vars[k] === 'boolean') continue;
     const val = Array.isArray(vars[k]) ? vars[k].map((x) => (k === 'patches' ? String(x).slice(0, 7) : x)).join(',') : vars[k];
-    s += ` ${k}=${val}`;
+    // Spack 1.1 (transcript 06): a concrete multi-valued variant prints as key:='a,b'
+    if (isV1() && Array.isArray(vars[k]) && k !== 'patches') s += ` ${k}:='${val}'`;
+    else s += ` ${k}=${val}`;
   }
   return s;
 }
