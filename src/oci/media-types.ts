@@ -29,6 +29,9 @@ export const SPACK_SPEC_SIGNED = 'application/vnd.paks.spack.spec.signed.v1+pgp'
 export const SPACK_INDEX = 'application/vnd.paks.spack.index.v1+json';
 export const SPACK_INDEX_HASH = 'application/vnd.paks.spack.index.hash.v1+text';
 export const PGP_KEYS = 'application/pgp-keys';
+/** Build-cache layout v3 (Spack 1.x): manifests (the spec ones clearsigned when signed) and layout.json. */
+export const SPACK_V3_MANIFEST = 'application/vnd.paks.spack.manifest.v3+json';
+export const SPACK_V3_LAYOUT = 'application/vnd.paks.spack.layout.v3+json';
 export const CYCLONEDX_JSON = 'application/vnd.cyclonedx+json';
 export const SPDX_JSON = 'application/spdx+json';
 export const OCTET_STREAM = 'application/octet-stream';
@@ -57,5 +60,8 @@ export function mediaTypeForPath(relPath: string): string {
   if (name.endsWith('.spdx.json')) return SPDX_JSON;
   if (/(^|\/)_pgp\/[^/]+\.pub$/.test(relPath)) return PGP_KEYS;
   if (name === 'index.json') return SPACK_INDEX;
+  // Layout v3: blobs are named by digest only, so they stay application/octet-stream.
+  if (/^v3\/manifests\/.+\.manifest\.json$/.test(relPath)) return SPACK_V3_MANIFEST;
+  if (relPath === 'v3/layout.json') return SPACK_V3_LAYOUT;
   return OCTET_STREAM;
 }
