@@ -3,7 +3,7 @@ import { PaksError } from '../errors.js';
 import type { InstalledRoot } from '../install/install.js';
 import { readBuildCache } from '../buildcache/read-build-cache.js';
 import { binaryIdentity, describeBinary } from '../buildcache/layout.js';
-import { ociArchitectureOf, ociPlatform, spackAnnotations } from '../buildcache/oci-platform.js';
+import { ANNOTATION_PREFIX, ociArchitectureOf, ociPlatform, spackAnnotations } from '../buildcache/oci-platform.js';
 import { buildTag, versionTag } from '../buildcache/tags.js';
 import { targetParents } from '../spack/spec-json.js';
 
@@ -42,7 +42,8 @@ export async function pushBuildCache(client: PaksClient, dir: string, target: st
   const rootNode = spec.document.spec.nodes.find((n) => n.hash === spec.hash)!;
   const identity = binaryIdentity(rootNode, spec.document.spec.nodes);
   const platform = ociPlatform(identity, targetParents(rootNode.arch));
-  const annotations = spackAnnotations(identity);
+  // Which Spack can install it: 2 = Spack 0.23, 3 = Spack 1.x (docs/artifact-format.md).
+  const annotations = { ...spackAnnotations(identity), [`${ANNOTATION_PREFIX}buildcache-layout`]: String(cache.layout) };
   const tag = buildTag(identity);
   const repository = { registry: named.registry, repository: named.repository };
   const registry = await client.registryClient({ plainHttp: options.plainHttp });

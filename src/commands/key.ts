@@ -64,7 +64,7 @@ export function register(program: Command): void {
   key
     .command('trust')
     .description('trust a publisher\'s public key for verifying binaries at install')
-    .argument('<file>', 'armored public key file (a build cache has them in build_cache/_pgp/)')
+    .argument('<file>', 'armored public key file (a build cache has them in build_cache/_pgp/, layout v3 in the blob its v3/manifests/key/<FPR>.key.manifest.json names)')
     .action(async (file: string, _options: unknown, command: Command) => {
       const ctx = contextFor(command);
       const { trustPublisherKey } = await import('../signing/keys.js');

@@ -47,8 +47,12 @@ export function spackCommandError(failure: SpackFailure, doing: string): PaksErr
   const summary = summarizeSpackError(failure.stderr, failure.stdout);
   const command = `spack ${failure.args.join(' ')}`;
   if (failure.exitCode === 3) {
+    // Exit 3: Spack could not bootstrap its tools or reach a TLS server, or (1.x) an option it
+    // was given needs an environment; its own sentence says which.
     return new PaksError('spack', `Spack could not ${doing}: ${summary?.reason ?? 'it failed to bootstrap its own tools'}.`, {
-      hint: `Spack exits with 3 when it cannot bootstrap (clingo, gnupg) or reach a TLS server. Run "paks doctor", or "${command} --debug" for details.`,
+      hint: summary && !/bootstrap|clingo|gnupg|certificate|ssl/i.test(summary.reason)
+        ? `Run "paks doctor" to see which Spack Paks runs, or "${command} --debug" for details.`
+        : `Spack exits with 3 when it cannot bootstrap (clingo, gnupg) or reach a TLS server. Run "paks doctor", or "${command} --debug" for details.`,
     });
   }
   if (!summary) {

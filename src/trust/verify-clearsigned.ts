@@ -24,7 +24,7 @@ export interface VerifyOptions {
 }
 
 const TRUST_HINT = 'If you trust its publisher, trust their public key with `paks key trust FILE` '
-  + '(a build cache publishes its keys in build_cache/_pgp/), or pass --no-verify to skip signature checks.';
+  + '(a build cache publishes its keys in build_cache/_pgp/, or in blobs named by v3/manifests/key/), or pass --no-verify to skip signature checks.';
 
 export async function verifyClearsigned(
   armoredText: string,

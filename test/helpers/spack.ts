@@ -42,7 +42,7 @@ export const SPACK_0_23: TestSpack = {
   layout: 2,
   hashes: { 'greet-paks': 'eus5xxlme3e4olqwzmc6dk5dp6hopdrj', 'hello-paks': 'v3txzpguqtrca4lvc5rmlzbkazgyeoku', 'gcc-runtime': '5ac4sesq5gnja3i4ucraplw4u2yoe4q7' },
   installedWithGreet: ['gcc-runtime', 'glibc', 'gmake', 'greet-paks', 'hello-paks'],
-  unknownPackage: (name) => `Package '${name}' not found.`,
+  unknownPackage: (name) => `Package '${name}' not found`,
   specFileOf: (s) => `build_cache/linux-debian12-icelake-gcc-12.2.0-${s.name}-${s.version}-${s.hash}.spec.json.sig`,
 };
 

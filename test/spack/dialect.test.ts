@@ -94,3 +94,12 @@ test('bootstrap clones Spack 1.x with spack-packages as its builtin repository; 
   );
   assert.deepEqual(execFileSync('ls', ['-A', join(dir, 'broken')]).toString(), '');
 });
+
+test('exit 3 with a reason of its own (Spack 1.1 transcript 153) does not blame bootstrapping', async () => {
+  const { spackCommandError } = await import('../../src/spack/errors.js');
+  const forced = spackCommandError({ args: ['install', '-f', 'x.json'], exitCode: 3, stdout: '', stderr: "==> Error: argument '--force' requires an environment\n" }, 'install the cached spec');
+  assert.equal(forced.message, "Spack could not install the cached spec: argument '--force' requires an environment.");
+  assert.doesNotMatch(forced.hint ?? '', /bootstrap/);
+  const boot = spackCommandError({ args: ['spec', 'zlib'], exitCode: 3, stdout: '', stderr: '==> Error: cannot bootstrap clingo from sources\n' }, 'concretize zlib');
+  assert.match(boot.hint ?? '', /cannot bootstrap/);
+});
