@@ -220,6 +220,15 @@ export const commands = {
       const { Repo } = reposModule;
       const repo = new Repo(path);
       const scope = a.scope ? ctx.config.scopeByName(a.scope) : ctx.config.defaultModifyScope();
+      if (isV1()) {
+        // Spack 1.1 (transcripts 04, 05b): repos is a dict, the new entry named after the namespace
+        const section = ctx.config.readScopeSection(scope, 'repos') ?? {};
+        const dict = Array.isArray(section) ? Object.fromEntries(section.map((p, i) => [`repo${i}`, p])) : section;
+        if (Object.values(dict).map((r) => resolve(ctx.config.substitute(String(r)))).includes(path)) throw new Die(`Repository is already registered with Spack: ${a.path}`);
+        ctx.config.writeScopeSection(scope, 'repos', { [repo.namespace]: path, ...dict });
+        out(`==> Added repo to config with name '${repo.namespace}'.\n`);
+        return 0;
+      }
       const repos = ctx.config.readScopeSection(scope, 'repos') ?? [];
       if (repos.map((r) => resolve(ctx.config.substitute(r))).includes(path)) throw new Die(`Repository is already registered with Spack: ${a.path}`);
       repos.unshift(path);
@@ -231,7 +240,9 @@ export const commands = {
       parse('spack repo list', 'repo-list', rest, [opt('--scope', 'scope', 'value')]);
       const repos = ctx.repos.repos;
       const w = Math.max(...repos.map((r) => r.namespace.length));
-      for (const r of repos) out(`${r.namespace.padEnd(w + 4)}${r.root}\n`);
+      // Spack 1.1 (transcript 05): `[+] <namespace>  v<api>  <path>`
+      if (isV1()) for (const r of repos) out(`[+] ${r.namespace.padEnd(w + 4)}${(r.api ?? 'v1.0').padEnd(8)}${r.root}\n`);
+      else for (const r of repos) out(`${r.namespace.padEnd(w + 4)}${r.root}\n`);
       return 0;
     }
     if (sub === 'create') {

@@ -20,6 +20,8 @@ export class Repo {
     this.root = root;
     const y = parseYaml(readFileSync(join(root, 'repo.yaml'), 'utf8')) ?? {};
     this.namespace = String(y.repo?.namespace ?? '');
+    // repo API version (Spack 1.x shows it in `repo list`; repos without one are v1.0)
+    this.api = y.repo?.api ? String(y.repo.api) : null;
     this.packagesDir = join(root, y.repo?.subdirectory ?? 'packages');
     this.cache = new Map();
   }
