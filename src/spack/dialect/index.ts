@@ -16,8 +16,8 @@ export interface SpackDialect {
   buildCacheLayout: 2 | 3;
 }
 
-/** The oldest 0.x Paks supports: specfile v4 and `--use-buildcache` appeared in 0.22/0.23. */
-const OLDEST = [0, 22];
+/** The oldest 0.x Paks supports (and was recorded against). */
+const OLDEST_MINOR = 23;
 
 /** Reads `spack --version` output: `1.1.0`, `0.23.1`, `0.23.0.dev0 (e8f1e2a)`. */
 export function dialectOf(versionText: string): SpackDialect {
@@ -30,7 +30,7 @@ export function dialectOf(versionText: string): SpackDialect {
   }
   const major = Number(match[1]);
   const minor = Number(match[2]);
-  if (major === 0 && minor < OLDEST[1]!) {
+  if (major === 0 && minor < OLDEST_MINOR) {
     throw new PaksError('spack', `Spack ${version} is too old for Paks, which needs Spack 0.23 or 1.x.`, {
       hint: 'Run "paks bootstrap" for a supported Spack, or point --spack-root at Spack 0.23 or newer.',
     });
