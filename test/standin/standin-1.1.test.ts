@@ -96,7 +96,9 @@ describe('spack stand-in as Spack 1.1', () => {
     assert.equal(forced.stderr, transcript('153-install-f-json-is-force').stderr);
     assert.equal(spack('uninstall', '-y', '--dependents', 'hello-paks', 'gcc-runtime', 'compiler-wrapper').code, 0);
     assert.equal(spack('mirror', 'add', 'paks-local', `file://${cache}`).code, 0);
-    assert.equal(spack('buildcache', 'keys', '--install', '--trust').code, 0);
+    const keys = spack('buildcache', 'keys', '--install', '--trust');
+    assert.equal(keys.code, 0, keys.stderr);
+    assert.equal(blobLines(paths(keys.stdout)), blobLines(transcript('40-buildcache-keys-install-trust').stdout));
     const installed = spack('install', '--use-buildcache', 'only', file);
     assert.equal(installed.code, 0, installed.stderr);
     const recorded = transcript('154-install-json-path-cache-only');

@@ -220,3 +220,24 @@ export function downloadTarballV3(ctx, gpg, node, mirrors, unsignedOverride) {
   }
   return null;
 }
+
+// `buildcache keys [--install --trust]` on a layout v3 mirror (transcript 40): fetch the key
+// index blob, then each key blob, and trust them.
+export function fetchKeysV3(ctx, gpg, mirror, { install, trust }) {
+  const root = urlToPath(mirror.fetchUrl);
+  const indexRel = 'v3/manifests/key/keys.manifest.json';
+  if (!existsSync(join(root, indexRel))) return;
+  const { rec, buf } = readBlobOf(root, indexRel, MEDIA.keyIndex);
+  tty.msg(`Fetching ${urlJoin(mirror.fetchUrl, blobRel(rec.checksum))}`);
+  for (const fpr of Object.keys(JSON.parse(buf.toString('utf8')).keys ?? {})) {
+    const rel = `v3/manifests/key/${fpr}.key.manifest.json`;
+    if (!existsSync(join(root, rel))) continue;
+    const key = readBlobOf(root, rel, MEDIA.key);
+    tty.msg(`Fetching ${urlJoin(mirror.fetchUrl, blobRel(key.rec.checksum))}`);
+    const stage = join(ctx.stageRoot, 'build_cache');
+    mkdirSync(stage, { recursive: true });
+    const dest = join(stage, `${fpr}.pub`);
+    writeFileSync(dest, key.buf);
+    if (install && trust) gpg.trust(dest);
+  }
+}

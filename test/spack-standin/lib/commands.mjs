@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 import { parseArgs } from './args.mjs';
 import { allCachedNodes, generateIndex, generateKeyIndex, pushKeys, pushSpec, readIndex, selectSigningKey } from './buildcache.mjs';
-import { ensureLayout, generateIndexV3, generateKeyIndexV3, pushSpecV3 } from './buildcache-v3.mjs';
+import { ensureLayout, fetchKeysV3, generateIndexV3, generateKeyIndexV3, pushSpecV3 } from './buildcache-v3.mjs';
 import { concretizeAll, gatherReuseCandidates, UnknownPackageError } from './concretize.mjs';
 import { Gpg } from './gpg.mjs';
 import { installSpecs, urlForVersion } from './install.mjs';
@@ -884,6 +884,10 @@ export const commands = {
         const a = parse('spack buildcache keys', 'buildcache-keys', rest, [opt(['-i', '--install'], 'install'), opt(['-t', '--trust'], 'trust'), opt(['-f', '--force'], 'force')]);
         const mirrors = mirrorCollection(ctx);
         if (!mirrors.length) throw new Die('Please add a spack mirror to allow download of build caches.');
+        if (isV1()) {
+          for (const m of mirrors) if (m.fetchUrl.startsWith('file://')) fetchKeysV3(ctx, gpg, m, { install: a.install, trust: a.trust });
+          return 0;
+        }
         for (const m of mirrors) {
           if (!m.fetchUrl.startsWith('file://')) continue;
           const root = urlToPath(m.fetchUrl);
