@@ -90,6 +90,11 @@ export async function readBuildCache(dir: string, options: ReadBuildCacheOptions
     });
   }
 
+  if (await lstat(join(root, LAYOUT_FILE)).then(() => true, () => false)) {
+    throw new PaksError('usage', `${dir} holds two build caches: layout v2 (${BUILD_CACHE_DIR}/, Spack 0.23) and layout v3 (v3/, Spack 1.x)`, {
+      hint: 'Use one folder per Spack release (e.g. a new --cache-dir), or remove the layout you no longer need.',
+    });
+  }
   const cache: BuildCache = { root, layout: 2, specs: [], keys: [], junk: [] };
   const tarballs = new Set<string>();
   const specFiles: string[] = [];

@@ -92,3 +92,17 @@ test('the recorded spec blob is gzip\'d specfile v5 with no compiler field (tran
   assert.equal(doc.spec._meta.version, 5);
   assert.ok(doc.spec.nodes.every((n: Record<string, unknown>) => !('compiler' in n)));
 });
+
+test('a folder holding both layouts is refused in one sentence', async () => {
+  const copy = await scratchCopy(V3_SIGNED_CACHE);
+  try {
+    await mkdir(join(copy.cache, 'build_cache'));
+    await assert.rejects(readBuildCache(copy.cache), (e: unknown) => {
+      assert.ok(e instanceof PaksError && e.kind === 'usage');
+      assert.match(e.message, /holds two build caches: layout v2 \(build_cache\/, Spack 0\.23\) and layout v3 \(v3\/, Spack 1\.x\)/);
+      return true;
+    });
+  } finally {
+    await copy.cleanup();
+  }
+});
