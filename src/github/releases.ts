@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Octokit } from '@octokit/rest';
+import { PaksError } from '../errors.js';
 import { callGitHub, failedStatus, hasErrorCode } from './errors.js';
 import { formatRepository, type GitHubRepository } from './repository.js';
 import { parseAnswer, releaseAssetSchema, releaseSchema } from './schemas.js';
@@ -227,27 +228,37 @@ export interface UploadedAsset {
   action: 'uploaded' | 'replaced' | 'unchanged';
 }
 
+/**
+ * The name GitHub gives an uploaded asset: it renames names with special characters and
+ * leading or trailing periods (its upload docs), so Paks uploads and looks up this one.
+ */
+export function gitHubAssetName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]/g, '.').replace(/^\.+|\.+$/g, '');
+}
+
 export function sha256Digest(data: Uint8Array): string {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
 }
 
 /**
- * Puts one file on a release under `name`: uploaded when missing, left alone when the same
+ * Puts one file on a release under `name` (as GitHub renames it, see gitHubAssetName): uploaded when missing, left alone when the same
  * bytes are there (same digest), replaced (delete, then upload) when they differ.
  * The upload goes to the release's own `upload_url`, which names GitHub's upload host.
  */
 export async function uploadReleaseAsset(octokit: Octokit, repository: GitHubRepository, release: Pick<Release, 'id' | 'tag' | 'uploadUrl'>, upload: AssetUpload): Promise<UploadedAsset> {
+  const name = gitHubAssetName(upload.name);
+  if (!name) throw new PaksError('usage', `The release asset name "${upload.name}" has no letters or digits; GitHub cannot store it under a name.`);
   const assets = await listReleaseAssets(octokit, repository, release.id);
   const digest = sha256Digest(upload.data);
-  const existing = assets.find((asset) => asset.name === upload.name);
+  const existing = assets.find((asset) => asset.name === name);
   if (existing && existing.digest === digest && existing.size === upload.data.byteLength) return { asset: existing, action: 'unchanged' };
   if (existing) await deleteReleaseAsset(octokit, repository, existing);
-  const what = `upload ${upload.name} to the release ${release.tag} on ${formatRepository(repository)}`;
+  const what = `upload ${name} to the release ${release.tag} on ${formatRepository(repository)}`;
   const asset = await callGitHub({ what, repository, permission: WRITE }, async () => {
     const response = await octokit.request({
       method: 'POST',
       url: release.uploadUrl,
-      name: upload.name,
+      name,
       ...(upload.label !== undefined ? { label: upload.label } : {}),
       data: upload.data,
       headers: { 'content-type': upload.contentType ?? 'application/octet-stream', 'content-length': upload.data.byteLength },

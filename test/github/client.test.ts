@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { inspect } from 'node:util';
 import { PaksError } from '../../src/errors.js';
 import {
+  acceptedPermissions,
   addLabels,
   closePullRequest,
   createGitHubClient,
@@ -76,6 +77,16 @@ describe('GitHub errors: one sentence each, never the token', () => {
     assert.match(release.message, /^Could not create the release zlib-v1\.3 on octo-org\/packages: GitHub refused the token \(403 Resource not accessible by integration\); grant the token contents: write on octo-org\/packages \(in a workflow: `permissions: contents: write`\)\.$/);
     const pull = await failure(fake, createPullRequest(octokit, target, { title: 't', head: 'paks/update-zlib-1.3.1', base: 'main' }));
     assert.match(pull.message, /grant the token pull-requests: write/);
+  });
+
+  it('403 prefers the permission GitHub names in X-Accepted-GitHub-Permissions', async (t) => {
+    assert.equal(acceptedPermissions('pull_requests=write; issues=write'), 'pull-requests: write');
+    assert.equal(acceptedPermissions('contents=read'), 'contents: read');
+    assert.equal(acceptedPermissions('nonsense'), undefined);
+    const fake = await useFakeGitHub(t, { repos });
+    fake.fail({ operation: 'repos/list-tags', status: 403, headers: { 'x-accepted-github-permissions': 'metadata=read' } });
+    const error = await failure(fake, listTags(client(fake), target));
+    assert.match(error.message, /grant the token metadata: read on octo-org\/packages/);
   });
 
   it('404 says which repository and how it was chosen', async (t) => {
@@ -193,6 +204,18 @@ describe('releases', () => {
     const uploads = fake.requests.filter((r) => r.operation === 'repos/upload-release-asset');
     assert.equal(uploads.length, 2);
     assert.ok(uploads.every((r) => r.path.startsWith('/uploads/') && r.auth === 'token'));
+  });
+});
+
+describe('asset names', () => {
+  it('uses the name GitHub gives an asset, so a re-run finds it', async (t) => {
+    const fake = await useFakeGitHub(t, { repos });
+    const octokit = client(fake);
+    const { release } = await ensureRelease(octokit, target, { tag: 'zlib-v1.3' });
+    const first = await uploadReleaseAsset(octokit, target, release, { name: 'zlib 1.3 (sbom).json', data: Buffer.from('{}') });
+    assert.equal(first.asset.name, 'zlib.1.3..sbom..json');
+    assert.equal((await uploadReleaseAsset(octokit, target, release, { name: 'zlib 1.3 (sbom).json', data: Buffer.from('{}') })).action, 'unchanged');
+    await assert.rejects(uploadReleaseAsset(octokit, target, release, { name: '...', data: Buffer.from('{}') }), /GitHub cannot store it under a name/);
   });
 });
 

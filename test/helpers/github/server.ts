@@ -295,7 +295,10 @@ export class FakeGitHub {
     const needs = NEEDS[operation.id] ?? [];
     const writes = needs.every(([, level]) => level === 'write');
     if (!authenticated && writes) return error(401, 'Requires authentication');
-    if (authenticated && !allows(this.permissions, needs)) return error(403, 'Resource not accessible by integration');
+    if (authenticated && !allows(this.permissions, needs)) {
+      const accepted = needs.map(([scope, level]) => `${scope}=${level}`).join('; ');
+      return error(403, 'Resource not accessible by integration', {}, { 'x-accepted-github-permissions': accepted });
+    }
     const canPush = authenticated && this.permissions.contents === 'write';
     return this.operate(operation.id, repo, params, query, body, canPush, url, req.headers['content-type'] ?? 'application/octet-stream');
   }
@@ -405,7 +408,8 @@ export class FakeGitHub {
       case 'repos/upload-release-asset': {
         const release = releaseById(params.release_id);
         if (!release) return error(404, 'Not Found');
-        const name = String(query.name);
+        // GitHub renames names with special characters and leading or trailing periods.
+        const name = String(query.name).replace(/[^A-Za-z0-9._-]/g, '.').replace(/^\.+|\.+$/g, '') || 'default.txt';
         if (release.assets.some((a) => a.name === name)) return validationFailed('ReleaseAsset', 'name', 'already_exists');
         const data = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
         const asset = {
