@@ -169,11 +169,29 @@ describe('releases', () => {
     assert.equal(fake.repo('octo-org/packages').releases.filter((r) => r.tag === 'b-v1').length, 1);
   });
 
+  it('a draft counts: ensure as a draft, upload, publish; a re-run after a crash finds the draft', async (t) => {
+    const fake = await useFakeGitHub(t, { repos });
+    const octokit = client(fake);
+    const draft = await ensureRelease(octokit, target, { tag: 'zlib-v1.3', draft: true, body: 'b' });
+    assert.equal(draft.release.draft, true);
+    assert.deepEqual(await listTags(octokit, target), [], 'a draft makes no tag');
+    assert.equal(await findReleaseByTag(octokit, target, 'zlib-v1.3'), undefined);
+    await uploadReleaseAsset(octokit, target, draft.release, { name: 'key.asc', data: Buffer.from('k') });
+    // The run died here; the next one finds the same draft.
+    const again = await ensureRelease(octokit, target, { tag: 'zlib-v1.3', draft: true, body: 'b' });
+    assert.deepEqual([again.action, again.release.id], ['unchanged', draft.release.id]);
+    const published = await ensureRelease(octokit, target, { tag: 'zlib-v1.3', draft: false, body: 'b' });
+    assert.deepEqual([published.action, published.release.id, published.release.draft], ['updated', draft.release.id, false]);
+    assert.deepEqual(published.release.assets.map((a) => a.name), ['key.asc']);
+    assert.deepEqual((await listTags(octokit, target)).map((x) => x.name), ['zlib-v1.3']);
+    assert.equal(fake.repo('octo-org/packages').releases.length, 1);
+  });
+
   it('lists every page of releases, without drafts, with pre-releases flagged', async (t) => {
     const fake = await useFakeGitHub(t, { repos });
     const octokit = client(fake);
-    for (let i = 0; i < 104; i++) await ensureRelease(octokit, target, { tag: `p-v1.${i}`, prerelease: i % 10 === 0 });
-    await ensureRelease(octokit, target, { tag: 'p-v2.0-draft', draft: true });
+    for (let i = 0; i < 104; i++) await octokit.rest.repos.createRelease({ ...target, tag_name: `p-v1.${i}`, prerelease: i % 10 === 0 });
+    await octokit.rest.repos.createRelease({ ...target, tag_name: 'p-v2.0', draft: true });
     const releases = await listReleases(octokit, target);
     assert.equal(releases.length, 104);
     assert.equal(releases.filter((r) => r.prerelease).length, 11);
