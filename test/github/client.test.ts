@@ -114,6 +114,13 @@ describe('GitHub errors: one sentence each, never the token', () => {
     assert.match(error.message, /rate limit is used up until .* UTC \(in 2 minutes\)/);
   });
 
+  it("GitHub's secondary rate limit (403 with retry-after) says how long to wait", async (t) => {
+    const fake = await useFakeGitHub(t, { repos });
+    fake.fail({ operation: 'pulls/create', status: 403, message: 'You have exceeded a secondary rate limit.', headers: { 'retry-after': '60' } });
+    const error = await failure(fake, createPullRequest(client(fake), target, { title: 't', head: 'paks/update-zlib-1.3.1', base: 'main' }));
+    assert.match(error.message, /secondary rate limit asks to wait 60 seconds/);
+  });
+
   it('a 5xx is retried once for reads; twice in a row is one sentence', async (t) => {
     const fake = await useFakeGitHub(t, { repos });
     fake.fail({ operation: 'repos/get', status: 502 });
