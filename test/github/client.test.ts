@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { inspect } from 'node:util';
 import { PaksError } from '../../src/errors.js';
+import { redact } from '../../src/redact.js';
 import {
   acceptedPermissions,
   addLabels,
@@ -139,6 +140,12 @@ describe('GitHub errors: one sentence each, never the token', () => {
     assert.match(error.message, /http:\/\/127\.0\.0\.1:\d+ did not answer/);
   });
 
+  it('the token is registered for redaction as soon as a client is made', () => {
+    const token = 'ghp_registeredRegisteredRegistered42';
+    createGitHubClient({ env: { GH_TOKEN: token } });
+    assert.equal(redact(`said ${token}`), 'said ***');
+  });
+
   it('GITHUB_API_URL that is not a URL is a settings error', () => {
     assert.throws(() => createGitHubClient({ env: { GITHUB_API_URL: 'api.github.com' } }), /GITHUB_API_URL "api\.github\.com" is not a URL/);
   });
@@ -160,6 +167,15 @@ describe('releases', () => {
     assert.equal(await findReleaseByTag(octokit, target, 'zlib-v9'), undefined);
     // Creating the release made its tag.
     assert.deepEqual((await listTags(octokit, target)).map((tag) => tag.name), ['zlib-v1.3']);
+  });
+
+  it('handles tags with path characters', async (t) => {
+    const fake = await useFakeGitHub(t, { repos });
+    const octokit = client(fake);
+    const { release } = await ensureRelease(octokit, target, { tag: 'release/zlib@1.3+x' });
+    assert.equal((await findReleaseByTag(octokit, target, 'release/zlib@1.3+x'))?.id, release.id);
+    assert.equal((await ensureRelease(octokit, target, { tag: 'release/zlib@1.3+x' })).action, 'unchanged');
+    assert.deepEqual((await listTags(octokit, target)).map((x) => x.name), ['release/zlib@1.3+x']);
   });
 
   it('a create that failed in passing is not duplicated: it looks again, then creates once', async (t) => {
