@@ -13,6 +13,10 @@ import { specVerifier } from '../trust/verify-clearsigned.js';
 import type { TrustedKey } from '../trust/public-key.js';
 import type { HostArch } from './host.js';
 import type { Reporter } from '../ui/reporter.js';
+import type { ParsedRequest } from '../spec/parse.js';
+import { nodesByHash } from '../spec/compiler.js';
+import { unsatisfiedBecause } from '../spec/satisfies.js';
+import { versionSatisfies } from '../spec/version-range.js';
 
 /** A build cache pulled from a registry whose digests, signatures and tarballs all checked out. */
 export interface VerifiedBinary {
@@ -35,6 +39,8 @@ export interface LookupOptions {
   tag: string;
   name: string;
   version?: string | undefined;
+  /** The whole request: a binary is used only when its verified spec satisfies it. */
+  request?: ParsedRequest;
   host: HostArch;
   trustedKeys: readonly TrustedKey[];
   /** Require trusted signatures unless the registry is listed as unsigned. */
@@ -89,9 +95,15 @@ export async function lookupBinary(client: PaksClient, registry: RegistryClient,
       const cache = await readBuildCache(join(dir, 'mirror'), signedOnly ? { verifySpec: specVerifier(options.trustedKeys) } : {});
       if (!signedOnly && options.verify) client.reporter.warn(`${base} is listed in unsigned_registries: signatures of ${options.name} are not required.`);
       if (!options.verify) client.reporter.warn(`--no-verify: installing ${options.name} from ${base} without checking signatures.`);
-      const root = cache.specs.find((s) => s.name === options.name && (!options.version || s.version === options.version) && s.hash === entry.annotations?.[`${ANNOTATION_PREFIX}hash`])
-        ?? cache.specs.find((s) => s.name === options.name && (!options.version || s.version === options.version));
-      if (!root) throw new PaksError('integrity', `${target} holds no spec of ${options.name}${options.version ? `@${options.version}` : ''}.`);
+      const named = cache.specs.filter((s) => s.name === options.name);
+      if (named.length === 0) throw new PaksError('integrity', `${target} holds no spec of ${options.name}.`);
+      const choice = chooseRoot(named, cache, options, entry.annotations?.[`${ANNOTATION_PREFIX}hash`]);
+      if (!choice.root) {
+        await remove();
+        reasons.push(`the registry's ${choice.reason} (${target})`);
+        continue;
+      }
+      const root = choice.root;
       if (signedOnly) {
         const unsigned = cache.specs.filter((s) => !s.signed);
         if (unsigned.length) throw new PaksError('trust', `${target} has unsigned specs (${unsigned.map((s) => s.specFile).join(', ')}).`, { hint: 'Pass --no-verify to accept unsigned binaries.' });
@@ -124,12 +136,34 @@ export async function lookupBinary(client: PaksClient, registry: RegistryClient,
   return { reasons };
 }
 
+/**
+ * The cached spec of the package that satisfies the whole request (the entry's own hash
+ * first), or the reason the first candidate does not.
+ */
+function chooseRoot(named: readonly CachedSpec[], cache: BuildCache, options: LookupOptions, entryHash: string | undefined): { root: CachedSpec; reason?: undefined } | { root?: undefined; reason: string } {
+  const ordered = [...named].sort((a, b) => Number(b.hash === entryHash) - Number(a.hash === entryHash));
+  if (!options.request) {
+    const root = ordered.find((s) => !options.version || s.version === options.version);
+    return root ? { root } : { reason: `${options.name} is @${ordered[0]!.version}; you asked @${options.version}` };
+  }
+  const nodes = nodesByHash(cache.specs.flatMap((s) => s.document.spec.nodes));
+  let reason: string | undefined;
+  for (const candidate of ordered) {
+    const node = candidate.document.spec.nodes.find((n) => n.hash === candidate.hash) ?? candidate.document.spec.nodes[0]!;
+    const why = unsatisfiedBecause(node, options.request.spec, nodes);
+    if (why === undefined) return { root: candidate };
+    reason ??= why;
+  }
+  return { reason: reason! };
+}
+
 /** Same OS, a target this machine can run; the most specific target wins. */
 function pickEntry(entries: readonly Descriptor[], options: LookupOptions): Descriptor | undefined {
   const annotation = (entry: Descriptor, key: string) => entry.annotations?.[`${ANNOTATION_PREFIX}${key}`];
   const candidates = entries
     .filter((entry) => annotation(entry, 'os') === options.host.os && annotation(entry, 'target') !== undefined)
-    .filter((entry) => !options.version || !annotation(entry, 'version') || annotation(entry, 'version') === options.version)
+    .filter((entry) => !annotation(entry, 'version') || !options.request?.spec.versions || versionSatisfies(annotation(entry, 'version')!, options.request.spec.versions))
+    .filter((entry) => !options.version || options.request || !annotation(entry, 'version') || annotation(entry, 'version') === options.version)
     .map((entry) => ({ entry, arch: { os: annotation(entry, 'os')!, target: annotation(entry, 'target')! } }));
   return rankBinaries({ os: options.host.os, target: options.host.target }, candidates)[0]?.entry;
 }

@@ -8,6 +8,8 @@ export interface ScopeContent {
   repos?: string[];
   /** Mirrors by name: a `file://` URL or path, and whether Spack should check signatures. */
   mirrors?: Record<string, { url: string; signed?: boolean }>;
+  /** Settings for config.yaml (e.g. `install_tree: { padded_length: 128 }`). */
+  config?: Record<string, unknown>;
 }
 
 /**
@@ -21,6 +23,7 @@ export class TemporaryScope {
     const dir = await mkdtemp(join(parent, 'paks-scope-'));
     const scope = new TemporaryScope(dir);
     try {
+      if (content.config && Object.keys(content.config).length) await writeFile(join(dir, 'config.yaml'), stringify({ config: content.config }));
       if (content.repos?.length) await writeFile(join(dir, 'repos.yaml'), stringify({ repos: content.repos }));
       if (content.mirrors && Object.keys(content.mirrors).length) {
         const mirrors: Record<string, unknown> = {};
@@ -43,7 +46,7 @@ export class TemporaryScope {
 
 /** Runs `work` with a temporary scope and always removes it. */
 export async function withTemporaryScope<T>(content: ScopeContent, work: (scope: TemporaryScope | undefined) => Promise<T>): Promise<T> {
-  if (!content.repos?.length && !Object.keys(content.mirrors ?? {}).length) return work(undefined);
+  if (!content.repos?.length && !Object.keys(content.mirrors ?? {}).length && !Object.keys(content.config ?? {}).length) return work(undefined);
   const scope = await TemporaryScope.create(content);
   try {
     return await work(scope);
