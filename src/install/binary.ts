@@ -13,6 +13,7 @@ import { specVerifier } from '../trust/verify-clearsigned.js';
 import type { TrustedKey } from '../trust/public-key.js';
 import type { HostArch } from './host.js';
 import type { Reporter } from '../ui/reporter.js';
+import { removeOnInterrupt } from '../interruption.js';
 import type { ParsedRequest } from '../spec/parse.js';
 import { nodesByHash } from '../spec/compiler.js';
 import { unsatisfiedBecause } from '../spec/satisfies.js';
@@ -48,7 +49,14 @@ export interface LookupOptions {
   unsignedRegistries: readonly string[];
   /** Where progress goes (parallel lookups pass one without spinners). */
   reporter?: Reporter;
+  /** How long finding the artifact in one registry may take before Paks moves on (default 30 s). */
+  lookupTimeoutMs?: number;
+  /** After this long without an answer, a line says which registry Paks waits for (default 2 s). */
+  waitNoticeMs?: number;
 }
+
+/** A registry client whose requests all end when `signal` fires. */
+export type OpenRegistry = (signal: AbortSignal) => Promise<RegistryClient>;
 
 /**
  * Looks for a binary in each registry in turn: the tag's image index picks the entry for
@@ -56,84 +64,104 @@ export interface LookupOptions {
  * signature and every tarball's checksum is checked before Spack sees any of it.
  * Registries that have nothing, or cannot be reached, are passed over with a reason.
  */
-export async function lookupBinary(client: PaksClient, registry: RegistryClient, options: LookupOptions): Promise<BinaryLookup> {
-  const { parseReference, formatReference } = await import('../oci/reference.js');
-  const { pullArtifact } = await import('../oci/artifact.js');
+export async function lookupBinary(client: PaksClient, openRegistry: OpenRegistry, options: LookupOptions): Promise<BinaryLookup> {
   const reasons: string[] = [];
   for (const base of options.registries) {
-    const target = `${base.replace(/\/+$/, '')}/${options.name}:${options.tag}`;
-    let reference;
+    const controller = new AbortController();
+    const registry = await openRegistry(controller.signal);
     try {
-      reference = parseReference(target);
-    } catch (error) {
-      reasons.push(`${target}: ${describeError(error)}`);
-      continue;
-    }
-    let fetched;
-    try {
-      fetched = await registry.getManifest(reference);
-    } catch (error) {
-      reasons.push(`${target}: ${unavailable(error)}`);
-      continue;
-    }
-    const entries: Descriptor[] = fetched.kind === 'index'
-      ? fetched.index.manifests
-      : [{ mediaType: fetched.mediaType, digest: fetched.digest, size: fetched.bytes.length, ...(fetched.manifest.annotations ? { annotations: fetched.manifest.annotations } : {}) }];
-    const entry = pickEntry(entries, options);
-    if (!entry) {
-      const offered = entries.map(describeEntry).join(', ') || 'nothing';
-      reasons.push(`${target} has no binary for ${options.host.platform}-${options.host.os}-${options.host.target} (it offers ${offered})`);
-      continue;
-    }
-    const dir = await mkdtemp(join(tmpdir(), `paks-pull-${options.name}-`));
-    const remove = () => rm(dir, { recursive: true, force: true });
-    try {
-      const pinned = { ...reference, digest: entry.digest };
-      delete (pinned as { tag?: string }).tag;
-      const pulled = await pullArtifact({ client: registry, reference: pinned, directory: join(dir, 'mirror'), reporter: options.reporter ?? client.reporter });
-      const signedOnly = options.verify && !options.unsignedRegistries.some((r) => sameRegistry(r, base));
-      const cache = await readBuildCache(join(dir, 'mirror'), signedOnly ? { verifySpec: specVerifier(options.trustedKeys) } : {});
-      if (!signedOnly && options.verify) client.reporter.warn(`${base} is listed in unsigned_registries: signatures of ${options.name} are not required.`);
-      if (!options.verify) client.reporter.warn(`--no-verify: installing ${options.name} from ${base} without checking signatures.`);
-      const named = cache.specs.filter((s) => s.name === options.name);
-      if (named.length === 0) throw new PaksError('integrity', `${target} holds no spec of ${options.name}.`);
-      const choice = chooseRoot(named, cache, options, entry.annotations?.[`${ANNOTATION_PREFIX}hash`]);
-      if (!choice.root) {
-        await remove();
-        reasons.push(`the registry's ${choice.reason} (${target})`);
-        continue;
-      }
-      const root = choice.root;
-      if (signedOnly) {
-        const unsigned = cache.specs.filter((s) => !s.signed);
-        if (unsigned.length) throw new PaksError('trust', `${target} has unsigned specs (${unsigned.map((s) => s.specFile).join(', ')}).`, { hint: 'Pass --no-verify to accept unsigned binaries.' });
-      }
-      await verifyTarballs(cache);
-      const rootSpecFile = join(dir, `${root.name}-${root.hash}.spec.json`);
-      await writeFile(rootSpecFile, JSON.stringify(root.document));
-      return {
-        found: {
-          registry: base,
-          reference: formatReference({ registry: reference.registry, repository: reference.repository, digest: pulled.digest }),
-          digest: pulled.digest,
-          dir: join(dir, 'mirror'),
-          cache,
-          root,
-          rootSpecFile,
-          signed: root.signed,
-          remove,
-        },
-      };
-    } catch (error) {
-      await remove();
-      // A binary that fails verification is refused outright: never fall through to another copy silently.
-      if (error instanceof PaksError && (error.kind === 'trust' || error.kind === 'integrity')) {
-        throw new PaksError(error.kind, `Refusing the binary of ${options.name} from ${target}: ${describeError(error).replace(/\.$/, '')}.`, { hint: error.hint, cause: error });
-      }
-      reasons.push(`${target}: ${unavailable(error)}`);
+      const result = await lookupIn(client, registry, base, controller, options, reasons);
+      if (result) return { found: result };
+    } finally {
+      await registry.close();
     }
   }
   return { reasons };
+}
+
+/** One registry: finding the artifact is bounded by lookupTimeoutMs; pulling and checking it is not. */
+async function lookupIn(client: PaksClient, registry: RegistryClient, base: string, controller: AbortController, options: LookupOptions, reasons: string[]): Promise<VerifiedBinary | undefined> {
+  const { parseReference, formatReference } = await import('../oci/reference.js');
+  const { pullArtifact } = await import('../oci/artifact.js');
+  const reporter = options.reporter ?? client.reporter;
+  const limitMs = options.lookupTimeoutMs ?? 30_000;
+  const target = `${base.replace(/\/+$/, '')}/${options.name}:${options.tag}`;
+  let reference;
+  try {
+    reference = parseReference(target);
+  } catch (error) {
+    reasons.push(`${target}: ${describeError(error)}`);
+    return undefined;
+  }
+  let fetched;
+  const notice = setTimeout(() => reporter.info(`Waiting for ${reference.registry} to answer about ${options.name} (Paks moves on after ${Math.round(limitMs / 1000)} s)...`), options.waitNoticeMs ?? 2000);
+  const deadline = setTimeout(() => controller.abort(), limitMs);
+  try {
+    const gaveUp = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(new Error('deadline')), { once: true }));
+    fetched = await Promise.race([registry.getManifest(reference), gaveUp]);
+  } catch (error) {
+    reasons.push(`${target}: ${controller.signal.aborted ? `no answer within ${Math.round(limitMs / 1000)} s` : unavailable(error)}`);
+    return undefined;
+  } finally {
+    clearTimeout(notice);
+    clearTimeout(deadline);
+  }
+  const entries: Descriptor[] = fetched.kind === 'index'
+    ? fetched.index.manifests
+    : [{ mediaType: fetched.mediaType, digest: fetched.digest, size: fetched.bytes.length, ...(fetched.manifest.annotations ? { annotations: fetched.manifest.annotations } : {}) }];
+  const entry = pickEntry(entries, options);
+  if (!entry) {
+    const offered = entries.map(describeEntry).join(', ') || 'nothing';
+    reasons.push(`${target} has no binary for ${options.host.platform}-${options.host.os}-${options.host.target} (it offers ${offered})`);
+    return undefined;
+  }
+  const dir = await mkdtemp(join(tmpdir(), `paks-pull-${options.name}-`));
+  const forget = removeOnInterrupt(dir);
+  const remove = () => rm(dir, { recursive: true, force: true }).finally(forget);
+  try {
+    const pinned = { ...reference, digest: entry.digest };
+    delete (pinned as { tag?: string }).tag;
+    const pulled = await pullArtifact({ client: registry, reference: pinned, directory: join(dir, 'mirror'), reporter });
+    const signedOnly = options.verify && !options.unsignedRegistries.some((r) => sameRegistry(r, base));
+    const cache = await readBuildCache(join(dir, 'mirror'), signedOnly ? { verifySpec: specVerifier(options.trustedKeys) } : {});
+    if (!signedOnly && options.verify) client.reporter.warn(`${base} is listed in unsigned_registries: signatures of ${options.name} are not required.`);
+    if (!options.verify) client.reporter.warn(`--no-verify: installing ${options.name} from ${base} without checking signatures.`);
+    const named = cache.specs.filter((s) => s.name === options.name);
+    if (named.length === 0) throw new PaksError('integrity', `${target} holds no spec of ${options.name}.`);
+    const choice = chooseRoot(named, cache, options, entry.annotations?.[`${ANNOTATION_PREFIX}hash`]);
+    if (!choice.root) {
+      await remove();
+      reasons.push(`the registry's ${choice.reason} (${target})`);
+      return undefined;
+    }
+    const root = choice.root;
+    if (signedOnly) {
+      const unsigned = cache.specs.filter((s) => !s.signed);
+      if (unsigned.length) throw new PaksError('trust', `${target} has unsigned specs (${unsigned.map((s) => s.specFile).join(', ')}).`, { hint: 'Pass --no-verify to accept unsigned binaries.' });
+    }
+    await verifyTarballs(cache);
+    const rootSpecFile = join(dir, `${root.name}-${root.hash}.spec.json`);
+    await writeFile(rootSpecFile, JSON.stringify(root.document));
+    return {
+        registry: base,
+        reference: formatReference({ registry: reference.registry, repository: reference.repository, digest: pulled.digest }),
+        digest: pulled.digest,
+        dir: join(dir, 'mirror'),
+        cache,
+        root,
+        rootSpecFile,
+        signed: root.signed,
+        remove,
+    };
+  } catch (error) {
+    await remove();
+    // A binary that fails verification is refused outright: never fall through to another copy silently.
+    if (error instanceof PaksError && (error.kind === 'trust' || error.kind === 'integrity')) {
+      throw new PaksError(error.kind, `Refusing the binary of ${options.name} from ${target}: ${describeError(error).replace(/\.$/, '')}.`, { hint: error.hint, cause: error });
+    }
+    reasons.push(`${target}: ${unavailable(error)}`);
+    return undefined;
+  }
 }
 
 /**

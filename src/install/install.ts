@@ -1,5 +1,6 @@
 import type { PaksClient } from '../client.js';
 import { PaksError, describeError } from '../errors.js';
+import { Interrupted } from '../interruption.js';
 import { listPackages, looksLikeRepository, openRepository, type PackageRepository } from '../repository/source.js';
 import { spackInstall, prefixForRoot } from '../spack/install.js';
 import { withTemporaryScope, type ScopeContent } from '../spack/scope.js';
@@ -92,7 +93,7 @@ export async function installSpecs(client: PaksClient, args: readonly string[], 
       try {
         roots.push(await installBinary(client, spack, requests.get(spec)!, binary, repository, extra));
       } catch (error) {
-        if (options.cacheOnly) throw error;
+        if (options.cacheOnly || error instanceof Interrupted) throw error;
         client.reporter.warn(`Installing the binary of ${spec} failed (${describeError(error).replace(/\.$/, '')}); building it from source.`);
         fromSource.push(spec);
       }
@@ -119,7 +120,10 @@ export async function installSpecs(client: PaksClient, args: readonly string[], 
 async function alreadyInstalled(spack: SpackRunner, request: ParsedRequest, repository: PackageRepository | undefined, extra: InstallOptions['scope']): Promise<InstalledRoot | undefined> {
   const started = Date.now();
   const matches = await withTemporaryScope({ ...extra, repos: repository ? [repository.root] : [] }, (scope) =>
-    findInstalled(scope ? spack.withScope(scope.dir) : spack, [request.text]).catch(() => [] as InstalledSpec[]),
+    findInstalled(scope ? spack.withScope(scope.dir) : spack, [request.text]).catch((error: unknown): InstalledSpec[] => {
+      if (error instanceof Interrupted) throw error;
+      return [];
+    }),
   );
   const usable = matches.filter((m) => m.name === request.spec.name && m.prefix && !m.external);
   if (usable.length === 0) return undefined;
@@ -137,7 +141,7 @@ async function findBinaries(client: PaksClient, spack: SpackRunner, specs: reado
   const [{ lookupBinary }, { loadTrustedKeys }] = await Promise.all([import('./binary.js'), import('../trust/trusted-keys.js')]);
   const host = await hostArch(spack);
   const trustedKeys = await loadTrustedKeys(client.home, client.values.trusted_keys.map((f) => expandHome(f, client.home)));
-  const registry = await client.registryClient({ plainHttp: options.plainHttp });
+  const openRegistry = (signal: AbortSignal) => client.registryClient({ plainHttp: options.plainHttp, signal });
   const parallel = specs.length > 1;
   const task = parallel ? client.reporter.task(`Looking for verified binaries of ${specs.join(', ')}`) : undefined;
   const reporter = parallel ? withoutTasks(client.reporter) : client.reporter;
@@ -147,7 +151,7 @@ async function findBinaries(client: PaksClient, spack: SpackRunner, specs: reado
       const name = request.spec.name;
       const version = request.spec.versions ? singleVersion(request.spec.versions) : undefined;
       const tag = options.tag ?? version ?? client.values.default_tag;
-      const lookup = await lookupBinary(client, registry, {
+      const lookup = await lookupBinary(client, openRegistry, {
         registries,
         tag,
         name,
@@ -158,6 +162,7 @@ async function findBinaries(client: PaksClient, spack: SpackRunner, specs: reado
         verify: options.verify !== false,
         unsignedRegistries: client.values.unsigned_registries,
         reporter,
+        lookupTimeoutMs: client.values.registry_lookup_timeout * 1000,
       });
       // Recorded at once, so a failure elsewhere still cleans up this pull.
       if (lookup.found) {
@@ -176,8 +181,6 @@ async function findBinaries(client: PaksClient, spack: SpackRunner, specs: reado
     task?.fail();
     await Promise.all([...found.values()].map((b) => b.remove()));
     throw error;
-  } finally {
-    await registry.close();
   }
 }
 

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { removeOnInterrupt } from '../interruption.js';
 
 export interface ScopeContent {
   /** Package repositories that take precedence over the configured ones. */
@@ -17,7 +18,10 @@ export interface ScopeContent {
  * mirrors there, never in the user's own configuration, and removes it afterwards.
  */
 export class TemporaryScope {
-  private constructor(readonly dir: string) {}
+  private readonly forget: () => void;
+  private constructor(readonly dir: string) {
+    this.forget = removeOnInterrupt(dir);
+  }
 
   static async create(content: ScopeContent, parent = tmpdir()): Promise<TemporaryScope> {
     const dir = await mkdtemp(join(parent, 'paks-scope-'));
@@ -41,6 +45,7 @@ export class TemporaryScope {
 
   async remove(): Promise<void> {
     await rm(this.dir, { recursive: true, force: true });
+    this.forget();
   }
 }
 
