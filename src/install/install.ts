@@ -4,7 +4,7 @@ import { Interrupted } from '../interruption.js';
 import { listPackages, looksLikeRepository, openRepository, type PackageRepository } from '../repository/source.js';
 import { spackInstall, prefixForRoot } from '../spack/install.js';
 import { withTemporaryScope, type ScopeContent } from '../spack/scope.js';
-import type { SpackRunner } from '../spack/runner.js';
+import { checkSpecArguments, type SpackRunner } from '../spack/runner.js';
 import { mapWithConcurrency } from '../oci/pool.js';
 import { expandHome } from '../settings/load.js';
 import type { VerifiedBinary } from './binary.js';
@@ -69,6 +69,7 @@ export async function resolveInstallArguments(client: PaksClient, args: readonly
 export async function installSpecs(client: PaksClient, args: readonly string[], options: InstallOptions = {}): Promise<InstallReport> {
   const { repository, specs } = await resolveInstallArguments(client, args);
   // Every spec is read before anything runs: a syntax error is one sentence, not a Spack trace.
+  checkSpecArguments(specs);
   const requests = new Map(specs.map((spec) => [spec, parseSpecRequest(spec)]));
   const spack = await client.spack();
   const extra = options.scope ?? {};
