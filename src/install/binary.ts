@@ -17,7 +17,7 @@ import { removeOnInterrupt } from '../interruption.js';
 import type { ParsedRequest } from '../spec/parse.js';
 import { nodesByHash } from '../spec/compiler.js';
 import { unsatisfiedBecause } from '../spec/satisfies.js';
-import { versionSatisfies } from '../spec/version-range.js';
+import { formatVersionList, versionSatisfies } from '../spec/version-range.js';
 
 /** A build cache pulled from a registry whose digests, signatures and tarballs all checked out. */
 export interface VerifiedBinary {
@@ -111,6 +111,13 @@ async function lookupIn(client: PaksClient, registry: RegistryClient, base: stri
     : [{ mediaType: fetched.mediaType, digest: fetched.digest, size: fetched.bytes.length, ...(fetched.manifest.annotations ? { annotations: fetched.manifest.annotations } : {}) }];
   const entry = pickEntry(entries, options);
   if (!entry) {
+    // A build for this machine whose version the request rules out: say that, not "no binary".
+    const versioned = pickEntry(entries, { ...options, request: undefined, version: undefined });
+    const version = versioned?.annotations?.[`${ANNOTATION_PREFIX}version`];
+    if (version && options.request?.spec.versions) {
+      reasons.push(`the registry's ${options.name} is @${version}; you asked @${formatVersionList(options.request.spec.versions)} (${target})`);
+      return undefined;
+    }
     const offered = entries.map(describeEntry).join(', ') || 'nothing';
     reasons.push(`${target} has no binary for ${options.host.platform}-${options.host.os}-${options.host.target} (it offers ${offered})`);
     return undefined;

@@ -189,6 +189,9 @@ function console_out(line) {
 function executeTask(ctx, gpg, t, { counter, total, unsigned }) {
   const node = t.node;
   tty.msg(`Installing ${t.id} [${counter}/${total}]`);
+  // Test knob: a slow install, so a test can interrupt it.
+  const delay = Number(process.env.SPACK_STANDIN_INSTALL_DELAY ?? 0);
+  if (delay > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delay * 1000);
   if (t.useCache) {
     const start = Date.now();
     const mirrors = mirrorsWithSpec(ctx, node);
