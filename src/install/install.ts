@@ -12,9 +12,8 @@ import { hostArch } from './host.js';
 import { withoutTasks } from '../ui/reporter.js';
 import type { PackageInfoByName } from '../sbom/package-info.js';
 import { parseSpecRequest, type ParsedRequest } from '../spec/parse.js';
-import { singleVersion } from '../spec/version-range.js';
+import { compareVersions, singleVersion } from '../spec/version-range.js';
 import { findInstalled, type InstalledSpec } from '../spack/installed.js';
-import { compareVersions } from '../spec/version-range.js';
 
 export interface InstallOptions {
   /** Registries to look in before trusted_pull_registries. */
@@ -73,13 +72,9 @@ export async function installSpecs(client: PaksClient, args: readonly string[], 
   const requests = new Map(specs.map((spec) => [spec, parseSpecRequest(spec)]));
   const spack = await client.spack();
   const extra = options.scope ?? {};
-  const roots: InstalledRoot[] = [];
-  const pending: string[] = [];
-  for (const spec of specs) {
-    const present = await alreadyInstalled(spack, requests.get(spec)!, repository, extra);
-    if (present) roots.push(present);
-    else pending.push(spec);
-  }
+  const present = await mapWithConcurrency(specs, 4, (spec) => alreadyInstalled(spack, requests.get(spec)!, repository, extra));
+  const roots: InstalledRoot[] = present.filter((root): root is InstalledRoot => root !== undefined);
+  const pending = specs.filter((_, i) => present[i] === undefined);
   const binaries = options.noCache || pending.length === 0 ? new Map<string, VerifiedBinary>() : await findBinaries(client, spack, pending, requests, options);
   // What `spack info` says of the binaries' packages (for their SBOMs) is asked while Spack installs.
   const binaryInfo = options.sbom === false || binaries.size === 0 ? undefined : packageInfoForBinaries(spack, [...binaries.values()]);
@@ -126,7 +121,8 @@ async function alreadyInstalled(spack: SpackRunner, request: ParsedRequest, repo
       return [];
     }),
   );
-  const usable = matches.filter((m) => m.name === request.spec.name && m.prefix && !m.external);
+  // From a package repository, only that repository's build counts.
+  const usable = matches.filter((m) => m.name === request.spec.name && m.prefix && !m.external && (!repository || m.namespace === repository.namespace));
   if (usable.length === 0) return undefined;
   const best = usable.sort((a, b) => compareVersions(b.version, a.version))[0]!;
   return { spec: request.text, name: best.name, version: best.version, hash: best.hash, prefix: best.prefix!, origin: { kind: 'installed' }, seconds: (Date.now() - started) / 1000 };

@@ -78,9 +78,11 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
       let connected = false;
       let sent = false;
       const stopWaiting = () => clearTimeout(waiting);
+      // A streamed upload's answer may wait on the registry committing it: that wait has only the idle timeout.
+      const streamed = body instanceof Readable;
       const arm = () => {
         stopWaiting();
-        if (connected && !sent) return;
+        if (connected && (!sent || streamed)) return;
         const what = connected ? 'start answering' : 'accept the connection';
         waiting = setTimeout(() => {
           req.destroy(Object.assign(new Error(`${request.url.host} did not ${what} within ${responseTimeoutMs / 1000} s`), { code: 'ETIMEDOUT' }));
