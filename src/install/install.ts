@@ -193,8 +193,9 @@ async function installBinary(client: PaksClient, spack: SpackRunner, request: Pa
       // Syntax Paks does not evaluate (${request.unevaluated.join(', ')}): Spack decides, from the verified cache only.
       client.reporter.info(`Paks does not check ${request.unevaluated.join(', ')} itself: Spack decides whether the binary fits.`);
     }
+    // The verified mirror is `signed: false` in the scope; any other mirror Spack may use keeps its signature check.
     const result = byRequest
-      ? await spackInstall(runner, [request.text], { buildcache: { package: 'only', dependencies: 'auto' }, skipSignatureCheck: true })
+      ? await spackInstall(runner, [request.text], { buildcache: { package: 'only', dependencies: 'auto' } })
       : await spackInstall(runner, [], { specFiles: [binary.rootSpecFile], buildcache: { package: 'only', dependencies: 'auto' }, skipSignatureCheck: true });
     const entry = result.installed.filter((e) => e.hash === binary.root.hash).at(-1) ?? prefixForRoot(result, binary.root.name);
     if (!entry) throw new PaksError('spack', `Spack finished but did not report where ${binary.root.name} was installed.`);
