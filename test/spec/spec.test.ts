@@ -71,6 +71,19 @@ describe('parsing the spec syntax', () => {
     assert.deepEqual(spec.dependencies[0]!.variants, { ownlibs: true });
     assert.equal(spec.dependencies[0]!.hash, 'abc123');
   });
+  test('the name and the single version that names a tag', () => {
+    const tagOf = (text: string) => {
+      const { spec } = parseSpecRequest(text);
+      return { name: spec.name, version: spec.versions ? singleVersion(spec.versions) : undefined };
+    };
+    assert.deepEqual(tagOf('zlib'), { name: 'zlib', version: undefined });
+    assert.deepEqual(tagOf('zlib@1.3.1+shared %gcc'), { name: 'zlib', version: '1.3.1' });
+    assert.deepEqual(tagOf('zlib@=1.3.1'), { name: 'zlib', version: '1.3.1' });
+    assert.deepEqual(tagOf('builtin.py-numpy@1.26.4'), { name: 'py-numpy', version: '1.26.4' });
+    assert.deepEqual(tagOf('zlib@1.2:'), { name: 'zlib', version: undefined });
+    assert.deepEqual(tagOf('zlib@1.2,1.3'), { name: 'zlib', version: undefined });
+    assert.deepEqual(tagOf('hdf5 ^zlib@1.3'), { name: 'hdf5', version: undefined });
+  });
   test('arch= splits into platform, os and target; -variant is ~variant', () => {
     const { spec } = parseSpecRequest('zlib arch=linux-ubuntu22.04-zen3 -shared');
     assert.deepEqual([spec.platform, spec.os, spec.target], ['linux', 'ubuntu22.04', 'zen3']);
