@@ -122,7 +122,7 @@ async function alreadyInstalled(spack: SpackRunner, request: ParsedRequest, repo
     }),
   );
   // From a package repository, only that repository's build counts.
-  const usable = matches.filter((m) => m.name === request.spec.name && m.prefix && !m.external && (!repository || m.namespace === repository.namespace));
+  const usable = matches.filter((m) => (request.spec.name === undefined || m.name === request.spec.name) && m.prefix && !m.external && (!repository || m.namespace === repository.namespace));
   if (usable.length === 0) return undefined;
   const best = usable.sort((a, b) => compareVersions(b.version, a.version))[0]!;
   return { spec: request.text, name: best.name, version: best.version, hash: best.hash, prefix: best.prefix!, origin: { kind: 'installed' }, seconds: (Date.now() - started) / 1000 };
@@ -146,6 +146,8 @@ async function findBinaries(client: PaksClient, spack: SpackRunner, specs: reado
     await mapWithConcurrency(specs, client.values.registry_concurrency, async (spec) => {
       const request = requests.get(spec)!;
       const name = request.spec.name;
+      // `/hash` alone names no artifact: Spack finds it (installed, or in its own mirrors).
+      if (name === undefined) return;
       const version = request.spec.versions ? singleVersion(request.spec.versions) : undefined;
       const tag = options.tag ?? version ?? client.values.default_tag;
       const lookup = await lookupBinary(client, openRegistry, {

@@ -25,7 +25,8 @@ export interface AbstractSpec {
 
 export interface ParsedRequest {
   text: string;
-  spec: AbstractSpec & { name: string };
+  /** Named, or (`/abc1234`, an installed spec by hash) at least hashed. */
+  spec: AbstractSpec;
   /** Constructs Paks does not evaluate itself, as written. */
   unevaluated: string[];
 }
@@ -168,11 +169,11 @@ export function parseSpecRequest(text: string): ParsedRequest {
   }
   if (dependencyNext) throw syntaxError(input, input.length, 'a "^" must be followed by a package');
   const first = roots[0];
-  if (!first?.name) {
+  if (!first?.name && !first?.hash) {
     throw new PaksError('usage', `"${input}" does not start with a package name.`, { hint: 'For example: paks install zlib@1.3.1+shared' });
   }
   if (roots.length > 1) unevaluated.push(`${roots.length} packages in one argument`);
-  return { text: input, spec: first as AbstractSpec & { name: string }, unevaluated };
+  return { text: input, spec: first, unevaluated };
 }
 
 function syntaxError(input: string, at: number, why: string): PaksError {

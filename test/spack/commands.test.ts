@@ -67,6 +67,10 @@ describe('install, list, uninstall, doctor and shell through the Spack stand-in'
     const text = await machine.paks(['install', 'greet-paks@1.0.0 %gcc']);
     assert.match(text.stdout, /^\[\+\] \S+\/greet-paks-1\.0\.0-eus5xxl\w+\n$/);
     assert.match(text.stderr, /greet-paks@1\.0\.0: already installed/);
+    const byHash = await machine.paks(['install', '--json', 'greet-paks/eus5xxl']);
+    assert.equal(byHash.exitCode, 0, byHash.stderr);
+    assert.equal(JSON.parse(byHash.stdout)[0].name, 'greet-paks');
+    assert.deepEqual(JSON.parse(byHash.stdout)[0].origin, { kind: 'installed' });
   });
 
   test('a spec syntax error is one sentence from Paks, exit 2, before Spack runs', async () => {

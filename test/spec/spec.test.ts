@@ -103,6 +103,7 @@ describe('parsing the spec syntax', () => {
     assert.deepEqual(parseSpecRequest('zlib bzip2').unevaluated, ['2 packages in one argument']);
   });
   test('a syntax error is one sentence naming where, exit 2', () => {
+    assert.equal(parseSpecRequest('/eus5xxl').spec.hash, 'eus5xxl', 'an installed spec by hash');
     for (const text of ['zlib@@', 'zlib ^', 'zlib %', '+shared', 'zlib $x']) {
       assert.throws(() => parseSpecRequest(text), (e: unknown) => e instanceof PaksError && e.exitCode === 2 && new RegExp(text.replace(/[$^+]/g, '\\$&')).test(e.message), text);
     }
