@@ -77,6 +77,10 @@ export async function buildSpecs(client: PaksClient, args: readonly string[], op
         const sboms = await writeCacheSboms(runner, dir);
         client.reporter.info(`Build cache for ${root.name}@${root.version} is in ${dir}${signedBy ? ` (signed by ${signedBy})` : ' (unsigned)'}`);
         caches.push({ root, dir, signedBy, sboms, removed: false });
+      } catch (error) {
+        // A temporary cache that did not come out whole is of no use to anyone.
+        if (!userCacheDir) await rm(dir, { recursive: true, force: true });
+        throw error;
       } finally {
         forget();
       }
