@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
-import { exec, World, type Machine } from './world.js';
+import { World, type Machine } from './world.js';
 
 /** Waits (up to a minute) for something to become true; not a timing assertion. */
 async function until(what: string, check: () => Promise<boolean> | boolean): Promise<void> {
@@ -182,8 +182,9 @@ describe('install honours the whole spec, installs into any prefix, and cleans u
     assert.equal(result.exitCode, 143, result.stderr);
     assert.equal(result.stderr.trimEnd().split('\n').at(-1), 'Interrupted (SIGTERM): stopped Spack and the transfers, and removed the temporary folders.');
     assert.deepEqual(await readdir(dir), []);
-    const { stdout: processes } = await exec('ps', ['-eo', 'args']);
-    assert.ok(!processes.includes(dir), 'Spack was stopped, not left running');
+    // No process is left whose command line names this test's folders (Spack runs with -C <TMPDIR>/paks-scope-…).
+    const commandLines = await Promise.all((await readdir('/proc')).filter((p) => /^\d+$/.test(p)).map((p) => readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => '')));
+    assert.ok(!commandLines.some((line) => line.includes(dir)), 'Spack was stopped, not left running');
     assert.equal((await user.paks(['list', 'greet-paks'])).exitCode, 1, 'nothing half-installed');
   });
 
