@@ -420,7 +420,9 @@ export const commands = {
     }
     if (!a.specs.length && !(a.files ?? []).length) throw new Die('install requires a package argument or active environment');
     const abstract = a.specs.length ? parseSpecs(a.specs) : [];
-    const nodes = abstract.length ? concretizeAll(ctx, abstract, a.fresh ? { reuseCandidates: [] } : {}) : [];
+    // --fresh-roots (--reuse-deps): the roots concretize as if nothing of them were installed (transcript 120's --fresh for the root).
+    const reuse = a.fresh ? { reuseCandidates: [] } : a.freshRoots || a.reuseDeps ? { reuseCandidates: gatherReuseCandidates(ctx).filter((c) => !abstract.some((s) => s.name === c.node.name)) } : {};
+    const nodes = abstract.length ? concretizeAll(ctx, abstract, reuse) : [];
     // -f FILE: concrete specs from JSON files, installed exactly as written (as Spack does).
     for (const file of a.files ?? []) {
       let data;
