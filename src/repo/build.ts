@@ -1,6 +1,6 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { PaksClient } from '../client.js';
 import { PaksError, describeError } from '../errors.js';
@@ -86,7 +86,10 @@ export async function buildRepository(client: PaksClient, repo: CommunityReposit
     }
   }
   const report = { packages: results, ok: results.every((r) => r.status === 'built') };
-  if (options.junit) await writeFileAtomic(options.junit, junitReport(report));
+  if (options.junit) {
+    await mkdir(dirname(options.junit), { recursive: true });
+    await writeFileAtomic(options.junit, junitReport(report));
+  }
   return report;
 }
 
