@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { startFakeGitHub } from '../helpers/github/server.js';
 import { exec, World, type Machine } from './world.js';
 
 const FIX = fileURLToPath(new URL('../fixtures/spack/', import.meta.url));
@@ -89,6 +90,64 @@ describe('a community repository: init → add → change → changed → build,
     assert.ok((await tags(registry, 'community/greet-paks')).includes('latest'));
     const xml = await readFile(junit, 'utf8');
     assert.match(xml, /<testsuite name="greet-paks" tests="3" failures="0"/);
+  });
+
+  test('release makes one release per package with SBOMs and the publisher key; again: the same release', async () => {
+    const github = await startFakeGitHub({ repos: [{ owner: 'example', name: 'community' }] });
+    try {
+      const env = { ...github.env, GITHUB_REPOSITORY: 'example/community' };
+      const dry = await maintainer.paks(['release', 'greet-paks', '--dry-run', '--repo', repo], env);
+      assert.equal(dry.exitCode, 0, dry.stderr);
+      assert.match(dry.stdout, /Would make release greet-paks-v1\.0\.0/);
+      assert.equal(github.repo('example/community').releases.length, 0);
+      for (const name of ['hello-paks', 'greet-paks']) {
+        const released = await maintainer.paks(['release', name, '--repo', repo], env);
+        assert.equal(released.exitCode, 0, released.stderr);
+        assert.match(released.stdout, /created on example\/community/);
+      }
+      const releases = github.repo('example/community').releases;
+      assert.deepEqual(releases.map((r) => r.tag).sort(), ['greet-paks-v1.0.0', 'hello-paks-v1.1.0']);
+      const greet = releases.find((r) => r.tag === 'greet-paks-v1.0.0')!;
+      assert.match(greet.body ?? '', /paks install greet-paks@1\.0\.0 --registry 127\.0\.0\.1:\d+\/community/);
+      assert.match(greet.body ?? '', /Digest: `sha256:[0-9a-f]{64}`/);
+      assert.match(greet.body ?? '', /- debian12-icelake|- linux-/);
+      const names = greet.assets.map((a) => a.name).sort();
+      assert.ok(names.includes('publisher.asc'), names.join(', '));
+      assert.ok(names.some((n) => n.endsWith('.cdx.json')) && names.some((n) => n.endsWith('.spdx.json')), names.join(', '));
+      const sbom = JSON.parse(greet.assets.find((a) => a.name.endsWith('.cdx.json'))!.data.toString('utf8')) as { bomFormat: string };
+      assert.equal(sbom.bomFormat, 'CycloneDX');
+      const again = await maintainer.paks(['release', 'greet-paks', '--repo', repo], env);
+      assert.equal(again.exitCode, 0, again.stderr);
+      assert.match(again.stdout, /unchanged on example\/community/);
+      assert.equal(github.repo('example/community').releases.length, 2);
+      const noToken = await maintainer.paks(['release', 'greet-paks', '--repo', repo], { ...env, GITHUB_TOKEN: undefined, GH_TOKEN: undefined });
+      assert.equal(noToken.exitCode, 1);
+      assert.match(noToken.stderr, /No GitHub token .*contents: write/);
+    } finally {
+      await github.stop();
+    }
+  });
+
+  test('a registry that refuses the push: the build fails and nothing is released', async () => {
+    const locked = await startRegistry({ kind: 'htpasswd', users: { someone: 'secret' } });
+    const github = await startFakeGitHub({ repos: [{ owner: 'example', name: 'community' }] });
+    try {
+      const config = join(repo, 'paks.yaml');
+      const original = await readFile(config, 'utf8');
+      await writeFile(config, original.replace(/^registry: .*$/m, `registry: ${locked.host}/community`));
+      await appendFile(join(repo, 'packages', 'hello-paks', 'package.py'), '    # refused\n');
+      const built = await maintainer.paks(['repo', 'build', 'hello-paks', '--push', '--repo', repo]);
+      assert.equal(built.exitCode, 1);
+      assert.match(built.stdout, /^hello-paks: built .*, failed \(the push to 127\.0\.0\.1:\d+\/community\/hello-paks failed: /m);
+      const released = await maintainer.paks(['release', 'hello-paks', '--repo', repo], { ...github.env, GITHUB_REPOSITORY: 'example/community' });
+      assert.equal(released.exitCode, 1);
+      assert.match(released.stderr, /hello-paks:1\.1\.0: it does not exist|nothing to release/);
+      assert.equal(github.repo('example/community').releases.length, 0);
+      await writeFile(config, original);
+    } finally {
+      await github.stop();
+      await locked.stop();
+    }
   });
 
   test('a failing stand-alone test blocks that push and exits non-zero', async () => {
