@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { runWorkflow, type WorkflowRun } from '../helpers/workflow.js';
+import { startFakeGitHub, type FakeGitHub } from '../helpers/github/server.js';
 import { exec, World, type Machine } from './world.js';
 
 const CHECKOUT = fileURLToPath(new URL('../../', import.meta.url));
@@ -28,6 +29,7 @@ describe('the generated build.yml, run locally step by step', () => {
   let remote: string;
   let signingKey: string;
   let runners = 0;
+  let github: FakeGitHub;
 
   before(async () => {
     world = await World.create();
@@ -52,19 +54,22 @@ describe('the generated build.yml, run locally step by step', () => {
     await exec('git', ['init', '-q', '--bare', '-b', 'main', remote]);
     await git(repo, 'remote', 'add', 'origin', remote);
     await git(repo, 'push', '-q', 'origin', 'main');
+    github = await startFakeGitHub({ repos: [{ owner: 'example', name: 'community', gitDir: remote }] });
   });
   after(async () => {
+    await github?.stop();
     await registry?.stop();
     await world?.dispose();
   });
 
-  async function run(github: Record<string, unknown>, sha: string): Promise<WorkflowRun> {
+  async function run(context: Record<string, unknown>, sha: string): Promise<WorkflowRun> {
     return runWorkflow({
       file: join(repo, '.github', 'workflows', 'build.yml'),
       remote,
       sha,
-      github: { repository: 'example/community', actor: 'maintainer', sha, ...github },
-      secrets: { PAKS_SIGNING_KEY: signingKey, GITHUB_TOKEN: 'ghs_local' },
+      github: { repository: 'example/community', actor: 'maintainer', sha, token: github.token, ...context },
+      secrets: { PAKS_SIGNING_KEY: signingKey, GITHUB_TOKEN: github.token },
+      extraEnv: { GITHUB_API_URL: github.apiUrl },
       dir: world.dir,
       // Each job is a fresh runner: its own HOME, Spack and keyring.
       machine: async (job) => {
@@ -111,5 +116,10 @@ describe('the generated build.yml, run locally step by step', () => {
     assert.match(stage1, /greet-paks: built 1\.0\.0\/\w+, tested \(1 passed\), pushed /);
     assert.ok((await tags(registry, 'community/hello-paks')).includes('1.1.0'));
     assert.ok((await tags(registry, 'community/greet-paks')).includes('1.0.0'));
+    assert.equal(result.jobs.release!.result, 'success', result.log());
+    const releases = github.repo('example/community').releases;
+    assert.deepEqual(releases.map((r) => r.tag).sort(), ['greet-paks-v1.0.0', 'hello-paks-v1.1.0']);
+    assert.ok(releases.every((r) => r.assets.some((a) => a.name === 'publisher.asc') && r.assets.some((a) => a.name.endsWith('.spdx.json'))));
+    assert.ok(releases.every((r) => r.targetCommitish === sha), 'each release is tagged at the commit that was built');
   });
 });
