@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -61,6 +61,24 @@ describe('a community repository: init → add → change → changed → build,
     const again = await maintainer.paks(['repo', 'add', 'hello-paks', '--from-spack', '--repo', repo]);
     assert.notEqual(again.exitCode, 0);
     assert.match(again.stderr, /already has a recipe for hello-paks/);
+    // A new recipe for a tarball, through spack create; then a broken paks.yaml is refused in one sentence.
+    const tarball = join(world.dir, 'newtool-2.0.tar.gz');
+    await exec('tar', ['-czf', tarball, '-C', join(FIX, 'repos', 'paksdemo', 'src'), 'hello-paks-1.1.0']);
+    const created = await maintainer.paks(['repo', 'add', 'newtool', '--url', `file://${tarball}`, '--repo', repo]);
+    assert.equal(created.exitCode, 0, created.stderr);
+    const text = await readFile(join(repo, 'packages', 'newtool', 'package.py'), 'utf8');
+    assert.match(text, /class Newtool\(MakefilePackage\):/);
+    assert.match(text, /version\("2\.0", sha256="[0-9a-f]{64}"\)/);
+    await rm(join(repo, 'packages', 'newtool'), { recursive: true });
+    const neither = await maintainer.paks(['repo', 'add', 'x', '--repo', repo]);
+    assert.equal(neither.exitCode, 2);
+    const config = join(repo, 'paks.yaml');
+    const original = await readFile(config, 'utf8');
+    await writeFile(config, `${original}\nplatfroms: [ubuntu-24.04]\n`);
+    const broken = await maintainer.paks(['repo', 'changed', '--repo', repo]);
+    assert.equal(broken.exitCode, 2);
+    assert.match(broken.stderr, /^Error: .*paks\.yaml line \d+: platfroms is not a setting Paks knows\.\n/);
+    await writeFile(config, original);
     await git(repo, 'add', '-A');
     await git(repo, 'commit', '-qm', 'hello-paks and greet-paks');
   });
