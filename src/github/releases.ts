@@ -69,10 +69,14 @@ function toRelease(value: unknown, what: string): Release {
   };
 }
 
-/** The published (non-draft) release for a tag, or undefined when there is none. */
-export async function findReleaseByTag(octokit: Octokit, repository: GitHubRepository, tag: string): Promise<Release | undefined> {
+/**
+ * The release for a tag, or undefined when there is none. GitHub finds only published
+ * releases by tag; with `includeDrafts` the release list is searched for a draft as well
+ * (drafts are visible to tokens with contents: write).
+ */
+export async function findReleaseByTag(octokit: Octokit, repository: GitHubRepository, tag: string, options: { includeDrafts?: boolean } = {}): Promise<Release | undefined> {
   const what = `look up the release ${tag} of ${formatRepository(repository)}`;
-  return callGitHub({ what, repository, permission: READ }, async () => {
+  const published = await callGitHub({ what, repository, permission: READ }, async () => {
     try {
       const response = await octokit.rest.repos.getReleaseByTag({ ...repository, tag });
       return toRelease(response.data, what);
@@ -81,6 +85,9 @@ export async function findReleaseByTag(octokit: Octokit, repository: GitHubRepos
       throw error;
     }
   });
+  if (published || !options.includeDrafts) return published;
+  const releases = await listReleases(octokit, repository, { includeDrafts: true });
+  return releases.find((release) => release.draft && release.tag === tag);
 }
 
 export interface ListReleasesOptions {
@@ -134,12 +141,14 @@ function differs(release: Release, fields: ReleaseFields): boolean {
 }
 
 /**
- * The release for `fields.tag`, created when missing and updated when its name, body or flags
- * differ: running it twice never makes a second release. A create that failed in passing
+ * The release for `fields.tag` (a draft with that tag counts), created when missing and
+ * updated when its name, body or flags differ: running it twice never makes a second release.
+ * For "nothing half-released": ensure it as a draft, upload the assets, then ensure it with
+ * `draft: false`. A create that failed in passing
  * (5xx, or GitHub saying the tag's release already exists) is resolved by looking again.
  */
 export async function ensureRelease(octokit: Octokit, repository: GitHubRepository, fields: ReleaseFields): Promise<EnsuredRelease> {
-  const existing = await findReleaseByTag(octokit, repository, fields.tag);
+  const existing = await findReleaseByTag(octokit, repository, fields.tag, { includeDrafts: true });
   if (existing) return updateIfNeeded(octokit, repository, existing, fields);
   const what = `create the release ${fields.tag} on ${formatRepository(repository)}`;
   const create = () =>
@@ -161,7 +170,7 @@ export async function ensureRelease(octokit: Octokit, repository: GitHubReposito
       const passing = status === undefined || status >= 500;
       if (!passing && !(status === 422 && hasErrorCode(error, 'already_exists'))) throw error;
       // It may have been made after all (or by a parallel run): look before trying once more.
-      const now = await findReleaseByTag(octokit, repository, fields.tag);
+      const now = await findReleaseByTag(octokit, repository, fields.tag, { includeDrafts: true });
       if (now) return updateIfNeeded(octokit, repository, now, fields);
       if (!passing) throw error;
       return { release: toRelease((await create()).data, what), action: 'created' as const };
