@@ -48,11 +48,14 @@ describe('a community repository: init → add → change → changed → build,
     await mkdir(join(repo, 'keys'));
     const exported = await maintainer.paks(['key', 'export', join(repo, 'keys', 'publisher.asc')]);
     assert.equal(exported.exitCode, 0, exported.stderr);
+    // A recipe travels with its patches.
+    await writeFile(join(world.dir, 'maintainer', 'spack', 'paksdemo-repo', 'packages', 'hello-paks', 'fix-build.patch'), '--- a/x\n+++ b/x\n');
     for (const name of ['hello-paks', 'greet-paks']) {
       const added = await maintainer.paks(['repo', 'add', name, '--from-spack', '--repo', repo]);
       assert.equal(added.exitCode, 0, added.stderr);
       assert.match(added.stdout, new RegExp(`packages/${name}/package\\.py`));
     }
+    assert.equal(await readFile(join(repo, 'packages', 'hello-paks', 'fix-build.patch'), 'utf8'), '--- a/x\n+++ b/x\n');
     recipe = join(repo, 'packages', 'greet-paks', 'package.py');
     await appendFile(recipe, `\n${await recordedTests()}`);
     const unknown = await maintainer.paks(['repo', 'add', 'no-such-package', '--from-spack', '--repo', repo]);
