@@ -120,6 +120,11 @@ describe('a community repository: init → add → change → changed → build,
       const dry = await maintainer.paks(['release', 'greet-paks', '--dry-run', '--repo', repo], env);
       assert.equal(dry.exitCode, 0, dry.stderr);
       assert.match(dry.stdout, /Would make release greet-paks-v1\.0\.0/);
+      const pinned = await maintainer.paks(['release', 'hello-paks', '--version', '1.1.0', '--dry-run', '--repo', repo], env);
+      assert.match(pinned.stdout, /Would make release hello-paks-v1\.1\.0/, pinned.stderr);
+      const missing = await maintainer.paks(['release', 'hello-paks', '--version', '9.9', '--dry-run', '--repo', repo], env);
+      assert.equal(missing.exitCode, 1);
+      assert.match(missing.stderr, /has no version 9\.9, so there is nothing to release/);
       assert.equal(github.repo('example/community').releases.length, 0);
       for (const name of ['hello-paks', 'greet-paks']) {
         const released = await maintainer.paks(['release', name, '--repo', repo], env);
