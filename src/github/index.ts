@@ -35,11 +35,8 @@ export {
   listPullRequests,
   createPullRequest,
   closePullRequest,
-  createIssueComment,
-  ensureLabel,
-  addLabels,
   type PullRequest,
   type NewPullRequest,
   type ListPullRequestsOptions,
-  type LabelSpec,
 } from './pulls.js';
+export { createIssueComment, ensureLabel, addLabels, type LabelSpec } from './issues.js';
