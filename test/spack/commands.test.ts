@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { cp, mkdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { PaksClient } from '../../src/client.js';
 import { parseInstalledLine } from '../../src/spack/install.js';
 import { summarizeSpackError } from '../../src/spack/errors.js';
 import { World, type Machine } from '../e2e/world.js';
+import { temporaryDirectory } from '../helpers/cli.js';
 
 describe('install, list, uninstall, doctor and shell through the Spack stand-in', () => {
   let world: World;
@@ -113,6 +114,19 @@ describe('install, list, uninstall, doctor and shell through the Spack stand-in'
     assert.match(checks.find((c) => c.name === 'spack')!.detail, /^0\.23\.\S+ at .*bin\/spack \(from env\)$/);
     assert.ok(checks.find((c) => c.name === 'gpg')!.ok);
     assert.match(checks.find((c) => c.name === 'compiler')!.detail, /gcc@12\.2\.0/);
+    assert.equal(checks.find((c) => c.name === 'node')!.detail, `Node.js ${process.versions.node} at ${process.execPath}`);
+    assert.match(checks.find((c) => c.name === 'git')!.detail, /^git version \d/);
+  });
+
+  test('doctor names the line that installs each missing tool', async (t) => {
+    // A PATH with only node on it: the stand-in still runs, git and gpg are missing.
+    const bin = await temporaryDirectory(t);
+    await symlink(process.execPath, join(bin, 'node'));
+    const result = await machine.paks(['doctor'], { PATH: bin });
+    assert.equal(result.exitCode, 0, result.stderr);
+    assert.match(result.stdout, /^FAIL {2}git {6}not found: needed for .+; install it with: (sudo )?apt-get install -y --no-install-recommends git$/m);
+    assert.match(result.stdout, /^FAIL {2}gpg {6}not found: .+apt-get install -y --no-install-recommends gnupg$/m);
+    assert.match(result.stdout, /^ok {4}spack /m);
   });
 
   test('paks shell evaluates with the client and spack() loaded', async () => {
