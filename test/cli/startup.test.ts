@@ -55,3 +55,17 @@ test('a missing Spack is one clear sentence that says how to get one', async (t)
   const wrongRoot = await runPaks(['--spack-root', home, 'list'], { home });
   assert.match(wrongRoot.stderr, /--spack-root points at .* but .*bin\/spack is not an executable Spack/);
 });
+
+test('paks shell without a Spack opens with one line, prints client as a summary, and spack() rejects without a trace', async (t) => {
+  const home = await temporaryDirectory(t);
+  const session = await runPaks(['shell'], { home, env: { PATH: '/usr/bin:/bin', GITHUB_TOKEN: 'ghp_secret_in_env' }, input: 'client\nawait spack("find")\n.exit\n' });
+  assert.equal(session.exitCode, 0, session.stderr);
+  const notFound = /No Spack found: .* Run "paks bootstrap" to clone Spack into .*, or point --spack-root .*\./;
+  const opening = session.stderr.split('\n').filter(Boolean);
+  assert.equal(opening.length, 2, session.stderr);
+  assert.match(opening[1]!, notFound);
+  assert.match(session.stdout, new RegExp(`\\[paks-client spack: none found; settings: ${home}/\\.paks/settings\\.yml \\(not created: defaults\\)\\]`));
+  assert.doesNotMatch(session.stdout, /ghp_secret_in_env|\/usr\/bin:\/bin/, 'the environment is not printed');
+  assert.match(session.stdout, notFound);
+  assert.doesNotMatch(session.stdout, /\n\s+at /, 'no stack trace');
+});
