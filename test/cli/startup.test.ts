@@ -7,6 +7,23 @@ import { fileURLToPath } from 'node:url';
 import { PAKS_BIN, runPaks, temporaryDirectory } from '../helpers/cli.js';
 
 const recorder = fileURLToPath(new URL('../helpers/record-imports.mjs', import.meta.url));
+const bundle = fileURLToPath(new URL('../../dist/bin/', import.meta.url));
+
+/**
+ * The sources (src/… and node_modules/…) inside the files a run loaded: bin/paks runs the
+ * bundle in dist/bin/, whose meta.json says which sources each of its files holds.
+ */
+async function loadedSources(recording: string): Promise<string> {
+  const meta = JSON.parse(await readFile(join(bundle, 'meta.json'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> };
+  const files = (await readFile(recording, 'utf8')).split('\n').filter((url) => url.startsWith('file://')).map((url) => fileURLToPath(url));
+  const sources: string[] = [];
+  for (const file of files) {
+    const output = meta.outputs[`dist/bin/${file.slice(bundle.length)}`];
+    if (file.startsWith(bundle)) sources.push(...Object.keys(output?.inputs ?? {}));
+    else sources.push(file);
+  }
+  return sources.map((source) => `/${source}`).join('\n');
+}
 
 test('paks --help and --version do not load heavy modules', async (t) => {
   const dir = await temporaryDirectory(t);
@@ -14,7 +31,9 @@ test('paks --help and --version do not load heavy modules', async (t) => {
     const file = join(dir, `${args.join('')}.txt`);
     const run = spawnSync(process.execPath, ['--import', recorder, PAKS_BIN, ...args], { env: { ...process.env, PAKS_RECORD_IMPORTS: file, HOME: dir } });
     assert.equal(run.status, 0, String(run.stderr));
-    const loaded = await readFile(file, 'utf8');
+    const loaded = await loadedSources(file);
+    // --version reads package.json and nothing else; the others run the bundle.
+    if (args[0] !== '--version') assert.ok(loaded.includes('/node_modules/commander/'), 'the recording sees the bundled sources');
     for (const heavy of ['openpgp', '@octokit', 'ora', 'execa', 'yaml', 'zod']) {
       assert.ok(!loaded.includes(`/node_modules/${heavy}/`), `${args.join(' ')} loaded ${heavy}`);
     }
@@ -27,8 +46,8 @@ test('paks push and pull load neither Spack nor signing code', async (t) => {
     const file = join(dir, `${args[0]}.txt`);
     const run = spawnSync(process.execPath, ['--import', recorder, PAKS_BIN, ...args], { env: { ...process.env, PAKS_RECORD_IMPORTS: file, HOME: dir } });
     assert.notEqual(run.status, 0, 'the command fails (nothing to push, nothing listening), after loading what it needs');
-    const loaded = await readFile(file, 'utf8');
-    assert.ok(loaded.includes('/oci/'), `${args[0]} did not get as far as the OCI client`);
+    const loaded = await loadedSources(file);
+    assert.ok(loaded.includes('/src/oci/'), `${args[0]} did not get as far as the OCI client`);
     for (const heavy of ['openpgp', '@octokit', 'execa']) assert.ok(!loaded.includes(`/node_modules/${heavy}/`), `${args[0]} loaded ${heavy}`);
   }
 });
@@ -68,4 +87,23 @@ test('paks shell without a Spack opens with one line, prints client as a summary
   assert.doesNotMatch(session.stdout, /ghp_secret_in_env|\/usr\/bin:\/bin/, 'the environment is not printed');
   assert.match(session.stdout, notFound);
   assert.doesNotMatch(session.stdout, /\n\s+at /, 'no stack trace');
+});
+
+test('--debug stack traces point into src/ through the bundle source maps', async (t) => {
+  const home = await temporaryDirectory(t);
+  const plain = await runPaks(['config', 'get', 'no_such_key'], { home });
+  assert.equal(plain.exitCode, 2);
+  assert.doesNotMatch(plain.stderr, /\n\s+at /, 'no trace without --debug');
+  const debug = await runPaks(['--debug', 'config', 'get', 'no_such_key'], { home });
+  assert.equal(debug.exitCode, 2);
+  assert.match(debug.stderr, /\n\s+at .*\/src\/settings\/values\.ts:\d+:\d+\)?\n/);
+});
+
+test("the library's own entry (import 'paks') still loads from dist/", () => {
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', "const paks = await import('paks'); console.log(typeof paks.PaksClient.create, typeof paks.SpackRunner)"], {
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    encoding: 'utf8',
+  });
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(run.stdout, 'function function\n');
 });
