@@ -97,9 +97,10 @@ export class PaksClient {
     return `[paks-client spack: ${this.spackFound ?? 'not looked up yet'}; settings: ${file}${existsSync(file) ? '' : ' (not created: defaults)'}]`;
   }
 
-  async list(constraints: readonly string[] = []): Promise<InstalledSpec[]> {
-    const { findInstalled } = await import('./spack/installed.js');
-    return findInstalled(await this.spack(), constraints);
+  /** Installed specs; `prefixes: false` saves a Spack call when install prefixes are not needed. */
+  async list(constraints: readonly string[] = [], options: { prefixes?: boolean } = {}): Promise<InstalledSpec[]> {
+    const [spack, { findInstalled }] = await Promise.all([this.spack(), import('./spack/installed.js')]);
+    return findInstalled(spack, constraints, options);
   }
 
   async planUninstall(specs: readonly string[], options: UninstallOptions = {}): Promise<UninstallPlan> {

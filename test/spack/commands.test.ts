@@ -50,6 +50,19 @@ describe('install, list, uninstall, doctor and shell through the Spack stand-in'
     assert.equal(json[0].namespace, 'paksdemo');
     assert.deepEqual(json[0].dependencies.find((d: { name: string }) => d.name === 'hello-paks').types, ['build', 'link']);
     assert.equal((await machine.paks(['list', '--json', 'zlib'])).stdout.trim(), '[]');
+    assert.match(json[0].prefix, /\/greet-paks-1\.0\.0-eus5xxlme3e4olqwzmc6dk5dp6hopdrj$/);
+  });
+
+  test('list asks Spack once unless it prints prefixes (find --json has none; --format has no dependencies)', async () => {
+    const spackCalls = (stderr: string) => stderr.split('\n').filter((line) => /^\[debug\] running: \S+ find /.test(line)).length;
+    const text = await machine.paks(['--debug', 'list']);
+    assert.equal(text.exitCode, 0, text.stderr);
+    assert.equal(spackCalls(text.stderr), 1, text.stderr);
+    const paths = await machine.paks(['--debug', 'list', '-p', 'greet-paks']);
+    assert.equal(spackCalls(paths.stderr), 2, paths.stderr);
+    assert.match(paths.stdout, /^greet-paks@1\.0\.0 {2}\/\S+\/greet-paks-1\.0\.0-eus5xxl\w+$/m);
+    const externals = JSON.parse((await machine.paks(['list', '--json', 'gmake'])).stdout) as Array<{ prefix: string; external: boolean }>;
+    assert.deepEqual(externals.map((s) => [s.prefix, s.external]), [['/usr', true]]);
   });
 
   test('unknown package, unsatisfiable version and a failed build end with Spack\'s reason', async () => {
