@@ -3,10 +3,27 @@
 // Code a command loads on demand (import()) becomes its own chunk, loaded only when it runs.
 // The library keeps its tsc build in dist/ (`import 'paks'`); this is what bin/paks runs.
 import { build } from 'esbuild';
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * commander loads node:child_process when it loads (~3 ms), for executable subcommands that
+ * Paks does not have; load it when a subcommand would be spawned instead. Unchanged (with a
+ * warning) if commander's source no longer has that line.
+ */
+const lazyChildProcess = {
+  name: 'commander-lazy-child-process',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, async (args) => {
+      const eager = "const childProcess = require('node:child_process');";
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes(eager)) return { contents: source, loader: 'js', warnings: [{ text: 'commander no longer requires node:child_process as expected; it loads eagerly' }] };
+      return { contents: source.replace(eager, "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };"), loader: 'js' };
+    });
+  },
+};
 const outdir = `${root}dist/bin`;
 await rm(outdir, { recursive: true, force: true });
 const result = await build({
@@ -25,6 +42,7 @@ const result = await build({
   metafile: true,
   legalComments: 'none',
   logLevel: 'warning',
+  plugins: [lazyChildProcess],
   // CommonJS dependencies (commander) call require() for Node's built-in modules.
   banner: { js: "import { createRequire as __paksRequire } from 'node:module'; const require = __paksRequire(import.meta.url);" },
 });

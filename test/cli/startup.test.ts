@@ -107,3 +107,10 @@ test("the library's own entry (import 'paks') still loads from dist/", () => {
   assert.equal(run.status, 0, run.stderr);
   assert.equal(run.stdout, 'function function\n');
 });
+
+test('a reader that stops early (paks … | head -1) gets no error', async (t) => {
+  const home = await temporaryDirectory(t);
+  const run = spawnSync('sh', ['-c', `"${process.execPath}" "${PAKS_BIN}" config list | head -1 >/dev/null`], { env: { ...process.env, HOME: home }, encoding: 'utf8' });
+  assert.equal(run.status, 0);
+  assert.equal(run.stderr, '');
+});
