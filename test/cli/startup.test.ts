@@ -4,27 +4,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { PAKS_BIN, runPaks, temporaryDirectory } from '../helpers/cli.js';
+import { loadedSources, PAKS_BIN, runPaks, temporaryDirectory } from '../helpers/cli.js';
 
 const recorder = fileURLToPath(new URL('../helpers/record-imports.mjs', import.meta.url));
-const bundle = fileURLToPath(new URL('../../dist/bin/', import.meta.url));
-
-/**
- * The sources (src/… and node_modules/…) inside the files a run loaded: bin/paks runs the
- * bundle in dist/bin/, whose meta.json says which sources each of its files holds.
- */
-async function loadedSources(recording: string): Promise<string> {
-  const meta = JSON.parse(await readFile(join(bundle, 'meta.json'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> };
-  const files = (await readFile(recording, 'utf8')).split('\n').filter((url) => url.startsWith('file://')).map((url) => fileURLToPath(url));
-  const sources: string[] = [];
-  for (const file of files) {
-    const output = meta.outputs[`dist/bin/${file.slice(bundle.length)}`];
-    if (file.startsWith(bundle)) sources.push(...Object.keys(output?.inputs ?? {}));
-    else sources.push(file);
-  }
-  return sources.map((source) => `/${source}`).join('\n');
-}
-
 test('paks --help and --version do not load heavy modules', async (t) => {
   const dir = await temporaryDirectory(t);
   for (const args of [['--help'], ['--version'], ['install', '--help']]) {
