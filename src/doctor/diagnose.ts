@@ -8,6 +8,8 @@ export interface Check {
   ok: boolean;
   required: boolean;
   detail: string;
+  /** For a system tool: the command line that installs it (Debian). */
+  install?: string;
 }
 
 /** What `paks doctor` reports: Spack (where, which version), Node, the system tools Paks uses, a compiler. */
@@ -21,7 +23,13 @@ export async function diagnose(client: PaksClient): Promise<Check[]> {
   } catch (error) {
     checks.push({ name: 'spack', ok: false, required: true, detail: describeError(error) });
   }
-  checks.push({ name: 'node', ok: true, required: true, detail: `Node.js ${process.versions.node} at ${process.execPath}` });
+  const nodeMajor = Number(process.versions.node.split('.')[0]);
+  checks.push({
+    name: 'node',
+    ok: nodeMajor >= 20,
+    required: true,
+    detail: `Node.js ${process.versions.node} at ${process.execPath}${nodeMajor >= 20 ? '' : ': Paks needs Node.js 20 or newer'}`,
+  });
   checks.push(...(await Promise.all(systemTools.filter((tool) => tool.neededBy === 'paks').map((tool) => checkTool(tool, client.env)))));
   if (spack) {
     const compilers = await spack.run(['compiler', 'list'], { allowFailure: true });
@@ -40,12 +48,12 @@ export async function diagnose(client: PaksClient): Promise<Check[]> {
 async function checkTool(tool: SystemTool, env: NodeJS.ProcessEnv): Promise<Check> {
   const run = await execa(tool.command, ['--version'], { reject: false, env, stdin: 'ignore' });
   const found = run.exitCode === 0;
+  const install = aptInstallLine([tool.debianPackage], { root: process.getuid?.() === 0 });
   return {
     name: tool.command,
     ok: found,
     required: false,
-    detail: found
-      ? String(run.stdout).split('\n')[0]!.trim()
-      : `not found: needed for ${tool.usedFor}; install it with: ${aptInstallLine([tool.debianPackage], { root: process.getuid?.() === 0 })}`,
+    detail: found ? String(run.stdout).split('\n')[0]!.trim() : `not found: needed for ${tool.usedFor}; install it with: ${install}`,
+    install,
   };
 }

@@ -129,6 +129,7 @@ describe('install, list, uninstall, doctor and shell through the Spack stand-in'
     assert.match(checks.find((c) => c.name === 'compiler')!.detail, /gcc@12\.2\.0/);
     assert.equal(checks.find((c) => c.name === 'node')!.detail, `Node.js ${process.versions.node} at ${process.execPath}`);
     assert.match(checks.find((c) => c.name === 'git')!.detail, /^git version \d/);
+    assert.match((checks.find((c) => c.name === 'gpg') as { install?: string }).install ?? '', /apt-get install -y --no-install-recommends gnupg$/);
   });
 
   test('doctor names the line that installs each missing tool', async (t) => {
