@@ -21,7 +21,7 @@ export type { Repository } from './blob-upload.js';
 
 export interface RegistryClientOptions {
   credentials: CredentialProvider;
-  /** true: plain HTTP everywhere; false: HTTPS even on loopback; absent: HTTP only for loopback. */
+  /** true: plain HTTP everywhere; false: HTTPS only; absent: HTTPS, and on loopback plain HTTP when the server does not speak TLS. */
   plainHttp?: boolean;
   /** Blobs moved at once by pushArtifact/pullArtifact (default 4). */
   concurrency?: number;
@@ -31,6 +31,8 @@ export interface RegistryClientOptions {
   upload?: Partial<UploadSettings>;
   /** Known digests of files, so unchanged files are not hashed again. */
   digestCache?: DigestCache;
+  /** Extra CA certificates (PEM) trusted for HTTPS, on top of Node's and NODE_EXTRA_CA_CERTS. */
+  ca?: readonly string[];
   /** Replaces the HTTP layer (tests). */
   send?: HttpSend;
 }
@@ -72,7 +74,7 @@ export interface RegistryClient {
 
 export function createRegistryClient(options: RegistryClientOptions): RegistryClient {
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
-  const transport = options.send ? undefined : createHttpTransport({ maxSockets: concurrency * 2 + 2, userAgent: options.userAgent ?? 'paks' });
+  const transport = options.send ? undefined : createHttpTransport({ maxSockets: concurrency * 2 + 2, userAgent: options.userAgent ?? 'paks', ...(options.ca ? { ca: options.ca } : {}) });
   const send = options.send ?? (transport as NonNullable<typeof transport>).send;
   const retry = retryPolicy(options.retry);
   const authorizer = createAuthorizer({

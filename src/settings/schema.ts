@@ -14,6 +14,7 @@ export const settingsShape = {
   signing_key: z.string().min(1).nullable(),
   trusted_keys: z.array(z.string().min(1)),
   registry_concurrency: z.number().int().min(1).max(64),
+  registry_ca_file: z.string().min(1).nullable(),
   spack_root: z.string().min(1).nullable(),
   spack_version: z.string().min(1),
   spack_git_url: z.string().min(1),

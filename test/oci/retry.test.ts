@@ -67,7 +67,8 @@ describe('transport scheme', () => {
     for (const host of ['localhost', 'localhost:5000', '127.0.0.1:5000', '127.1.2.3', '[::1]:5000']) assert.equal(isLoopback(host), true, host);
     for (const host of ['ghcr.io', '10.0.0.1:5000', 'localhost.example.com', '127.0.0.1.nip.io']) assert.equal(isLoopback(host), false, host);
     assert.equal(registryBaseUrl('ghcr.io').href, 'https://ghcr.io/');
-    assert.equal(registryBaseUrl('127.0.0.1:5000').href, 'http://127.0.0.1:5000/');
+    assert.equal(registryBaseUrl('127.0.0.1:5000').href, 'https://127.0.0.1:5000/');
+    assert.equal(registryBaseUrl('127.0.0.1:5000', true).href, 'http://127.0.0.1:5000/');
     assert.equal(registryBaseUrl('127.0.0.1:5000', false).href, 'https://127.0.0.1:5000/');
     assert.equal(registryBaseUrl('registry.lan:5000', true).href, 'http://registry.lan:5000/');
     assert.equal(registryBaseUrl('docker.io').href, 'https://registry-1.docker.io/');
