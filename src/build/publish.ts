@@ -14,6 +14,8 @@ export interface PublishedBuild {
   buildTag: string;
   /** Tags moved to a per-platform index holding this build. */
   indexTags: string[];
+  /** The Spack-native images beside it (`repo:<name>-<version>-<hash>.spack@sha256:…`). */
+  spackImages: string[];
 }
 
 export interface PublishOptions {
@@ -57,6 +59,8 @@ export async function pushBuildCache(client: PaksClient, dir: string, target: st
       ...(sourceUrl(client.env) ? { source: sourceUrl(client.env)! } : {}),
       reporter: client.reporter,
     });
+    const { pushSpackImagesOfArtifact } = await import('../spack-oci/push-images.js');
+    const spackImages = await pushSpackImagesOfArtifact(registry, repository, dir, pushed.manifest.layers, client.reporter, cache);
     const indexTags = [...new Set([versionTag(identity.version), client.values.default_tag, ...options.tags, ...(options.explicitTarget && named.tag ? [named.tag] : [])])].filter((t) => t !== tag);
     await addToPlatformIndex({
       client: registry,
@@ -68,7 +72,13 @@ export async function pushBuildCache(client: PaksClient, dir: string, target: st
       architectureOfTarget: (target) => ociArchitectureOf(target),
       reporter: client.reporter,
     });
-    return { reference: formatReference({ ...repository, tag, digest: pushed.digest }), digest: pushed.digest, buildTag: tag, indexTags };
+    return {
+      reference: formatReference({ ...repository, tag, digest: pushed.digest }),
+      digest: pushed.digest,
+      buildTag: tag,
+      indexTags,
+      spackImages: spackImages?.images.map((i) => formatReference({ ...repository, tag: i.tag, digest: i.digest })) ?? [],
+    };
   } finally {
     await registry.close();
   }

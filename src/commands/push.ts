@@ -30,6 +30,8 @@ export function register(program: Command): void {
       let pushed;
       try {
         pushed = await oci.pushArtifact({ client: registry, directory, reference, tags: options.tag ?? [], artifactType: client.values.content_type, reporter: ctx.reporter });
+        const { pushSpackImagesOfArtifact } = await import('../spack-oci/push-images.js');
+        await pushSpackImagesOfArtifact(registry, reference, directory, pushed.manifest.layers, ctx.reporter);
       } finally {
         await registry.close();
       }
