@@ -10,9 +10,9 @@ import { blobExists, DEFAULT_UPLOAD, uploadBlob, type Repository, type UploadSet
 import { sha256Of } from './digest.js';
 import { createHashWorker } from './hash-worker.js';
 import { createMemoryDigestCache, type DigestCache } from './digest-cache.js';
-import { getManifest, listTags, manifestDigest, putManifest, type FetchedManifest } from './manifests.js';
+import { getManifest, getReferrersIndex, listTags, manifestDigest, putManifest, type FetchedManifest, type PutManifestResult } from './manifests.js';
 import type { ImageReference } from './reference.js';
-import type { Descriptor } from './schemas.js';
+import type { Descriptor, ImageIndex } from './schemas.js';
 import { createRegistrySession } from './session.js';
 import { createHttpTransport, type HttpSend } from './transport/http.js';
 import { retryPolicy, type RetryPolicy } from './transport/retry.js';
@@ -64,7 +64,9 @@ export interface RegistryClient {
   getManifest(reference: ImageReference): Promise<FetchedManifest>;
   /** What a tag points to now, or undefined when it does not exist. */
   manifestDigest(reference: ImageReference): Promise<string | undefined>;
-  putManifest(repo: Repository, tagOrDigest: string, bytes: Buffer, mediaType: string): Promise<{ digest: string; size: number }>;
+  putManifest(repo: Repository, tagOrDigest: string, bytes: Buffer, mediaType: string): Promise<PutManifestResult>;
+  /** The OCI 1.1 referrers API's answer for a digest, or undefined when the registry has no such API. */
+  referrersIndex(repo: Repository, digest: string): Promise<ImageIndex | undefined>;
   fetchBlobToFile(repo: Repository, descriptor: Descriptor, path: string, options?: BlobProgress): Promise<void>;
   fetchBlobBytes(repo: Repository, descriptor: Descriptor, limit?: number): Promise<Buffer>;
   listTags(repo: Repository): Promise<string[]>;
@@ -132,6 +134,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     getManifest: (reference) => getManifest(session, reference),
     manifestDigest: (reference) => manifestDigest(session, reference),
     putManifest: (repo, tagOrDigest, bytes, mediaType) => putManifest(session, repo, tagOrDigest, bytes, mediaType),
+    referrersIndex: (repo, digest) => getReferrersIndex(session, repo, digest),
     fetchBlobToFile: (repo, descriptor, path, progress = {}) =>
       downloadBlobToFile(session, repo, descriptor, path, { ...(progress.onProgress ? { onProgress: progress.onProgress } : {}), hashWorker }),
     fetchBlobBytes: (repo, descriptor, limit) => downloadBlobBytes(session, repo, descriptor, limit),

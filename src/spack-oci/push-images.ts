@@ -29,6 +29,9 @@ import {
   type LayerDescriptor,
   type SpackDialect,
 } from './image.js';
+import { attachReferrers, type Referrer } from '../oci/referrers.js';
+import { CYCLONEDX_JSON, SPACK_SPEC_SIGNED, SPDX_JSON } from '../oci/media-types.js';
+import { sbomPaths } from '../sbom/file-names.js';
 import { databaseOf, updateSpackIndex, type UpdatedSpackIndex } from './index-spack.js';
 import { runEnvironment } from './run-environment.js';
 import { readTarballLayer, type TarballLayer } from './tarball-layer.js';
@@ -177,6 +180,7 @@ export async function pushSpackImages(options: SpackImagesOptions): Promise<Push
     const manifest = imageManifest(base, configBlob, plan.layers.map((l) => l.descriptor), { 'org.opencontainers.image.description': specDescription(dialect, plan.root) });
     const put = await client.putManifest(repo, tag, spackJson(manifest), manifest.mediaType);
     images.push({ name: spec.name, version: spec.version, hash: spec.hash, tag, digest: put.digest, size: put.size, unchanged: false });
+    await attachReferrers(client, repo, { mediaType: manifest.mediaType, digest: put.digest, size: put.size }, specReferrers(spec, pushed));
   }
   let index: UpdatedSpackIndex | undefined;
   if (images.length) {
@@ -195,6 +199,20 @@ export async function pushSpackImages(options: SpackImagesOptions): Promise<Push
     }
   }
   return { images, index, skipped };
+}
+
+/** What Paks attaches to a spec's image: its clearsigned spec and its SBOMs, when the cache has them. */
+export function specReferrers(spec: CachedSpec, pushed: ReadonlyMap<string, Descriptor>): Referrer[] {
+  const sboms = sbomPaths(spec);
+  const wanted: [string, string][] = [
+    ...(spec.signed ? ([[spec.specFile, SPACK_SPEC_SIGNED]] as [string, string][]) : []),
+    [sboms.cyclonedx, CYCLONEDX_JSON],
+    [sboms.spdx, SPDX_JSON],
+  ];
+  return wanted.flatMap(([path, artifactType]) => {
+    const blob = pushed.get(path);
+    return blob ? [{ artifactType, blob, title: path.split('/').pop()!, annotations: { 'dev.paks.spack.hash': spec.hash } }] : [];
+  });
 }
 
 function endsWith(have: readonly string[], want: readonly string[]): boolean {

@@ -96,6 +96,22 @@ describe('Spack-native images beside every Paks artifact', () => {
     assert.deepEqual(await get(registry, `${repo}/blobs/${index.layers[0].digest}`), readFileSync(join(cacheDir, 'build_cache/index.json')));
   });
 
+  it('attaches the signed spec and both SBOMs to each image as OCI referrers, with the sha256-<hex> tag fallback', async () => {
+    const greetTag = (await tags(registry, repo)).find((t) => t.startsWith('greet-paks-'))!;
+    const subject = sha256(await get(registry, `${repo}/manifests/${greetTag}`));
+    const index = JSON.parse((await get(registry, `${repo}/manifests/${subject.replace(':', '-')}`)).toString());
+    assert.equal(index.mediaType, 'application/vnd.oci.image.index.v1+json');
+    assert.deepEqual(index.manifests.map((m: any) => m.artifactType).sort(), ['application/spdx+json', 'application/vnd.cyclonedx+json', 'application/vnd.paks.spack.spec.signed.v1+pgp']);
+    const cache = filesUnder(cacheDir);
+    for (const entry of index.manifests) {
+      const referrer = JSON.parse((await get(registry, `${repo}/manifests/${entry.digest}`)).toString());
+      assert.equal(referrer.subject.digest, subject);
+      assert.equal(referrer.config.mediaType, 'application/vnd.oci.empty.v1+json');
+      const file = [...cache].find(([rel]) => rel.endsWith(referrer.layers[0].annotations['org.opencontainers.image.title']))!;
+      assert.equal(referrer.layers[0].digest, sha256(readFileSync(file[1])), 'the same blob as the Paks artifact layer');
+    }
+  });
+
   it('stores no byte twice: beyond the Paks artifact, only manifests and configs', async () => {
     const paksManifest = JSON.parse((await get(registry, `${repo}/manifests/${(await tags(registry, repo)).find((t) => /^1\.0\.0-[a-z2-7]{7}$/.test(t))}`)).toString());
     const paksBlobs = new Set<string>([paksManifest.config.digest, ...paksManifest.layers.map((l: any) => l.digest)]);
