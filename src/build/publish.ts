@@ -48,7 +48,10 @@ export async function pushBuildCache(client: PaksClient, dir: string, target: st
   const tag = buildTag(identity);
   const repository = { registry: named.registry, repository: named.repository };
   const registry = await client.registryClient({ plainHttp: options.plainHttp });
+  const { prepareSpackImages, finishSpackImages, spackLayerCache } = await import('../spack-oci/push-images.js');
+  const layerCache = await spackLayerCache(client.path('cache_dir'));
   try {
+    const prepared = await prepareSpackImages(dir, layerCache, cache);
     const pushed = await pushArtifact({
       client: registry,
       directory: dir,
@@ -59,8 +62,7 @@ export async function pushBuildCache(client: PaksClient, dir: string, target: st
       ...(sourceUrl(client.env) ? { source: sourceUrl(client.env)! } : {}),
       reporter: client.reporter,
     });
-    const { pushSpackImagesOfArtifact } = await import('../spack-oci/push-images.js');
-    const spackImages = await pushSpackImagesOfArtifact(registry, repository, dir, pushed.manifest.layers, client.reporter, cache);
+    const spackImages = prepared ? await finishSpackImages(prepared, registry, repository, pushed.manifest.layers, client.reporter) : undefined;
     const indexTags = [...new Set([versionTag(identity.version), client.values.default_tag, ...options.tags, ...(options.explicitTarget && named.tag ? [named.tag] : [])])].filter((t) => t !== tag);
     await addToPlatformIndex({
       client: registry,
@@ -81,6 +83,7 @@ export async function pushBuildCache(client: PaksClient, dir: string, target: st
     };
   } finally {
     await registry.close();
+    await layerCache.save().catch(() => {});
   }
 }
 

@@ -5,7 +5,8 @@
  * only configs and manifests are new, plus the merged `index.spack`.
  */
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import type { DigestCache } from '../oci/digest-cache.js';
 import { join } from 'node:path';
 import { PaksError, describeError } from '../errors.js';
 import type { BuildCache, CachedSpec } from '../buildcache/read-build-cache.js';
@@ -34,7 +35,7 @@ import { CYCLONEDX_JSON, SPACK_SPEC_SIGNED, SPDX_JSON } from '../oci/media-types
 import { sbomPaths } from '../sbom/file-names.js';
 import { databaseOf, updateSpackIndex, type UpdatedSpackIndex } from './index-spack.js';
 import { runEnvironment } from './run-environment.js';
-import { readTarballLayer, type TarballLayer } from './tarball-layer.js';
+import { decodeTarballLayer, encodeTarballLayer, readTarballLayer, type TarballLayer } from './tarball-layer.js';
 
 export interface SpackImagesOptions {
   client: RegistryClient;
@@ -44,6 +45,8 @@ export interface SpackImagesOptions {
   pushed: ReadonlyMap<string, Descriptor>;
   dialect?: SpackDialect;
   reporter?: Reporter | undefined;
+  /** Reads tarball facts (default: a fresh reader over the cache root). */
+  readLayer?: TarballLayerReader;
 }
 
 export interface PushedSpackImage {
@@ -64,13 +67,29 @@ export interface PushedSpackImages {
   skipped: { hash: string; reason: string }[];
 }
 
-/** A memo of tarball facts, so a layer shared by several images is read once. */
-export function tarballReader(root: string): (spec: CachedSpec) => Promise<TarballLayer> {
+export type TarballLayerReader = (spec: CachedSpec) => Promise<TarballLayer>;
+
+/**
+ * A memo of tarball facts, so a layer shared by several images is read once; with a digest
+ * cache (keyed by file identity), an unchanged tarball is not decompressed again.
+ */
+export function tarballReader(root: string, known?: DigestCache): TarballLayerReader {
   const memo = new Map<string, Promise<TarballLayer>>();
   return (spec) => {
     let facts = memo.get(spec.tarball);
     if (!facts) {
-      facts = readTarballLayer(join(root, spec.tarball));
+      const path = join(root, spec.tarball);
+      facts = (async () => {
+        const stats = await stat(path, { bigint: true });
+        const cached = known?.get(path, stats);
+        const decoded = cached ? decodeTarballLayer(cached) : undefined;
+        if (decoded) return decoded;
+        const layer = await readTarballLayer(path);
+        known?.set(path, stats, encodeTarballLayer(layer));
+        return layer;
+      })();
+      // Read ahead while the blobs upload: a failure is reported when the image needs it.
+      facts.catch(() => {});
       memo.set(spec.tarball, facts);
     }
     return facts;
@@ -127,7 +146,7 @@ export async function specImageConfig(
         }
         const layer = facts.get(node.hash);
         if (!layer?.prefix) return false;
-        return rel === '' || layer.directories.has(`${layer.prefix}/${rel}`);
+        return rel === '' || layer.inspected.has(rel);
       },
     },
     baseEnv,
@@ -146,7 +165,7 @@ function isDirectory(path: string): boolean {
 export async function pushSpackImages(options: SpackImagesOptions): Promise<PushedSpackImages> {
   const { client, repository: repo, cache, pushed } = options;
   const dialect = options.dialect ?? '0.23';
-  const readLayer = tarballReader(cache.root);
+  const readLayer = options.readLayer ?? tarballReader(cache.root);
   const images: PushedSpackImage[] = [];
   const skipped: PushedSpackImages['skipped'] = [];
   for (const spec of cache.specs.filter((s) => s.tarballPresent)) {
@@ -221,27 +240,47 @@ function endsWith(have: readonly string[], want: readonly string[]): boolean {
   return tail.every((d, i) => d === want[i]);
 }
 
+/** Where tarball facts are remembered between pushes (`<cache_dir>/spack-layers.json`). */
+export async function spackLayerCache(cacheDir: string): Promise<DigestCache> {
+  const { loadFileDigestCache } = await import('../oci/digest-cache.js');
+  return loadFileDigestCache(join(cacheDir, 'spack-layers.json'));
+}
+
+/** A build cache about to be pushed, with its tarballs being read ahead. */
+export interface PreparedSpackImages {
+  cache: BuildCache;
+  readLayer: TarballLayerReader;
+}
+
 /**
- * After a Paks artifact of `directory` is pushed: its Spack-native images beside it, when the
- * directory is a Spack build cache (anything else is left alone).
+ * Before a Paks artifact of `directory` is pushed: when it is a Spack build cache, start
+ * reading its tarballs (the layers' diff_ids) so that work overlaps the upload. Anything that
+ * is not a build cache with tarballs gives undefined and is left alone.
  */
-export async function pushSpackImagesOfArtifact(
-  client: RegistryClient,
-  repository: Repository,
-  directory: string,
-  layers: readonly Descriptor[],
-  reporter?: Reporter,
-  cache?: BuildCache,
-): Promise<PushedSpackImages | undefined> {
-  const { readBuildCache } = await import('../buildcache/read-build-cache.js');
-  const { ANNOTATION_TITLE } = await import('../oci/media-types.js');
+export async function prepareSpackImages(directory: string, known?: DigestCache, cache?: BuildCache): Promise<PreparedSpackImages | undefined> {
   if (!cache) {
     if (!existsSync(join(directory, 'build_cache'))) return undefined;
+    const { readBuildCache } = await import('../buildcache/read-build-cache.js');
     cache = await readBuildCache(directory);
   }
-  if (!cache.specs.some((s) => s.tarballPresent)) return undefined;
+  const withTarballs = cache.specs.filter((s) => s.tarballPresent);
+  if (withTarballs.length === 0) return undefined;
+  const readLayer = tarballReader(cache.root, known);
+  for (const spec of withTarballs) void readLayer(spec);
+  return { cache, readLayer };
+}
+
+/** After the Paks artifact is pushed: its Spack-native images beside it. */
+export async function finishSpackImages(
+  prepared: PreparedSpackImages,
+  client: RegistryClient,
+  repository: Repository,
+  layers: readonly Descriptor[],
+  reporter?: Reporter,
+): Promise<PushedSpackImages> {
+  const { ANNOTATION_TITLE } = await import('../oci/media-types.js');
   const pushed = new Map(layers.flatMap((l) => (l.annotations?.[ANNOTATION_TITLE] ? [[l.annotations[ANNOTATION_TITLE], l] as const] : [])));
-  const result = await pushSpackImages({ client, repository, cache, pushed, reporter });
+  const result = await pushSpackImages({ client, repository, cache: prepared.cache, pushed, reporter, readLayer: prepared.readLayer });
   const fresh = result.images.filter((i) => !i.unchanged).length;
   if (result.images.length) {
     reporter?.info(

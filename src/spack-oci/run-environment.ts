@@ -8,7 +8,7 @@
 import type { SpecNode } from '../spack/spec-json.js';
 
 /** Spack's prefix inspections on Linux, in its order. */
-const PREFIX_INSPECTIONS: ReadonlyArray<[string, string]> = [
+export const PREFIX_INSPECTIONS: ReadonlyArray<[string, string]> = [
   ['bin', 'PATH'],
   ['man', 'MANPATH'],
   ['share/man', 'MANPATH'],

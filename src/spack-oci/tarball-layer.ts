@@ -8,13 +8,25 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { PaksError } from '../errors.js';
+import { PREFIX_INSPECTIONS } from './run-environment.js';
 
 export interface TarballLayer {
   diffId: string;
   /** Absolute install prefix, from the `<prefix>/.spack/binary_distribution` entry. */
   prefix: string | undefined;
-  /** Directories in the tarball, absolute, without trailing `/`. */
-  directories: ReadonlySet<string>;
+  /** Which of Spack's prefix-inspection folders (`bin`, `share/man`, …) the prefix has. */
+  inspected: ReadonlySet<string>;
+}
+
+/** One line for a cache: `<diffId>|<prefix>|<folder>,<folder>`. */
+export function encodeTarballLayer(layer: TarballLayer): string {
+  return `${layer.diffId}|${layer.prefix ?? ''}|${[...layer.inspected].join(',')}`;
+}
+
+export function decodeTarballLayer(text: string): TarballLayer | undefined {
+  const [diffId, prefix, inspected] = text.split('|');
+  if (!diffId?.startsWith('sha256:') || prefix === undefined || inspected === undefined) return undefined;
+  return { diffId, prefix: prefix || undefined, inspected: new Set(inspected ? inspected.split(',') : []) };
 }
 
 const BLOCK = 512;
@@ -101,7 +113,8 @@ export async function readTarballLayer(path: string): Promise<TarballLayer> {
   } catch (error) {
     throw new PaksError('integrity', `${path} is not a gzip-compressed tar file as Spack writes them: ${(error as Error).message}.`, { cause: error });
   }
-  return { diffId: `sha256:${hash.digest('hex')}`, prefix, directories };
+  const inspected = new Set(PREFIX_INSPECTIONS.map(([rel]) => rel).filter((rel) => rel && prefix !== undefined && directories.has(`${prefix}/${rel}`)));
+  return { diffId: `sha256:${hash.digest('hex')}`, prefix, inspected };
 }
 
 function paxRecords(data: Buffer): Record<string, string> {
