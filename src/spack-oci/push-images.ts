@@ -30,6 +30,7 @@ import {
   type LayerDescriptor,
   type SpackDialect,
 } from './image.js';
+import { mapWithConcurrency } from '../oci/pool.js';
 import { attachReferrers, type Referrer } from '../oci/referrers.js';
 import { CYCLONEDX_JSON, SPACK_SPEC_SIGNED, SPDX_JSON } from '../oci/media-types.js';
 import { sbomPaths } from '../sbom/file-names.js';
@@ -168,28 +169,30 @@ export async function pushSpackImages(options: SpackImagesOptions): Promise<Push
   const readLayer = options.readLayer ?? tarballReader(cache.root);
   const images: PushedSpackImage[] = [];
   const skipped: PushedSpackImages['skipped'] = [];
-  for (const spec of cache.specs.filter((s) => s.tarballPresent)) {
+  // One tag listing instead of one GET per image: most pushes add new specs.
+  const existingTags = new Set(await client.listTags(repo).catch(() => undefined) ?? []);
+  // Images are independent of each other: several at once, like blobs.
+  const done = await mapWithConcurrency(cache.specs.filter((s) => s.tarballPresent), client.concurrency, async (spec): Promise<PushedSpackImage | undefined> => {
     const plan = planSpecImage(cache, spec, pushed);
     if (typeof plan === 'string') {
       skipped.push({ hash: spec.hash, reason: plan });
       options.reporter?.warn(`No Spack image for ${spec.name}/${spec.hash.slice(0, 7)}: ${plan}.`);
-      continue;
+      return undefined;
     }
     const tag = spackImageTag(plan.root);
-    const existing = await client.getManifest({ ...repo, tag }).catch((error: unknown) => {
+    const existing = !existingTags.has(tag) ? undefined : await client.getManifest({ ...repo, tag }).catch((error: unknown) => {
       if (error instanceof PaksError && error.kind === 'not-found') return undefined;
       throw error;
     });
     const wanted = plan.layers.map((l) => l.descriptor.digest);
     // Spack's own rule: a spec already in the cache is not pushed again (its base stays too).
     if (existing?.kind === 'manifest' && endsWith(existing.manifest.layers.map((l) => l.digest), wanted)) {
-      images.push({ name: spec.name, version: spec.version, hash: spec.hash, tag, digest: existing.digest, size: existing.bytes.length, unchanged: true });
-      continue;
+      return { name: spec.name, version: spec.version, hash: spec.hash, tag, digest: existing.digest, size: existing.bytes.length, unchanged: true };
     }
     const architecture = ociArchitectureOf(targetName(plan.root.arch), targetParents(plan.root.arch));
     if (!architecture) {
       skipped.push({ hash: spec.hash, reason: `target ${targetName(plan.root.arch)} has no OCI architecture` });
-      continue;
+      return undefined;
     }
     const rootLayer = plan.layers[plan.layers.length - 1]!.descriptor;
     const specFile = await rawSpecFile(cache.root, spec);
@@ -198,9 +201,10 @@ export async function pushSpackImages(options: SpackImagesOptions): Promise<Push
     const configBlob = await client.pushBlobBytes(repo, spackJson(config), OCI_IMAGE_CONFIG);
     const manifest = imageManifest(base, configBlob, plan.layers.map((l) => l.descriptor), { 'org.opencontainers.image.description': specDescription(dialect, plan.root) });
     const put = await client.putManifest(repo, tag, spackJson(manifest), manifest.mediaType);
-    images.push({ name: spec.name, version: spec.version, hash: spec.hash, tag, digest: put.digest, size: put.size, unchanged: false });
     await attachReferrers(client, repo, { mediaType: manifest.mediaType, digest: put.digest, size: put.size }, specReferrers(spec, pushed));
-  }
+    return { name: spec.name, version: spec.version, hash: spec.hash, tag, digest: put.digest, size: put.size, unchanged: false };
+  });
+  images.push(...done.filter((i): i is PushedSpackImage => i !== undefined));
   let index: UpdatedSpackIndex | undefined;
   if (images.length) {
     const indexFile = join(cache.root, 'build_cache', 'index.json');
