@@ -112,7 +112,7 @@ async function findBinaries(client: PaksClient, spack: SpackRunner, specs: reado
     await mapWithConcurrency(specs, client.values.registry_concurrency, async (spec) => {
       const { name, version } = requestedPackage(spec);
       const tag = options.tag ?? version ?? client.values.default_tag;
-      const lookup = await lookupBinary(client, registry, {
+      const lookupOptions = {
         registries,
         tag,
         name,
@@ -122,7 +122,14 @@ async function findBinaries(client: PaksClient, spack: SpackRunner, specs: reado
         verify: options.verify !== false,
         unsignedRegistries: client.values.unsigned_registries,
         reporter,
-      });
+      };
+      let lookup = await lookupBinary(client, registry, lookupOptions);
+      if (!lookup.found) {
+        // No Paks artifact: a Spack-native OCI build cache (index.spack) may have it.
+        const { lookupSpackNativeBinary } = await import('../spack-oci/install-source.js');
+        const native = await lookupSpackNativeBinary(client, registry, lookupOptions);
+        lookup = native.found ? native : { reasons: [...lookup.reasons, ...native.reasons] };
+      }
       // Recorded at once, so a failure elsewhere still cleans up this pull.
       if (lookup.found) {
         found.set(spec, lookup.found);
