@@ -23,6 +23,9 @@ export interface BuildOptions {
   /** Overwrite existing cache entries, and allow removing a --cache-dir after a push. */
   force?: boolean;
   plainHttp?: boolean;
+  /** Also push a runnable image on this base, to `<push repository>/container`. */
+  baseImage?: string | undefined;
+  entrypoint?: string | undefined;
 }
 
 export interface BuiltCache {
@@ -31,6 +34,8 @@ export interface BuiltCache {
   signedBy: string | null;
   sboms: string[];
   published?: PublishedBuild;
+  /** The runnable image pushed with --base-image. */
+  container?: import('../container/push-container.js').PushedContainer;
   removed: boolean;
 }
 
@@ -40,6 +45,9 @@ export interface BuildReport {
 
 /** `paks build`: install, make a signed build cache with SBOMs, and optionally push it. */
 export async function buildSpecs(client: PaksClient, args: readonly string[], options: BuildOptions = {}): Promise<BuildReport> {
+  if (options.baseImage && !options.push && !options.pushd) {
+    throw new PaksError('usage', '--base-image needs --push or --pushd: the container goes beside the pushed build cache.');
+  }
   if (options.push && options.pushd) {
     throw new PaksError('usage', '--push and --pushd cannot be used together.', { hint: '--push REF pushes to REF; --pushd pushes to trusted_packages_registry/<package>.' });
   }
@@ -84,6 +92,16 @@ export async function buildSpecs(client: PaksClient, args: readonly string[], op
           hint: `Push it again later with: paks push ${cache.dir} ${target}`,
           cause: error,
         });
+      }
+      if (options.baseImage && cache.published) {
+        const [{ pushBuilt }, { parseReference }, { readBuildCache }] = await Promise.all([import('../container/installed.js'), import('../oci/reference.js'), import('../buildcache/read-build-cache.js')]);
+        const named = parseReference(target);
+        const containerTarget = { registry: named.registry, repository: `${named.repository}/container` };
+        try {
+          cache.container = await pushBuilt(client, await readBuildCache(cache.dir), cache.root.hash, { baseImage: options.baseImage, target: containerTarget, entrypoint: options.entrypoint, tags: options.tags ?? [], plainHttp: options.plainHttp });
+        } catch (error) {
+          throw new PaksError(error instanceof PaksError ? error.kind : 'registry', `${describeError(error).replace(/\.$/, '')}. The build cache is pushed; the container is not.`, { hint: `Push the container again with: paks container /${cache.root.hash.slice(0, 7)} --base-image ${options.baseImage} --push ${containerTarget.registry}/${containerTarget.repository}`, cause: error });
+        }
       }
       const temporary = !userCacheDir;
       if ((temporary && options.cleanup !== false) || (!temporary && options.force && options.cleanup !== false)) {
