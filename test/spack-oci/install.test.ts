@@ -98,7 +98,7 @@ describe('paks install from a Spack OCI build cache', () => {
     const file = blobFile(registry, manifest.layers.at(-1).digest);
     const original = readFileSync(file);
     const broken = Buffer.from(original);
-    broken[broken.length - 10] ^= 0xff;
+    broken[broken.length - 10] = broken[broken.length - 10]! ^ 0xff;
     writeFileSync(file, broken);
     try {
       const dave = await user('dave', repo);
