@@ -87,13 +87,23 @@ export async function lookupSpackNativeBinary(client: PaksClient, registry: Regi
   return { reasons };
 }
 
+/** A 404 for something index.spack promised is a broken cache, not a missing binary. */
+async function promised<T>(what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof PaksError && error.kind === 'not-found') throw new PaksError('integrity', `index.spack lists it, but the registry does not have ${what}`, { cause: error });
+    throw error;
+  }
+}
+
 async function imageFacts(registry: RegistryClient, repo: Repository, node: SpecNode): Promise<ImageFacts> {
   const tag = spackImageTag(node);
-  const fetched = await registry.getManifest({ ...repo, tag });
+  const fetched = await promised(`the image ${tag}`, () => registry.getManifest({ ...repo, tag }));
   if (fetched.kind !== 'manifest' || fetched.manifest.layers.length === 0) {
     throw new PaksError('integrity', `${repo.repository}:${tag} is not a Spack build cache image.`);
   }
-  const config = JSON.parse((await registry.fetchBlobBytes(repo, fetched.manifest.config, MAX_JSON)).toString('utf8')) as Record<string, unknown>;
+  const config = JSON.parse((await promised(`the config ${fetched.manifest.config.digest} of ${tag}`, () => registry.fetchBlobBytes(repo, fetched.manifest.config, MAX_JSON))).toString('utf8')) as Record<string, unknown>;
   return { node, manifestDigest: fetched.digest, manifestSize: fetched.bytes.length, manifestType: fetched.mediaType, layer: fetched.manifest.layers.at(-1)!, config };
 }
 
@@ -145,7 +155,7 @@ async function fetchVerified(
       const tarball = join(mirror, tarballPath(id));
       await mkdir(dirname(tarball), { recursive: true });
       // The download checks the layer's digest; verifyTarballs then checks it against the spec.
-      await registry.fetchBlobToFile(repo, image.layer, tarball);
+      await promised(`the layer ${image.layer.digest} of ${spackImageTag(image.node)}`, () => registry.fetchBlobToFile(repo, image.layer, tarball));
       const specText = signatures.get(image.node.hash);
       if (signed && specText) {
         await writeFile(join(mirror, specFilePath(id, true)), specText);

@@ -91,6 +91,25 @@ describe('paks install from a Spack OCI build cache', () => {
     assert.equal((await carol.paks(['list', '--json'])).stdout.trim(), '[]');
   });
 
+  it('refuses an index.spack whose image names a blob the registry does not have', async () => {
+    const repo = 'mirror/signed';
+    const tag = await tagOf(registry, repo, 'greet-paks-');
+    const manifest = JSON.parse((await get(registry, `${repo}/manifests/${tag}`)).toString());
+    const file = blobFile(registry, manifest.layers.at(-1).digest);
+    const original = readFileSync(file);
+    const { rmSync } = await import('node:fs');
+    rmSync(file);
+    try {
+      const erin = await user('erin', repo);
+      const result = await erin.paks(['install', '--cache-only', 'greet-paks']);
+      assert.equal(result.exitCode, 1);
+      assert.match(result.stderr, /Refusing the binary of greet-paks from .*index\.spack lists it, but the registry does not have the layer sha256:[0-9a-f]{64} of greet-paks-1\.0\.0-/);
+      assert.equal((await erin.paks(['list', '--json'])).stdout.trim(), '[]');
+    } finally {
+      writeFileSync(file, original);
+    }
+  });
+
   it('refuses a corrupted layer (its digest does not match) and installs nothing', async () => {
     const repo = 'mirror/signed';
     const tag = await tagOf(registry, repo, 'greet-paks-');
