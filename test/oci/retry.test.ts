@@ -87,3 +87,20 @@ describe('network failures in words', async () => {
     assert.equal(failure('ECONNRESET').kind, 'network');
   });
 });
+
+describe('probeScheme: HTTPS first on loopback', async () => {
+  const { probeScheme } = await import('../../src/oci/transport/http.js');
+  const failing = (code: string, message: string) => async () => {
+    throw Object.assign(new Error(message), { code });
+  };
+  it('keeps HTTPS when the server answers, or when its certificate is the problem', async () => {
+    const answered = async () => ({ status: 401, discard: async () => {} }) as never;
+    assert.equal(await probeScheme(answered, '127.0.0.1:5000'), 'https');
+    assert.equal(await probeScheme(failing('DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed certificate'), '127.0.0.1:5000'), 'https');
+    assert.equal(await probeScheme(failing('ECONNREFUSED', 'connect ECONNREFUSED'), '127.0.0.1:5000'), 'https');
+  });
+  it('falls back to HTTP only when the server does not speak TLS', async () => {
+    assert.equal(await probeScheme(failing('EPROTO', 'ssl3_get_record:wrong version number'), '127.0.0.1:5000'), 'http');
+    assert.equal(await probeScheme(failing('ERR_SSL_WRONG_VERSION_NUMBER', 'wrong version number'), 'localhost:5000'), 'http');
+  });
+});
