@@ -3,8 +3,9 @@
  * with and without `--no-spack-images`, on a fresh local registry and a fresh HOME each time.
  *   node --import tsx bench/spack-images.ts [--specs 40] [--size-mib 512] [--rounds 3]
  * The cache: N specs in a dependency chain (each links the two before it), unsigned spec
- * files with every node of its closure, index.json, and `.spack` tarballs (gzip tars of a
- * prefix; half random bytes, half text, so they compress about 2:1 like binaries do).
+ * files with every node of its closure, CycloneDX and SPDX files beside them, index.json, and
+ * `.spack` tarballs (gzip tars of a prefix; half random bytes, half text, so they compress
+ * about 2:1 like binaries do).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -62,6 +63,9 @@ function generate(dir: string): void {
     mkdirSync(join(dir, 'build_cache', 'linux-debian12-x86_64_v3', 'gcc-12.2.0', `pkg${i}-1.0`), { recursive: true });
     writeFileSync(join(dir, 'build_cache', 'linux-debian12-x86_64_v3', 'gcc-12.2.0', `pkg${i}-1.0`, `${stem}.spack`), tarball);
     writeFileSync(join(dir, 'build_cache', `${stem}.spec.json`), JSON.stringify(spec));
+    // SBOMs beside each spec, as paks build writes them (they become referrers of the image).
+    writeFileSync(join(dir, 'build_cache', `${stem}.cdx.json`), JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.6', components: closure(i).map((n) => ({ name: `pkg${n}`, version: '1.0', purl: `pkg:generic/pkg${n}@1.0`, hashes: [{ alg: 'SHA-256', content: 'x'.repeat(64) }] })) }, null, 2));
+    writeFileSync(join(dir, 'build_cache', `${stem}.spdx.json`), JSON.stringify({ spdxVersion: 'SPDX-2.3', packages: closure(i).map((n) => ({ name: `pkg${n}`, versionInfo: '1.0', SPDXID: `SPDXRef-pkg${n}`, checksums: [{ algorithm: 'SHA256', checksumValue: 'x'.repeat(64) }] })) }, null, 2));
     installs[hashOf(i)] = { spec: node(i), ref_count: 0, in_buildcache: true };
   }
   writeFileSync(join(dir, 'build_cache', 'index.json'), JSON.stringify({ database: { version: '7', installs } }));

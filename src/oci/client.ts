@@ -60,7 +60,8 @@ export interface RegistryClient {
   blobExists(repo: Repository, digest: string): Promise<boolean>;
   /** Streams a file up (hashing it first, unless the digest cache knows it); skips blobs already there. */
   pushBlobFromFile(repo: Repository, path: string, mediaType: string, options?: FilePushOptions): Promise<PushedBlob>;
-  pushBlobBytes(repo: Repository, bytes: Buffer, mediaType: string): Promise<PushedBlob>;
+  /** `fresh`: the bytes are new (e.g. a config just made): skip the HEAD that asks whether the registry has them. */
+  pushBlobBytes(repo: Repository, bytes: Buffer, mediaType: string, options?: { fresh?: boolean }): Promise<PushedBlob>;
   getManifest(reference: ImageReference): Promise<FetchedManifest>;
   /** What a tag points to now, or undefined when it does not exist. */
   manifestDigest(reference: ImageReference): Promise<string | undefined>;
@@ -124,9 +125,9 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       return { mediaType, digest, size, pushed: true };
     },
 
-    async pushBlobBytes(repo, bytes, mediaType) {
+    async pushBlobBytes(repo, bytes, mediaType, pushOptions = {}) {
       const digest = sha256Of(bytes);
-      if (await blobExists(session, repo, digest, true)) return { mediaType, digest, size: bytes.length, pushed: false };
+      if (!pushOptions.fresh && (await blobExists(session, repo, digest, true))) return { mediaType, digest, size: bytes.length, pushed: false };
       await uploadBlob(session, { repo, digest, size: bytes.length, source: { kind: 'bytes', bytes } }, upload);
       return { mediaType, digest, size: bytes.length, pushed: true };
     },

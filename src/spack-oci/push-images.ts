@@ -198,7 +198,8 @@ export async function pushSpackImages(options: SpackImagesOptions): Promise<Push
     const specFile = await rawSpecFile(cache.root, spec);
     const base = defaultBase(architecture);
     const config = await specImageConfig(plan, base, readLayer, specConfigFields(dialect, specFile, { checksum: rootLayer.digest.slice('sha256:'.length), size: rootLayer.size }));
-    const configBlob = await client.pushBlobBytes(repo, spackJson(config), OCI_IMAGE_CONFIG);
+    // A config names this push's own Env and diff_ids: new, so no HEAD first.
+    const configBlob = await client.pushBlobBytes(repo, spackJson(config), OCI_IMAGE_CONFIG, { fresh: true });
     const manifest = imageManifest(base, configBlob, plan.layers.map((l) => l.descriptor), { 'org.opencontainers.image.description': specDescription(dialect, plan.root) });
     const put = await client.putManifest(repo, tag, spackJson(manifest), manifest.mediaType);
     await attachReferrers(client, repo, { mediaType: manifest.mediaType, digest: put.digest, size: put.size }, specReferrers(spec, pushed));
