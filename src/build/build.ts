@@ -66,11 +66,19 @@ export async function buildSpecs(client: PaksClient, args: readonly string[], op
   }
   const spack = await client.spack();
   const caches: BuiltCache[] = [];
+  const readAhead = new Map<string, Promise<import('../spack-oci/push-images.js').PreparedSpackImages | undefined>>();
   for (const root of installed.roots) {
     const dir = userCacheDir
       ? installed.roots.length > 1 ? join(userCacheDir, `${root.name}-${root.version}-${root.hash.slice(0, 7)}`) : userCacheDir
       : await mkdtemp(join(tmpdir(), `paks-cache-${root.name}-`));
     await spackBuildcachePush(spack, dir, root, { key: key?.fingerprint, force: options.force });
+    // Reading the tarballs for the Spack images (their diff_ids) overlaps the signature check and the SBOMs.
+    if (options.push || options.pushd) {
+      const { prepareSpackImages } = await import('../spack-oci/push-images.js');
+      const prepared = prepareSpackImages(dir);
+      prepared.catch(() => {});
+      readAhead.set(dir, prepared);
+    }
     const signedBy = key ? await checkCacheSignatures(client, spack, dir, key.fingerprint) : null;
     const sboms = await writeCacheSboms(spack, dir);
     client.reporter.info(`Build cache for ${root.name}@${root.version} is in ${dir}${signedBy ? ` (signed by ${signedBy})` : ' (unsigned)'}`);
@@ -86,6 +94,7 @@ export async function buildSpecs(client: PaksClient, args: readonly string[], op
           tags: options.tags ?? [],
           plainHttp: options.plainHttp,
           explicitTarget: Boolean(options.push),
+          spackImages: readAhead.get(cache.dir),
         });
       } catch (error) {
         throw new PaksError(error instanceof PaksError ? error.kind : 'registry', `${describeError(error).replace(/\.$/, '')}. The build cache is kept in ${cache.dir}.`, {

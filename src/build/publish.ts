@@ -25,6 +25,8 @@ export interface PublishOptions {
   plainHttp?: boolean | undefined;
   /** The user named the target: a tag in it is honoured as one more index tag. */
   explicitTarget?: boolean;
+  /** The Spack images' tarball reading, started earlier (paks build starts it right after Spack wrote the cache). */
+  spackImages?: Promise<import('../spack-oci/push-images.js').PreparedSpackImages | undefined> | undefined;
 }
 
 /**
@@ -51,7 +53,7 @@ export async function pushBuildCache(client: PaksClient, dir: string, target: st
   const { prepareSpackImages, finishSpackImages, spackLayerCache } = await import('../spack-oci/push-images.js');
   const layerCache = await spackLayerCache(client.path('cache_dir'));
   try {
-    const prepared = await prepareSpackImages(dir, layerCache, cache);
+    const prepared = (options.spackImages ? await options.spackImages.catch(() => undefined) : undefined) ?? (await prepareSpackImages(dir, layerCache, cache));
     const pushed = await pushArtifact({
       client: registry,
       directory: dir,
