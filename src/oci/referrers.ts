@@ -39,10 +39,29 @@ export function referrerManifest(subject: Descriptor, referrer: Referrer): Recor
   return manifest;
 }
 
-/** Attaches referrers to a subject manifest; returns their digests. */
-export async function attachReferrers(client: RegistryClient, repo: Repository, subject: Descriptor, referrers: readonly Referrer[]): Promise<string[]> {
+// The empty config is pushed once per repository and client, not once per referrer.
+const emptyConfigPushed = new WeakMap<RegistryClient, Map<string, Promise<unknown>>>();
+
+function pushEmptyConfig(client: RegistryClient, repo: Repository): Promise<unknown> {
+  let perRepo = emptyConfigPushed.get(client);
+  if (!perRepo) emptyConfigPushed.set(client, (perRepo = new Map()));
+  const key = `${repo.registry}/${repo.repository}`;
+  let pushed = perRepo.get(key);
+  if (!pushed) {
+    pushed = client.pushBlobBytes(repo, Buffer.from(EMPTY_CONFIG.data, 'base64'), EMPTY_CONFIG.mediaType);
+    pushed.catch(() => perRepo!.delete(key));
+    perRepo.set(key, pushed);
+  }
+  return pushed;
+}
+
+/**
+ * Attaches referrers to a subject manifest; returns their digests. `newSubject`: the subject
+ * was just pushed for the first time, so its fallback tag cannot list anything yet.
+ */
+export async function attachReferrers(client: RegistryClient, repo: Repository, subject: Descriptor, referrers: readonly Referrer[], options: { newSubject?: boolean } = {}): Promise<string[]> {
   if (referrers.length === 0) return [];
-  await client.pushBlobBytes(repo, Buffer.from(EMPTY_CONFIG.data, 'base64'), EMPTY_CONFIG.mediaType);
+  await pushEmptyConfig(client, repo);
   const entries: Descriptor[] = [];
   let indexed = true;
   for (const referrer of referrers) {
@@ -52,12 +71,16 @@ export async function attachReferrers(client: RegistryClient, repo: Repository, 
     indexed &&= put.subjectAccepted;
     entries.push({ mediaType: OCI_MANIFEST, digest: put.digest, size: put.size, artifactType: referrer.artifactType, ...(referrer.annotations ? { annotations: referrer.annotations } : {}) });
   }
-  if (!indexed) await addToReferrersTag(client, repo, subject.digest, entries);
+  if (!indexed) await addToReferrersTag(client, repo, subject.digest, entries, Boolean(options.newSubject));
   return entries.map((e) => e.digest);
 }
 
-async function addToReferrersTag(client: RegistryClient, repo: Repository, subjectDigest: string, entries: readonly Descriptor[]): Promise<void> {
+async function addToReferrersTag(client: RegistryClient, repo: Repository, subjectDigest: string, entries: readonly Descriptor[], newSubject: boolean): Promise<void> {
   const tag = referrersTag(subjectDigest);
+  if (newSubject) {
+    await client.putManifest(repo, tag, Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: entries })), OCI_INDEX);
+    return;
+  }
   for (let attempt = 1; ; attempt++) {
     const before = await client.manifestDigest({ ...repo, tag });
     let index: ImageIndex = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [] };

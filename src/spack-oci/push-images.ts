@@ -202,7 +202,8 @@ export async function pushSpackImages(options: SpackImagesOptions): Promise<Push
     const configBlob = await client.pushBlobBytes(repo, spackJson(config), OCI_IMAGE_CONFIG, { fresh: true });
     const manifest = imageManifest(base, configBlob, plan.layers.map((l) => l.descriptor), { 'org.opencontainers.image.description': specDescription(dialect, plan.root) });
     const put = await client.putManifest(repo, tag, spackJson(manifest), manifest.mediaType);
-    await attachReferrers(client, repo, { mediaType: manifest.mediaType, digest: put.digest, size: put.size }, specReferrers(spec, pushed));
+    // A tag that held no image before: its manifest is new, and so is its referrers tag.
+    await attachReferrers(client, repo, { mediaType: manifest.mediaType, digest: put.digest, size: put.size }, specReferrers(spec, pushed), { newSubject: !existing });
     return { name: spec.name, version: spec.version, hash: spec.hash, tag, digest: put.digest, size: put.size, unchanged: false };
   });
   images.push(...done.filter((i): i is PushedSpackImage => i !== undefined));
