@@ -31,8 +31,28 @@ export function decodeTarballLayer(text: string): TarballLayer | undefined {
 
 const BLOCK = 512;
 
-export async function readTarballLayer(path: string): Promise<TarballLayer> {
+/** Something that hashes a stream of chunks (the OCI hash worker's `stream('sha256')`). */
+export interface ChunkHasher {
+  update(chunk: Buffer): Promise<void> | undefined;
+  finish(): Promise<string>;
+  abort(): Promise<void>;
+}
+
+/** In-process sha256, for when no worker is at hand. */
+function localHasher(): ChunkHasher {
   const hash = createHash('sha256');
+  return {
+    update: (chunk) => void hash.update(chunk),
+    finish: async () => `sha256:${hash.digest('hex')}`,
+    abort: async () => {},
+  };
+}
+
+/**
+ * @param hasher where the decompressed bytes are hashed: another thread keeps the main one
+ *   free for the upload that runs at the same time.
+ */
+export async function readTarballLayer(path: string, hasher: ChunkHasher = localHasher()): Promise<TarballLayer> {
   const directories = new Set<string>();
   let prefix: string | undefined;
   let pending: Buffer = Buffer.alloc(0);
@@ -101,7 +121,11 @@ export async function readTarballLayer(path: string): Promise<TarballLayer> {
       input.on('error', reject);
       gunzip.on('error', reject);
       gunzip.on('data', (chunk: Buffer) => {
-        hash.update(chunk);
+        const full = hasher.update(chunk);
+        if (full) {
+          gunzip.pause();
+          full.then(() => gunzip.resume(), reject);
+        }
         if (!ended) {
           pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
           consume();
@@ -111,10 +135,12 @@ export async function readTarballLayer(path: string): Promise<TarballLayer> {
       input.pipe(gunzip);
     });
   } catch (error) {
+    await hasher.abort();
     throw new PaksError('integrity', `${path} is not a gzip-compressed tar file as Spack writes them: ${(error as Error).message}.`, { cause: error });
   }
+  const diffId = await hasher.finish();
   const inspected = new Set(PREFIX_INSPECTIONS.map(([rel]) => rel).filter((rel) => rel && prefix !== undefined && directories.has(`${prefix}/${rel}`)));
-  return { diffId: `sha256:${hash.digest('hex')}`, prefix, inspected };
+  return { diffId, prefix, inspected };
 }
 
 function paxRecords(data: Buffer): Record<string, string> {
