@@ -52,9 +52,8 @@ export async function pushBuildCache(client: PaksClient, dir: string, target: st
   const registry = await client.registryClient({ plainHttp: options.plainHttp });
   const { prepareSpackImages, finishSpackImages, spackLayerCache } = await import('../spack-oci/push-images.js');
   const layerCache = await spackLayerCache(client.path('cache_dir'));
-  let prepared: import('../spack-oci/push-images.js').PreparedSpackImages | undefined;
   try {
-    prepared = (options.spackImages ? await options.spackImages.catch(() => undefined) : undefined) ?? (await prepareSpackImages(dir, layerCache, cache));
+    const prepared = (options.spackImages ? await options.spackImages.catch(() => undefined) : undefined) ?? (await prepareSpackImages(dir, layerCache, cache));
     const pushed = await pushArtifact({
       client: registry,
       directory: dir,
@@ -85,7 +84,6 @@ export async function pushBuildCache(client: PaksClient, dir: string, target: st
       spackImages: spackImages?.images.map((i) => formatReference({ ...repository, tag: i.tag, digest: i.digest })) ?? [],
     };
   } finally {
-    await prepared?.close();
     await registry.close();
     await layerCache.save().catch(() => {});
   }

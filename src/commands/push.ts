@@ -32,13 +32,11 @@ export function register(program: Command): void {
       const spackOci = options.spackImages === false ? undefined : await import('../spack-oci/push-images.js');
       const layerCache = await spackOci?.spackLayerCache(client.path('cache_dir'));
       let pushed;
-      let prepared;
       try {
-        prepared = await spackOci?.prepareSpackImages(directory, layerCache);
+        const prepared = await spackOci?.prepareSpackImages(directory, layerCache);
         pushed = await oci.pushArtifact({ client: registry, directory, reference, tags: options.tag ?? [], artifactType: client.values.content_type, reporter: ctx.reporter });
         if (prepared) await spackOci!.finishSpackImages(prepared, registry, reference, pushed.manifest.layers, ctx.reporter);
       } finally {
-        await prepared?.close();
         await registry.close();
         await layerCache?.save().catch(() => {});
       }

@@ -36,7 +36,7 @@ import { CYCLONEDX_JSON, SPACK_SPEC_SIGNED, SPDX_JSON } from '../oci/media-types
 import { sbomPaths } from '../sbom/file-names.js';
 import { databaseOf, updateSpackIndex, type UpdatedSpackIndex } from './index-spack.js';
 import { runEnvironment } from './run-environment.js';
-import { decodeTarballLayer, encodeTarballLayer, readTarballLayer, type ChunkHasher, type TarballLayer } from './tarball-layer.js';
+import { decodeTarballLayer, encodeTarballLayer, readTarballLayer, type TarballLayer } from './tarball-layer.js';
 
 export interface SpackImagesOptions {
   client: RegistryClient;
@@ -74,19 +74,8 @@ export type TarballLayerReader = (spec: CachedSpec) => Promise<TarballLayer>;
  * A memo of tarball facts, so a layer shared by several images is read once; with a digest
  * cache (keyed by file identity), an unchanged tarball is not decompressed again.
  */
-export function tarballReader(root: string, known?: DigestCache, hasher?: () => ChunkHasher): TarballLayerReader {
+export function tarballReader(root: string, known?: DigestCache): TarballLayerReader {
   const memo = new Map<string, Promise<TarballLayer>>();
-  // Two at a time: more only makes them compete with each other and with the upload.
-  let running = 0;
-  const queue: (() => void)[] = [];
-  const slot = async () => {
-    if (running >= 2) await new Promise<void>((resolve) => queue.push(resolve));
-    running++;
-  };
-  const done = () => {
-    running--;
-    queue.shift()?.();
-  };
   return (spec) => {
     let facts = memo.get(spec.tarball);
     if (!facts) {
@@ -96,14 +85,9 @@ export function tarballReader(root: string, known?: DigestCache, hasher?: () => 
         const cached = known?.get(path, stats);
         const decoded = cached ? decodeTarballLayer(cached) : undefined;
         if (decoded) return decoded;
-        await slot();
-        try {
-          const layer = await readTarballLayer(path, hasher?.());
-          known?.set(path, stats, encodeTarballLayer(layer));
-          return layer;
-        } finally {
-          done();
-        }
+        const layer = await readTarballLayer(path);
+        known?.set(path, stats, encodeTarballLayer(layer));
+        return layer;
       })();
       // Read ahead while the blobs upload: a failure is reported when the image needs it.
       facts.catch(() => {});
@@ -272,8 +256,6 @@ export async function spackLayerCache(cacheDir: string): Promise<DigestCache> {
 export interface PreparedSpackImages {
   cache: BuildCache;
   readLayer: TarballLayerReader;
-  /** Stops the hashing thread (an idle one does not keep the process alive either). */
-  close(): Promise<void>;
 }
 
 /**
@@ -289,11 +271,9 @@ export async function prepareSpackImages(directory: string, known?: DigestCache,
   }
   const withTarballs = cache.specs.filter((s) => s.tarballPresent);
   if (withTarballs.length === 0) return undefined;
-  const { createHashWorker } = await import('../oci/hash-worker.js');
-  const worker = createHashWorker();
-  const readLayer = tarballReader(cache.root, known, () => worker.stream('sha256'));
+  const readLayer = tarballReader(cache.root, known);
   for (const spec of withTarballs) void readLayer(spec);
-  return { cache, readLayer, close: () => worker.close() };
+  return { cache, readLayer };
 }
 
 /** After the Paks artifact is pushed: its Spack-native images beside it. */
@@ -306,12 +286,7 @@ export async function finishSpackImages(
 ): Promise<PushedSpackImages> {
   const { ANNOTATION_TITLE } = await import('../oci/media-types.js');
   const pushed = new Map(layers.flatMap((l) => (l.annotations?.[ANNOTATION_TITLE] ? [[l.annotations[ANNOTATION_TITLE], l] as const] : [])));
-  let result: PushedSpackImages;
-  try {
-    result = await pushSpackImages({ client, repository, cache: prepared.cache, pushed, reporter, readLayer: prepared.readLayer });
-  } finally {
-    await prepared.close();
-  }
+  const result = await pushSpackImages({ client, repository, cache: prepared.cache, pushed, reporter, readLayer: prepared.readLayer });
   const fresh = result.images.filter((i) => !i.unchanged).length;
   if (result.images.length) {
     reporter?.info(

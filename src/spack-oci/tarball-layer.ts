@@ -31,28 +31,8 @@ export function decodeTarballLayer(text: string): TarballLayer | undefined {
 
 const BLOCK = 512;
 
-/** Something that hashes a stream of chunks (the OCI hash worker's `stream('sha256')`). */
-export interface ChunkHasher {
-  update(chunk: Buffer): Promise<void> | undefined;
-  finish(): Promise<string>;
-  abort(): Promise<void>;
-}
-
-/** In-process sha256, for when no worker is at hand. */
-function localHasher(): ChunkHasher {
+export async function readTarballLayer(path: string): Promise<TarballLayer> {
   const hash = createHash('sha256');
-  return {
-    update: (chunk) => void hash.update(chunk),
-    finish: async () => `sha256:${hash.digest('hex')}`,
-    abort: async () => {},
-  };
-}
-
-/**
- * @param hasher where the decompressed bytes are hashed: another thread keeps the main one
- *   free for the upload that runs at the same time.
- */
-export async function readTarballLayer(path: string, hasher: ChunkHasher = localHasher()): Promise<TarballLayer> {
   const directories = new Set<string>();
   let prefix: string | undefined;
   let pending: Buffer = Buffer.alloc(0);
@@ -121,11 +101,7 @@ export async function readTarballLayer(path: string, hasher: ChunkHasher = local
       input.on('error', reject);
       gunzip.on('error', reject);
       gunzip.on('data', (chunk: Buffer) => {
-        const full = hasher.update(chunk);
-        if (full) {
-          gunzip.pause();
-          full.then(() => gunzip.resume(), reject);
-        }
+        hash.update(chunk);
         if (!ended) {
           pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
           consume();
@@ -135,12 +111,10 @@ export async function readTarballLayer(path: string, hasher: ChunkHasher = local
       input.pipe(gunzip);
     });
   } catch (error) {
-    await hasher.abort();
     throw new PaksError('integrity', `${path} is not a gzip-compressed tar file as Spack writes them: ${(error as Error).message}.`, { cause: error });
   }
-  const diffId = await hasher.finish();
   const inspected = new Set(PREFIX_INSPECTIONS.map(([rel]) => rel).filter((rel) => rel && prefix !== undefined && directories.has(`${prefix}/${rel}`)));
-  return { diffId, prefix, inspected };
+  return { diffId: `sha256:${hash.digest('hex')}`, prefix, inspected };
 }
 
 function paxRecords(data: Buffer): Record<string, string> {
