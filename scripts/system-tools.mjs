@@ -11,6 +11,9 @@ export const systemTools = [
   { command: 'docker-registry', debianPackage: 'docker-registry', usedFor: 'a real OCI registry on loopback', neededBy: 'tests' },
   { command: 'htpasswd', debianPackage: 'apache2-utils', usedFor: 'registry users with Basic auth', neededBy: 'tests' },
   { command: 'openssl', debianPackage: 'openssl', usedFor: 'TLS certificates for the loopback registry', neededBy: 'tests' },
+  { command: 'skopeo', debianPackage: 'skopeo', usedFor: 'copying pushed container images to an OCI layout', neededBy: 'tests' },
+  { command: 'umoci', debianPackage: 'umoci', usedFor: 'building a base image and unpacking containers', neededBy: 'tests' },
+  { command: 'busybox', debianPackage: 'busybox-static', usedFor: 'the shell of the tiny base image the container tests run', neededBy: 'tests' },
   { command: 'setpriv', debianPackage: 'util-linux', usedFor: 'running a check as an unprivileged user', neededBy: 'tests' },
 ];
 

@@ -26,6 +26,18 @@ export interface PaksClientOptions {
   allowMissingSettingsFile?: boolean;
 }
 
+async function readCaFile(file: string): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const { PaksError } = await import('./errors.js');
+  try {
+    const text = await readFile(file, 'utf8');
+    if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no PEM certificate in it');
+    return text;
+  } catch (error) {
+    throw new PaksError('settings', `registry_ca_file ${file} cannot be used: ${(error as Error).message}.`, { hint: 'Point registry_ca_file at a PEM certificate, or set it to null.' });
+  }
+}
+
 /**
  * The library façade: everything the CLI does, callable from code and from `paks shell`.
  * Commands turn arguments into calls here; nothing here prints except through the reporter.
@@ -128,7 +140,9 @@ export class PaksClient {
       import('./oci/auth/credentials.js'),
       import('./oci/digest-cache.js'),
     ]);
+    const caFile = this.values.registry_ca_file ? expandHome(this.values.registry_ca_file, this.home) : null;
     return createRegistryClient({
+      ...(caFile ? { ca: [await readCaFile(caFile)] } : {}),
       credentials: createCredentialProvider({
         env: this.env,
         home: this.home,

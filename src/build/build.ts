@@ -25,6 +25,9 @@ export interface BuildOptions {
   /** Overwrite existing cache entries, and allow removing a --cache-dir after a push. */
   force?: boolean;
   plainHttp?: boolean;
+  /** Also push a runnable image on this base, to `<push repository>/container`. */
+  baseImage?: string | undefined;
+  entrypoint?: string | undefined;
 }
 
 export interface BuiltCache {
@@ -33,6 +36,8 @@ export interface BuiltCache {
   signedBy: string | null;
   sboms: string[];
   published?: PublishedBuild;
+  /** The runnable image pushed with --base-image. */
+  container?: import('../container/push-container.js').PushedContainer;
   removed: boolean;
 }
 
@@ -42,6 +47,9 @@ export interface BuildReport {
 
 /** `paks build`: install, make a signed build cache with SBOMs, and optionally push it. */
 export async function buildSpecs(client: PaksClient, args: readonly string[], options: BuildOptions = {}): Promise<BuildReport> {
+  if (options.baseImage && !options.push && !options.pushd) {
+    throw new PaksError('usage', '--base-image needs --push or --pushd: the container goes beside the pushed build cache.');
+  }
   if (options.push && options.pushd) {
     throw new PaksError('usage', '--push and --pushd cannot be used together.', { hint: '--push REF pushes to REF; --pushd pushes to trusted_packages_registry/<package>.' });
   }
@@ -62,6 +70,7 @@ export async function buildSpecs(client: PaksClient, args: readonly string[], op
   }
   const spack = await client.spack();
   const caches: BuiltCache[] = [];
+  const readAhead = new Map<string, Promise<import('../spack-oci/push-images.js').PreparedSpackImages | undefined>>();
   await withTemporaryScope(scope, async (padded) => {
     // `spack buildcache push /hash` must look in the same (padded) install tree.
     const runner = padded ? spack.withScope(padded.dir) : spack;
@@ -73,6 +82,13 @@ export async function buildSpecs(client: PaksClient, args: readonly string[], op
       const forget = userCacheDir ? () => {} : removeOnInterrupt(dir);
       try {
         await spackBuildcachePush(runner, dir, root, { key: key?.fingerprint, force: options.force });
+        // Reading the tarballs for the Spack images (their diff_ids) overlaps the signature check and the SBOMs.
+        if (options.push || options.pushd) {
+          const { prepareSpackImages } = await import('../spack-oci/push-images.js');
+          const prepared = prepareSpackImages(dir);
+          prepared.catch(() => {});
+          readAhead.set(dir, prepared);
+        }
         const signedBy = key ? await checkCacheSignatures(client, runner, dir, key.fingerprint, { forced: Boolean(options.force) }) : null;
         const sboms = await writeCacheSboms(runner, dir);
         client.reporter.info(`Build cache for ${root.name}@${root.version} is in ${dir}${signedBy ? ` (signed by ${signedBy})` : ' (unsigned)'}`);
@@ -98,6 +114,7 @@ export async function buildSpecs(client: PaksClient, args: readonly string[], op
           tags: options.tags ?? [],
           plainHttp: options.plainHttp,
           explicitTarget: Boolean(options.push),
+          spackImages: readAhead.get(cache.dir),
         });
       } catch (error) {
         throw new PaksError(error instanceof PaksError ? error.kind : 'registry', `${describeError(error).replace(/\.$/, '')}. The build cache is kept in ${cache.dir}.`, {
@@ -106,6 +123,16 @@ export async function buildSpecs(client: PaksClient, args: readonly string[], op
         });
       } finally {
         forgetNote();
+      }
+      if (options.baseImage && cache.published) {
+        const [{ pushBuilt }, { parseReference }, { readBuildCache }] = await Promise.all([import('../container/installed.js'), import('../oci/reference.js'), import('../buildcache/read-build-cache.js')]);
+        const named = parseReference(target);
+        const containerTarget = { registry: named.registry, repository: `${named.repository}/container` };
+        try {
+          cache.container = await pushBuilt(client, await readBuildCache(cache.dir), cache.root.hash, { baseImage: options.baseImage, target: containerTarget, entrypoint: options.entrypoint, tags: options.tags ?? [], plainHttp: options.plainHttp });
+        } catch (error) {
+          throw new PaksError(error instanceof PaksError ? error.kind : 'registry', `${describeError(error).replace(/\.$/, '')}. The build cache is pushed; the container is not.`, { hint: `Push the container again with: paks container /${cache.root.hash.slice(0, 7)} --base-image ${options.baseImage} --push ${containerTarget.registry}/${containerTarget.repository}`, cause: error });
+        }
       }
       const temporary = !userCacheDir;
       if ((temporary && options.cleanup !== false) || (!temporary && options.force && options.cleanup !== false)) {

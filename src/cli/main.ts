@@ -7,6 +7,7 @@ import { paksVersion } from '../version.js';
 import * as bootstrap from '../commands/bootstrap.js';
 import * as build from '../commands/build.js';
 import * as config from '../commands/config.js';
+import * as container from '../commands/container.js';
 import * as doctor from '../commands/doctor.js';
 import * as install from '../commands/install.js';
 import * as key from '../commands/key.js';
@@ -19,7 +20,7 @@ import * as sbom from '../commands/sbom.js';
 import * as shell from '../commands/shell.js';
 import * as uninstall from '../commands/uninstall.js';
 
-const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [install, list, uninstall, build, push, pull, key, sbom, config, shell, bootstrap, doctor, repo, release];
+const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [install, list, uninstall, build, container, push, pull, key, sbom, config, shell, bootstrap, doctor, repo, release];
 
 export async function buildProgram(): Promise<Command> {
   const program = new Command('paks')

@@ -150,7 +150,7 @@ async function findBinaries(client: PaksClient, spack: SpackRunner, specs: reado
       if (name === undefined) return;
       const version = request.spec.versions ? singleVersion(request.spec.versions) : undefined;
       const tag = options.tag ?? version ?? client.values.default_tag;
-      const lookup = await lookupBinary(client, openRegistry, {
+      const lookupOptions = {
         registries,
         tag,
         name,
@@ -162,7 +162,19 @@ async function findBinaries(client: PaksClient, spack: SpackRunner, specs: reado
         unsignedRegistries: client.values.unsigned_registries,
         reporter,
         lookupTimeoutMs: client.values.registry_lookup_timeout * 1000,
-      });
+      };
+      let lookup = await lookupBinary(client, openRegistry, lookupOptions);
+      if (!lookup.found) {
+        // No Paks artifact: a Spack-native OCI build cache (index.spack) may have it.
+        const { lookupSpackNativeBinary } = await import('../spack-oci/install-source.js');
+        const registry = await openRegistry(new AbortController().signal);
+        try {
+          const native = await lookupSpackNativeBinary(client, registry, lookupOptions);
+          lookup = native.found ? native : { reasons: [...lookup.reasons, ...native.reasons] };
+        } finally {
+          await registry.close();
+        }
+      }
       // Recorded at once, so a failure elsewhere still cleans up this pull.
       if (lookup.found) {
         found.set(spec, lookup.found);

@@ -17,6 +17,7 @@ export const settingsShape = {
   registry_timeout: z.number().positive().max(3600),
   registry_lookup_timeout: z.number().positive().max(3600),
   build_padded_length: z.number().int().min(0).max(4096),
+  registry_ca_file: z.string().min(1).nullable(),
   spack_root: z.string().min(1).nullable(),
   spack_version: z.string().min(1),
   spack_git_url: z.string().min(1),

@@ -5,6 +5,7 @@
 import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { createTar, gzip, readTar } from './tar.mjs';
+import { downloadOciTarball, readOciIndex } from './oci.mjs';
 import { Node, nodeFromSpecDict } from './spec.mjs';
 import { dumpYaml, parseYaml } from './yaml.mjs';
 import { mirrorCollection, urlJoin, urlToPath } from './mirrors.mjs';
@@ -214,9 +215,9 @@ export function allCachedNodes(ctx, { warn = false } = {}) {
   const res = new Map();
   const issues = [];
   for (const m of mirrorCollection(ctx)) {
-    if (!m.fetchUrl?.startsWith('file://')) continue;
+    if (!m.fetchUrl?.startsWith('file://') && !m.fetchUrl?.startsWith('oci://')) continue;
     try {
-      for (const { node, inBuildcache } of readIndex(m)) if (inBuildcache || node.external) if (!res.has(node.hash)) res.set(node.hash, node);
+      for (const { node, inBuildcache } of m.fetchUrl.startsWith('oci://') ? readOciIndex(ctx, m) : readIndex(m)) if (inBuildcache || node.external) if (!res.has(node.hash)) res.set(node.hash, node);
     } catch (e) {
       if (e.fetchIndexError) issues.push(`FetchIndexError: ${e.message}`);
       else throw e;
@@ -231,6 +232,10 @@ export function allCachedNodes(ctx, { warn = false } = {}) {
 export function mirrorsWithSpec(ctx, node) {
   const res = [];
   for (const m of mirrorCollection(ctx)) {
+    if (m.fetchUrl?.startsWith('oci://')) {
+      if (readOciIndex(ctx, m).some((e) => e.node.hash === node.hash && e.inBuildcache)) res.push(m);
+      continue;
+    }
     if (!m.fetchUrl?.startsWith('file://')) continue;
     const bc = join(urlToPath(m.fetchUrl), 'build_cache');
     if (existsSync(join(bc, tarballName(node, '.spec.json.sig'))) || existsSync(join(bc, tarballName(node, '.spec.json')))) res.push(m);
@@ -254,6 +259,13 @@ export function downloadTarball(ctx, gpg, node, mirrors, unsignedOverride) {
   for (const trySigned of [true, false]) {
     for (const m of mirrors) {
       const currentlyUnsigned = unsignedOverride ? true : !m.signed;
+      // Spack 0.23 OCI mirrors are unsigned (it forces --unsigned when pushing).
+      if (m.fetchUrl.startsWith('oci://')) {
+        if (trySigned && !currentlyUnsigned) continue;
+        const dl = downloadOciTarball(ctx, node, m, join(ctx.stageRoot, 'build_cache'));
+        if (dl) return { ...dl, required: !currentlyUnsigned };
+        continue;
+      }
       const ext = trySigned ? '.spec.json.sig' : '.spec.json';
       const root = urlToPath(m.fetchUrl);
       const specUrl = urlJoin(m.fetchUrl, 'build_cache', tarballName(node, ext));
