@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { createSilentReporter, type Reporter } from './ui/reporter.js';
 import { expandHome, loadSettings, type LoadedSettings } from './settings/load.js';
 import type { Settings } from './settings/schema.js';
@@ -24,6 +26,18 @@ export interface PaksClientOptions {
   allowMissingSettingsFile?: boolean;
 }
 
+async function readCaFile(file: string): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const { PaksError } = await import('./errors.js');
+  try {
+    const text = await readFile(file, 'utf8');
+    if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no PEM certificate in it');
+    return text;
+  } catch (error) {
+    throw new PaksError('settings', `registry_ca_file ${file} cannot be used: ${(error as Error).message}.`, { hint: 'Point registry_ca_file at a PEM certificate, or set it to null.' });
+  }
+}
+
 /**
  * The library façade: everything the CLI does, callable from code and from `paks shell`.
  * Commands turn arguments into calls here; nothing here prints except through the reporter.
@@ -36,6 +50,8 @@ export class PaksClient {
   settings: LoadedSettings;
   private readonly spackRootFlag: string | undefined;
   private spackPromise: Promise<SpackRunner> | undefined;
+  /** What spack() found, for the summary a REPL prints. */
+  private spackFound: string | undefined;
 
   private constructor(options: PaksClientOptions, settings: LoadedSettings) {
     this.home = options.home ?? homedir();
@@ -75,14 +91,28 @@ export class PaksClient {
 
   spack(): Promise<SpackRunner> {
     this.spackPromise ??= Promise.all([this.locateSpack(), import('./spack/runner.js')]).then(
-      ([installation, { SpackRunner }]) => new SpackRunner(installation, { env: this.env, reporter: this.reporter }),
+      ([installation, { SpackRunner }]) => {
+        this.spackFound = `${installation.executable} (from ${installation.source})`;
+        return new SpackRunner(installation, { env: this.env, reporter: this.reporter });
+      },
+      (error: unknown) => {
+        this.spackFound = 'none found';
+        throw error;
+      },
     );
     return this.spackPromise;
   }
 
-  async list(constraints: readonly string[] = []): Promise<InstalledSpec[]> {
-    const { findInstalled } = await import('./spack/installed.js');
-    return findInstalled(await this.spack(), constraints);
+  /** How a REPL or console.log shows the client: which Spack and settings file (never the environment: it may hold tokens). */
+  [inspect.custom](): string {
+    const file = this.settings.userFile;
+    return `[paks-client spack: ${this.spackFound ?? 'not looked up yet'}; settings: ${file}${existsSync(file) ? '' : ' (not created: defaults)'}]`;
+  }
+
+  /** Installed specs; `prefixes: false` saves a Spack call when install prefixes are not needed. */
+  async list(constraints: readonly string[] = [], options: { prefixes?: boolean } = {}): Promise<InstalledSpec[]> {
+    const [spack, { findInstalled }] = await Promise.all([this.spack(), import('./spack/installed.js')]);
+    return findInstalled(spack, constraints, options);
   }
 
   async planUninstall(specs: readonly string[], options: UninstallOptions = {}): Promise<UninstallPlan> {
@@ -104,13 +134,15 @@ export class PaksClient {
    * An OCI registry client with the user's credentials and this run's transport choices.
    * File digests are remembered in cache_dir, so an unchanged file is not hashed again.
    */
-  async registryClient(options: { plainHttp?: boolean | undefined; concurrency?: number | undefined } = {}): Promise<RegistryClient> {
+  async registryClient(options: { plainHttp?: boolean | undefined; concurrency?: number | undefined; signal?: AbortSignal | undefined } = {}): Promise<RegistryClient> {
     const [{ createRegistryClient }, { createCredentialProvider }, { loadFileDigestCache }] = await Promise.all([
       import('./oci/client.js'),
       import('./oci/auth/credentials.js'),
       import('./oci/digest-cache.js'),
     ]);
+    const caFile = this.values.registry_ca_file ? expandHome(this.values.registry_ca_file, this.home) : null;
     return createRegistryClient({
+      ...(caFile ? { ca: [await readCaFile(caFile)] } : {}),
       credentials: createCredentialProvider({
         env: this.env,
         home: this.home,
@@ -119,6 +151,8 @@ export class PaksClient {
       }),
       ...(options.plainHttp ? { plainHttp: true } : {}),
       concurrency: options.concurrency ?? this.values.registry_concurrency,
+      responseTimeoutMs: this.values.registry_timeout * 1000,
+      ...(options.signal ? { signal: options.signal } : {}),
       reporter: this.reporter,
       userAgent: `paks/${paksVersion()}`,
       digestCache: await loadFileDigestCache(join(this.path('cache_dir'), 'oci-digests.json')),

@@ -25,7 +25,7 @@ export async function spackBuildcachePush(spack: SpackRunner, dir: string, root:
  * same check `paks install` makes), and that the public key travels in the cache
  * (layout v2: build_cache/_pgp/; v3: a key manifest and its blob).
  */
-export async function checkCacheSignatures(client: PaksClient, spack: SpackRunner, dir: string, fingerprint: string): Promise<string> {
+export async function checkCacheSignatures(client: PaksClient, spack: SpackRunner, dir: string, fingerprint: string, options: { forced?: boolean } = {}): Promise<string> {
   let cache = await readBuildCache(dir);
   if (!cache.keys.some((k) => k.fingerprint === fingerprint)) {
     await spack.run(['buildcache', 'update-index', '--keys', dir], { doing: 'add the public key to the build cache' });
@@ -36,7 +36,10 @@ export async function checkCacheSignatures(client: PaksClient, spack: SpackRunne
   const keys = await readAcceptedPublicKeys(armored, published?.file ?? `key ${fingerprint}`);
   for (const spec of cache.specs) {
     if (!spec.signed) {
-      throw new PaksError('trust', `Spack wrote ${spec.specFile} unsigned although a signing key was given.`);
+      // Spack keeps what a cache folder already holds unless told to overwrite it.
+      throw new PaksError('trust', `${dir} holds an unsigned ${spec.specFile} from an earlier build, and Spack does not overwrite it.`, {
+        hint: options.forced ? 'Remove the folder and build again.' : 'Build again with --force to overwrite it with a signed copy, or use an empty --cache-dir.',
+      });
     }
     const text = await readFile(join(dir, spec.specFile), 'utf8');
     await verifyClearsigned(text, keys, { file: spec.specFile });

@@ -14,6 +14,8 @@ export interface PublishedBuild {
   buildTag: string;
   /** Tags moved to a per-platform index holding this build. */
   indexTags: string[];
+  /** The Spack-native images beside it (`repo:<name>-<version>-<hash>.spack@sha256:…`). */
+  spackImages: string[];
 }
 
 export interface PublishOptions {
@@ -23,6 +25,8 @@ export interface PublishOptions {
   plainHttp?: boolean | undefined;
   /** The user named the target: a tag in it is honoured as one more index tag. */
   explicitTarget?: boolean;
+  /** The Spack images' tarball reading, started earlier (paks build starts it right after Spack wrote the cache). */
+  spackImages?: Promise<import('../spack-oci/push-images.js').PreparedSpackImages | undefined> | undefined;
 }
 
 /**
@@ -47,7 +51,10 @@ export async function pushBuildCache(client: PaksClient, dir: string, target: st
   const tag = buildTag(identity);
   const repository = { registry: named.registry, repository: named.repository };
   const registry = await client.registryClient({ plainHttp: options.plainHttp });
+  const { prepareSpackImages, finishSpackImages, spackLayerCache } = await import('../spack-oci/push-images.js');
+  const layerCache = await spackLayerCache(client.path('cache_dir'));
   try {
+    const prepared = (options.spackImages ? await options.spackImages.catch(() => undefined) : undefined) ?? (await prepareSpackImages(dir, layerCache, cache));
     const pushed = await pushArtifact({
       client: registry,
       directory: dir,
@@ -58,6 +65,7 @@ export async function pushBuildCache(client: PaksClient, dir: string, target: st
       ...(sourceUrl(client.env) ? { source: sourceUrl(client.env)! } : {}),
       reporter: client.reporter,
     });
+    const spackImages = prepared ? await finishSpackImages(prepared, registry, repository, pushed.manifest.layers, client.reporter) : undefined;
     const indexTags = [...new Set([versionTag(identity.version), client.values.default_tag, ...options.tags, ...(options.explicitTarget && named.tag ? [named.tag] : [])])].filter((t) => t !== tag);
     await addToPlatformIndex({
       client: registry,
@@ -69,9 +77,16 @@ export async function pushBuildCache(client: PaksClient, dir: string, target: st
       architectureOfTarget: (target) => ociArchitectureOf(target),
       reporter: client.reporter,
     });
-    return { reference: formatReference({ ...repository, tag, digest: pushed.digest }), digest: pushed.digest, buildTag: tag, indexTags };
+    return {
+      reference: formatReference({ ...repository, tag, digest: pushed.digest }),
+      digest: pushed.digest,
+      buildTag: tag,
+      indexTags,
+      spackImages: spackImages?.images.map((i) => formatReference({ ...repository, tag: i.tag, digest: i.digest })) ?? [],
+    };
   } finally {
     await registry.close();
+    await layerCache.save().catch(() => {});
   }
 }
 

@@ -7,7 +7,7 @@
  * A manifest lists blobs with their media type, size, compression and sha256.
  */
 import { posix } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PaksError } from '../errors.js';
 
 export const V3_DIR = 'v3';

@@ -7,7 +7,7 @@
 import { posix } from 'node:path';
 import { PaksError } from '../errors.js';
 import { compilerLabel, targetName, type SpecNode } from '../spack/spec-json.js';
-import { compilerOf, nodesByHash } from '../spack/dialect/compiler.js';
+import { compilerOf, nodesByHash } from '../spec/compiler.js';
 
 export const BUILD_CACHE_DIR = 'build_cache';
 export const SIGNED_SPEC_SUFFIX = '.spec.json.sig';

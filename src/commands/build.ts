@@ -12,6 +12,8 @@ interface BuildCommandOptions {
   force?: boolean;
   plainHttp?: boolean;
   json?: boolean;
+  baseImage?: string;
+  entrypoint?: string;
 }
 
 export function register(program: Command): void {
@@ -28,6 +30,8 @@ export function register(program: Command): void {
     .option('--no-cleanup', 'keep a temporary cache after pushing it')
     .option('-f, --force', 'overwrite existing cache entries; allow removing --cache-dir after a push')
     .option('--plain-http', 'talk to the registry over plain HTTP')
+    .option('--base-image <ref>', 'also push a runnable image on this base to <push repository>/container')
+    .option('--entrypoint <program>', 'with --base-image: start this program instead of a shell')
     .option('--json', 'print the build report as JSON')
     .addHelpText('after', '\nExamples:\n  paks build zlib --cache-dir ./cache\n  paks build zlib --push ghcr.io/myorg/zlib\n  paks build ./my-repo hello --pushd')
     .action(async (args: string[], options: BuildCommandOptions, command: Command) => {
@@ -44,6 +48,8 @@ export function register(program: Command): void {
         cleanup: options.cleanup !== false,
         force: Boolean(options.force),
         plainHttp: Boolean(options.plainHttp),
+        baseImage: options.baseImage,
+        entrypoint: options.entrypoint,
       });
       if (options.json) {
         ctx.reporter.out(JSON.stringify(report.caches, null, 2));
@@ -55,6 +61,7 @@ export function register(program: Command): void {
           ctx.reporter.out(`Pushed ${cache.published.reference}`);
           ctx.reporter.info(`  tags: ${[cache.published.buildTag, ...cache.published.indexTags].join(', ')}`);
         }
+        if (cache.container) ctx.reporter.out(`Pushed container ${cache.container.reference}`);
       }
     });
 }

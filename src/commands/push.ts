@@ -6,6 +6,7 @@ interface PushOptions {
   tag?: string[];
   plainHttp?: boolean;
   concurrency?: number;
+  spackImages?: boolean;
 }
 
 export function register(program: Command): void {
@@ -17,6 +18,7 @@ export function register(program: Command): void {
     .option('-t, --tag <tag>', 'also point this tag at the pushed manifest (repeatable)', collect)
     .option('--cleanup', 'remove the cache directory after a successful push')
     .option('--plain-http', 'talk plain HTTP to the registry (loopback registries already do)')
+    .option('--no-spack-images', "push only the Paks artifact, not Spack's own images of a build cache")
     .option('--concurrency <n>', 'blobs pushed at once (default: the registry_concurrency setting)', positiveInteger)
     .action(async (cacheDir: string, ref: string, options: PushOptions, command: Command) => {
       const ctx = contextFor(command);
@@ -27,11 +29,16 @@ export function register(program: Command): void {
       const reference = oci.parseReference(ref, { defaultTag: client.values.default_tag });
       const registry = await client.registryClient({ plainHttp: options.plainHttp, concurrency: options.concurrency });
       const directory = resolve(ctx.cwd, cacheDir);
+      const spackOci = options.spackImages === false ? undefined : await import('../spack-oci/push-images.js');
+      const layerCache = await spackOci?.spackLayerCache(client.path('cache_dir'));
       let pushed;
       try {
+        const prepared = await spackOci?.prepareSpackImages(directory, layerCache);
         pushed = await oci.pushArtifact({ client: registry, directory, reference, tags: options.tag ?? [], artifactType: client.values.content_type, reporter: ctx.reporter });
+        if (prepared) await spackOci!.finishSpackImages(prepared, registry, reference, pushed.manifest.layers, ctx.reporter);
       } finally {
         await registry.close();
+        await layerCache?.save().catch(() => {});
       }
       for (const tag of pushed.tags) ctx.reporter.out(`Pushed ${oci.formatReference({ registry: reference.registry, repository: reference.repository, tag })}`);
       if (pushed.tags.length === 0) ctx.reporter.out(`Pushed ${oci.formatReference(pushed.reference)}`);

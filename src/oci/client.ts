@@ -10,9 +10,9 @@ import { blobExists, DEFAULT_UPLOAD, uploadBlob, type Repository, type UploadSet
 import { sha256Of } from './digest.js';
 import { createHashWorker } from './hash-worker.js';
 import { createMemoryDigestCache, type DigestCache } from './digest-cache.js';
-import { getManifest, listTags, manifestDigest, putManifest, type FetchedManifest } from './manifests.js';
+import { getManifest, getReferrersIndex, listTags, manifestDigest, putManifest, type FetchedManifest, type PutManifestResult } from './manifests.js';
 import type { ImageReference } from './reference.js';
-import type { Descriptor } from './schemas.js';
+import type { Descriptor, ImageIndex } from './schemas.js';
 import { createRegistrySession } from './session.js';
 import { createHttpTransport, type HttpSend } from './transport/http.js';
 import { retryPolicy, type RetryPolicy } from './transport/retry.js';
@@ -21,7 +21,7 @@ export type { Repository } from './blob-upload.js';
 
 export interface RegistryClientOptions {
   credentials: CredentialProvider;
-  /** true: plain HTTP everywhere; false: HTTPS even on loopback; absent: HTTP only for loopback. */
+  /** true: plain HTTP everywhere; false: HTTPS only; absent: HTTPS, and on loopback plain HTTP when the server does not speak TLS. */
   plainHttp?: boolean;
   /** Blobs moved at once by pushArtifact/pullArtifact (default 4). */
   concurrency?: number;
@@ -31,8 +31,14 @@ export interface RegistryClientOptions {
   upload?: Partial<UploadSettings>;
   /** Known digests of files, so unchanged files are not hashed again. */
   digestCache?: DigestCache;
+  /** Extra CA certificates (PEM) trusted for HTTPS, on top of Node's and NODE_EXTRA_CA_CERTS. */
+  ca?: readonly string[];
   /** Replaces the HTTP layer (tests). */
   send?: HttpSend;
+  /** Connect and first-byte timeout of each request (default 10 s). */
+  responseTimeoutMs?: number;
+  /** Cancels every request of this client (a bounded look-up). */
+  signal?: AbortSignal;
 }
 
 export interface PushedBlob extends Descriptor {
@@ -58,11 +64,14 @@ export interface RegistryClient {
   blobExists(repo: Repository, digest: string): Promise<boolean>;
   /** Streams a file up (hashing it first, unless the digest cache knows it); skips blobs already there. */
   pushBlobFromFile(repo: Repository, path: string, mediaType: string, options?: FilePushOptions): Promise<PushedBlob>;
-  pushBlobBytes(repo: Repository, bytes: Buffer, mediaType: string): Promise<PushedBlob>;
+  /** `fresh`: the bytes are new (e.g. a config just made): skip the HEAD that asks whether the registry has them. */
+  pushBlobBytes(repo: Repository, bytes: Buffer, mediaType: string, options?: { fresh?: boolean }): Promise<PushedBlob>;
   getManifest(reference: ImageReference): Promise<FetchedManifest>;
   /** What a tag points to now, or undefined when it does not exist. */
   manifestDigest(reference: ImageReference): Promise<string | undefined>;
-  putManifest(repo: Repository, tagOrDigest: string, bytes: Buffer, mediaType: string): Promise<{ digest: string; size: number }>;
+  putManifest(repo: Repository, tagOrDigest: string, bytes: Buffer, mediaType: string): Promise<PutManifestResult>;
+  /** The OCI 1.1 referrers API's answer for a digest, or undefined when the registry has no such API. */
+  referrersIndex(repo: Repository, digest: string): Promise<ImageIndex | undefined>;
   fetchBlobToFile(repo: Repository, descriptor: Descriptor, path: string, options?: BlobProgress): Promise<void>;
   fetchBlobBytes(repo: Repository, descriptor: Descriptor, limit?: number): Promise<Buffer>;
   listTags(repo: Repository): Promise<string[]>;
@@ -72,7 +81,15 @@ export interface RegistryClient {
 
 export function createRegistryClient(options: RegistryClientOptions): RegistryClient {
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
-  const transport = options.send ? undefined : createHttpTransport({ maxSockets: concurrency * 2 + 2, userAgent: options.userAgent ?? 'paks' });
+  const transport = options.send
+    ? undefined
+    : createHttpTransport({
+        maxSockets: concurrency * 2 + 2,
+        userAgent: options.userAgent ?? 'paks',
+        ...(options.responseTimeoutMs ? { responseTimeoutMs: options.responseTimeoutMs } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.ca ? { ca: options.ca } : {}),
+      });
   const send = options.send ?? (transport as NonNullable<typeof transport>).send;
   const retry = retryPolicy(options.retry);
   const authorizer = createAuthorizer({
@@ -120,9 +137,9 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       return { mediaType, digest, size, pushed: true };
     },
 
-    async pushBlobBytes(repo, bytes, mediaType) {
+    async pushBlobBytes(repo, bytes, mediaType, pushOptions = {}) {
       const digest = sha256Of(bytes);
-      if (await blobExists(session, repo, digest, true)) return { mediaType, digest, size: bytes.length, pushed: false };
+      if (!pushOptions.fresh && (await blobExists(session, repo, digest, true))) return { mediaType, digest, size: bytes.length, pushed: false };
       await uploadBlob(session, { repo, digest, size: bytes.length, source: { kind: 'bytes', bytes } }, upload);
       return { mediaType, digest, size: bytes.length, pushed: true };
     },
@@ -130,6 +147,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     getManifest: (reference) => getManifest(session, reference),
     manifestDigest: (reference) => manifestDigest(session, reference),
     putManifest: (repo, tagOrDigest, bytes, mediaType) => putManifest(session, repo, tagOrDigest, bytes, mediaType),
+    referrersIndex: (repo, digest) => getReferrersIndex(session, repo, digest),
     fetchBlobToFile: (repo, descriptor, path, progress = {}) =>
       downloadBlobToFile(session, repo, descriptor, path, { ...(progress.onProgress ? { onProgress: progress.onProgress } : {}), hashWorker }),
     fetchBlobBytes: (repo, descriptor, limit) => downloadBlobBytes(session, repo, descriptor, limit),

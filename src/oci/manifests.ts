@@ -1,7 +1,7 @@
 import { PaksError } from '../errors.js';
 import type { Repository } from './blob-upload.js';
 import { digestOfBytesLike, sha256Of } from './digest.js';
-import { ACCEPTED_MANIFEST_TYPES, INDEX_TYPES } from './media-types.js';
+import { ACCEPTED_MANIFEST_TYPES, INDEX_TYPES, OCI_INDEX } from './media-types.js';
 import { formatReference, manifestTarget, type ImageReference } from './reference.js';
 import { indexSchema, manifestSchema, tagListSchema, type ImageIndex, type ImageManifest } from './schemas.js';
 import type { RegistrySession } from './session.js';
@@ -101,7 +101,7 @@ export async function manifestDigest(session: RegistrySession, reference: ImageR
 }
 
 /** Pushes manifest bytes under a tag or digest; returns the digest of what was pushed. */
-export async function putManifest(session: RegistrySession, repo: Repository, tagOrDigest: string, bytes: Buffer, mediaType: string): Promise<{ digest: string; size: number }> {
+export async function putManifest(session: RegistrySession, repo: Repository, tagOrDigest: string, bytes: Buffer, mediaType: string): Promise<PutManifestResult> {
   const digest = sha256Of(bytes);
   const what = `push the manifest ${formatReference({ ...repo, ...(tagOrDigest.includes(':') ? { digest: tagOrDigest } : { tag: tagOrDigest }) })}`;
   const response = await session.request({
@@ -120,7 +120,45 @@ export async function putManifest(session: RegistrySession, repo: Repository, ta
   if (announced?.startsWith('sha256:') && announced !== digest) {
     throw integrity(what, `the registry stored ${announced} instead of ${digest}`);
   }
-  return { digest, size: bytes.length };
+  // OCI-Subject: the registry indexed the manifest's subject itself (referrers API).
+  return { digest, size: bytes.length, subjectAccepted: Boolean(response.header('oci-subject')) };
+}
+
+export interface PutManifestResult {
+  digest: string;
+  size: number;
+  /** The registry answered with OCI-Subject: it serves the referrers API for this subject. */
+  subjectAccepted: boolean;
+}
+
+/**
+ * The referrers of a manifest from the OCI 1.1 referrers API, or undefined when the registry
+ * has no such API (404), as docker-registry 2.8 has not.
+ */
+export async function getReferrersIndex(session: RegistrySession, repo: Repository, digest: string): Promise<ImageIndex | undefined> {
+  const what = `list the referrers of ${repo.registry}/${repo.repository}@${digest}`;
+  const response = await session.request({
+    method: 'GET',
+    registry: repo.registry,
+    repository: repo.repository,
+    target: `/v2/${repo.repository}/referrers/${digest}`,
+    headers: { accept: OCI_INDEX },
+    expect: [200, 404],
+    what,
+  });
+  if (response.status === 404) {
+    await response.discard();
+    return undefined;
+  }
+  const body = await response.bytes(MANIFEST_LIMIT);
+  let parsed;
+  try {
+    parsed = indexSchema.safeParse(JSON.parse(body.toString('utf8')));
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed?.success) return undefined;
+  return parsed.data;
 }
 
 /** Every tag of a repository, following `Link: <…>; rel="next"` pages. */

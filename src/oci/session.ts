@@ -6,7 +6,7 @@ import { pickChallenge } from './auth/challenge.js';
 import { ANONYMOUS, type Credential } from './auth/credentials.js';
 import { isPullOnly, repositoryScope } from './auth/scope.js';
 import { readRegistryErrors, registryFailure } from './registry-error.js';
-import { registryBaseUrl, type HttpResponse, type HttpSend } from './transport/http.js';
+import { isLoopback, probeScheme, registryBaseUrl, type HttpResponse, type HttpSend } from './transport/http.js';
 import { withRetry, type RetryPolicy } from './transport/retry.js';
 
 export interface RegistryRequest {
@@ -34,7 +34,7 @@ export interface RegistryRequest {
 /** Sends registry requests: answers auth challenges, follows redirects, retries, explains failures. */
 export interface RegistrySession {
   request(request: RegistryRequest): Promise<HttpResponse>;
-  baseUrl(registry: string): URL;
+  baseUrl(registry: string): Promise<URL>;
   readonly retry: RetryPolicy;
   readonly reporter: Reporter | undefined;
 }
@@ -50,6 +50,20 @@ export function createRegistrySession(deps: {
 }): RegistrySession {
   // Host+scope pairs where the credentials were refused for a pull: use anonymous from then on.
   const anonymousFor = new Set<string>();
+  // Loopback registries without --plain-http: one TLS probe per host, remembered.
+  const schemes = new Map<string, Promise<'http' | 'https'>>();
+  const baseUrl = async (registry: string): Promise<URL> => {
+    if (deps.plainHttp !== undefined || !isLoopback(registry)) return registryBaseUrl(registry, deps.plainHttp ?? false);
+    let scheme = schemes.get(registry);
+    if (!scheme) {
+      scheme = probeScheme(deps.send, registry).then((found) => {
+        if (found === 'http') deps.reporter?.debug(`${registry} does not speak TLS; using plain HTTP`);
+        return found;
+      });
+      schemes.set(registry, scheme);
+    }
+    return registryBaseUrl(registry, (await scheme) === 'http');
+  };
 
   const attempt = async (request: RegistryRequest): Promise<HttpResponse> => {
     const { registry } = request;
@@ -61,7 +75,7 @@ export function createRegistrySession(deps: {
     let answeredChallenge = false;
     let bearerIssued = false;
     let refusedCredential: Credential | undefined;
-    let url = typeof request.target === 'string' ? new URL(request.target, registryBaseUrl(registry, deps.plainHttp)) : request.target;
+    let url = typeof request.target === 'string' ? new URL(request.target, await baseUrl(registry)) : request.target;
     const origin = url.origin;
     let redirects = 0;
 
@@ -153,7 +167,7 @@ export function createRegistrySession(deps: {
   return {
     retry: deps.retry,
     reporter: deps.reporter,
-    baseUrl: (registry) => registryBaseUrl(registry, deps.plainHttp),
+    baseUrl,
     async request(request) {
       if (request.retry === false) return attempt(request);
       return withRetry(() => attempt(request), deps.retry, {

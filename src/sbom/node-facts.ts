@@ -1,6 +1,6 @@
 /** The build facts of one spec node, as name/value pairs both SBOM formats record. */
 import { compilerLabel, targetName, type SpecNode } from '../spack/spec-json.js';
-import { compilerOf } from '../spack/dialect/compiler.js';
+import { compilerOf } from '../spec/compiler.js';
 
 export interface Fact {
   name: string;

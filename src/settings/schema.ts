@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The schema of every setting: one place that says what each key may hold. */
 export const settingsShape = {
@@ -14,6 +14,10 @@ export const settingsShape = {
   signing_key: z.string().min(1).nullable(),
   trusted_keys: z.array(z.string().min(1)),
   registry_concurrency: z.number().int().min(1).max(64),
+  registry_timeout: z.number().positive().max(3600),
+  registry_lookup_timeout: z.number().positive().max(3600),
+  build_padded_length: z.number().int().min(0).max(4096),
+  registry_ca_file: z.string().min(1).nullable(),
   spack_root: z.string().min(1).nullable(),
   spack_version: z.string().min(1),
   spack_git_url: z.string().min(1),

@@ -1,8 +1,9 @@
 import { PaksError } from '../errors.js';
 import type { SpackRunner } from './runner.js';
 import { checkSpecArguments } from './runner.js';
-import { dependencyTypes, parseFindOutput, targetName, type SpecNode } from './spec-json.js';
-import { compilerOf, nodesByHash } from './dialect/compiler.js';
+import { variantsOf, type VariantValue } from '../spec/variants.js';
+import { compilerLabel, dependencyTypes, parseFindOutput, targetName, type SpecNode } from './spec-json.js';
+import { compilerOf, nodesByHash } from '../spec/compiler.js';
 import { findFormat, parseFindLine } from './dialect/find.js';
 
 /** An installed spec as Paks reports it (stable JSON for scripts). */
@@ -19,15 +20,24 @@ export interface InstalledSpec {
   prefix: string | null;
   external: boolean;
   dependencies: Array<{ name: string; hash: string; types: string[] }>;
+  /** Variants as Spack recorded them (`shared: true`, `build_system: "makefile"`), flags left out. */
+  variants: Record<string, VariantValue>;
 }
 
-/** Installed specs matching the constraints (all when none), with their prefixes. */
-export async function findInstalled(spack: SpackRunner, constraints: readonly string[] = []): Promise<InstalledSpec[]> {
+/**
+ * Installed specs matching the constraints (all when none). `find --json` says everything but
+ * the install prefix, and `--format` cannot list dependencies (they exclude each other), so
+ * prefixes cost a second Spack call; without `prefixes` only externals carry one.
+ */
+export async function findInstalled(spack: SpackRunner, constraints: readonly string[] = [], options: { prefixes?: boolean } = {}): Promise<InstalledSpec[]> {
   const specs = checkSpecArguments(constraints);
+  const wantPrefixes = options.prefixes ?? true;
   const dialect = await spack.dialect();
+  // 1.x: a query for one package lists no compiler node, so `{compiler}` in the --format line answers for it.
+  const wantLines = wantPrefixes || dialect.series === '1.x';
   const [json, lines] = await Promise.all([
     spack.run(['find', '--json', ...specs], { allowFailure: true }),
-    spack.run(['find', '--format', findFormat(dialect), ...specs], { allowFailure: true }),
+    wantLines ? spack.run(['find', '--format', findFormat(dialect), ...specs], { allowFailure: true }) : undefined,
   ]);
   if (json.exitCode !== 0) {
     if (/No package matches the query/.test(json.stderr + json.stdout)) return [];
@@ -36,7 +46,7 @@ export async function findInstalled(spack: SpackRunner, constraints: readonly st
   }
   const nodes = json.stdout.trim() ? parseFindOutput(json.stdout) : [];
   const found = new Map<string, { prefix: string; compiler?: string | null }>();
-  for (const line of lines.stdout.split('\n')) {
+  for (const line of lines?.stdout.split('\n') ?? []) {
     const parsed = parseFindLine(dialect, line);
     if (parsed) found.set(parsed.hash, parsed);
   }
@@ -45,12 +55,9 @@ export async function findInstalled(spack: SpackRunner, constraints: readonly st
     const line = found.get(node.hash);
     // A query for one package lists no compiler node, so 1.x's {compiler} answers for it.
     const compiler = compilerLabel(compilerOf(node, byHash)) ?? (line?.compiler === undefined ? undefined : (line.compiler ?? 'none'));
-    return toInstalledSpec(node, line?.prefix ?? node.external?.path ?? null, compiler);
+    const prefix = wantPrefixes ? line?.prefix : undefined;
+    return toInstalledSpec(node, prefix ?? node.external?.path ?? null, compiler);
   });
-}
-
-function compilerLabel(compiler: { name: string; version: string } | undefined): string | undefined {
-  return compiler ? `${compiler.name}@${compiler.version}` : undefined;
 }
 
 /** `compiler` is the node's compiler as `gcc@12.2.0`, `none` when it has none (Spack 1.x externals, runtimes). */
@@ -68,6 +75,7 @@ export function toInstalledSpec(node: SpecNode, prefix: string | null, compiler?
     prefix,
     external: Boolean(node.external),
     dependencies: (node.dependencies ?? []).map((edge) => ({ name: edge.name, hash: edge.hash, types: dependencyTypes(edge) })),
+    variants: variantsOf(node),
   };
 }
 

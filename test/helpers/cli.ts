@@ -1,10 +1,28 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const PAKS_BIN = fileURLToPath(new URL('../../bin/paks', import.meta.url));
+const bundle = fileURLToPath(new URL('../../dist/bin/', import.meta.url));
+
+/**
+ * The sources (src/… and node_modules/…) a run loaded, from a recording made with
+ * test/helpers/record-imports.mjs: bin/paks runs the bundle in dist/bin/, whose meta.json
+ * says which sources each of its files holds. Check loaded code with this, not the raw URLs.
+ */
+export async function loadedSources(recording: string): Promise<string> {
+  const meta = JSON.parse(await readFile(join(bundle, 'meta.json'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> };
+  const files = (await readFile(recording, 'utf8')).split('\n').filter((url) => url.startsWith('file://')).map((url) => fileURLToPath(url));
+  const sources: string[] = [];
+  for (const file of files) {
+    const output = meta.outputs[`dist/bin/${file.slice(bundle.length)}`];
+    if (file.startsWith(bundle)) sources.push(...Object.keys(output?.inputs ?? {}));
+    else sources.push(file);
+  }
+  return sources.map((source) => `/${source}`).join('\n');
+}
 
 export interface CliResult {
   exitCode: number;
@@ -18,6 +36,9 @@ export interface RunOptions {
   cwd?: string;
   input?: string;
   timeoutMs?: number;
+  /** Sees the running process and each piece of its stderr (e.g. to signal it at the right moment). */
+  onStderr?: (text: string, child: import('node:child_process').ChildProcess) => void;
+  onSpawn?: (child: import('node:child_process').ChildProcess) => void;
 }
 
 /** Runs the built `paks` as a user would: a subprocess with its own HOME and no terminal. */
@@ -33,10 +54,14 @@ export function runPaks(args: string[], options: RunOptions): Promise<CliResult>
   }
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [PAKS_BIN, ...args], { cwd: options.cwd ?? options.home, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    options.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      options.onStderr?.(stderr, child);
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
     child.on('error', reject);
     child.on('close', (code) => {

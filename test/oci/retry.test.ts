@@ -67,7 +67,8 @@ describe('transport scheme', () => {
     for (const host of ['localhost', 'localhost:5000', '127.0.0.1:5000', '127.1.2.3', '[::1]:5000']) assert.equal(isLoopback(host), true, host);
     for (const host of ['ghcr.io', '10.0.0.1:5000', 'localhost.example.com', '127.0.0.1.nip.io']) assert.equal(isLoopback(host), false, host);
     assert.equal(registryBaseUrl('ghcr.io').href, 'https://ghcr.io/');
-    assert.equal(registryBaseUrl('127.0.0.1:5000').href, 'http://127.0.0.1:5000/');
+    assert.equal(registryBaseUrl('127.0.0.1:5000').href, 'https://127.0.0.1:5000/');
+    assert.equal(registryBaseUrl('127.0.0.1:5000', true).href, 'http://127.0.0.1:5000/');
     assert.equal(registryBaseUrl('127.0.0.1:5000', false).href, 'https://127.0.0.1:5000/');
     assert.equal(registryBaseUrl('registry.lan:5000', true).href, 'http://registry.lan:5000/');
     assert.equal(registryBaseUrl('docker.io').href, 'https://registry-1.docker.io/');
@@ -84,5 +85,22 @@ describe('network failures in words', async () => {
     assert.match(failure('SELF_SIGNED_CERT_IN_CHAIN').hint ?? '', /NODE_EXTRA_CA_CERTS/);
     assert.match(failure('UNABLE_TO_VERIFY_LEAF_SIGNATURE').message, /certificate of ghcr.io is not trusted/);
     assert.equal(failure('ECONNRESET').kind, 'network');
+  });
+});
+
+describe('probeScheme: HTTPS first on loopback', async () => {
+  const { probeScheme } = await import('../../src/oci/transport/http.js');
+  const failing = (code: string, message: string) => async () => {
+    throw Object.assign(new Error(message), { code });
+  };
+  it('keeps HTTPS when the server answers, or when its certificate is the problem', async () => {
+    const answered = async () => ({ status: 401, discard: async () => {} }) as never;
+    assert.equal(await probeScheme(answered, '127.0.0.1:5000'), 'https');
+    assert.equal(await probeScheme(failing('DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed certificate'), '127.0.0.1:5000'), 'https');
+    assert.equal(await probeScheme(failing('ECONNREFUSED', 'connect ECONNREFUSED'), '127.0.0.1:5000'), 'https');
+  });
+  it('falls back to HTTP only when the server does not speak TLS', async () => {
+    assert.equal(await probeScheme(failing('EPROTO', 'ssl3_get_record:wrong version number'), '127.0.0.1:5000'), 'http');
+    assert.equal(await probeScheme(failing('ERR_SSL_WRONG_VERSION_NUMBER', 'wrong version number'), 'localhost:5000'), 'http');
   });
 });

@@ -30,7 +30,8 @@ export function fastRetry(overrides: Partial<RetryPolicy> = {}): Partial<RetryPo
 }
 
 export function testClient(credential: Credential = ANONYMOUS, options: Partial<RegistryClientOptions> = {}) {
-  return createRegistryClient({ credentials: staticCredentials(credential), retry: fastRetry(), ...options });
+  // Tests that record requests talk plain HTTP outright, so the loopback TLS probe is not in their logs.
+  return createRegistryClient({ credentials: staticCredentials(credential), retry: fastRetry(), ...(options.send ? { plainHttp: true } : {}), ...options });
 }
 
 export function tempDir(prefix = 'paks-oci-test-'): string {

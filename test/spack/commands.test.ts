@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { cp, mkdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { PaksClient } from '../../src/client.js';
 import { parseInstalledLine } from '../../src/spack/install.js';
-import { summarizeSpackError } from '../../src/spack/errors.js';
+import { spackCommandError, summarizeSpackError } from '../../src/spack/errors.js';
 import { World, type Machine } from '../e2e/world.js';
+import { temporaryDirectory } from '../helpers/cli.js';
 import { testSpack } from '../helpers/spack.js';
 
 const short = (name: keyof typeof testSpack.hashes) => testSpack.hashes[name].slice(0, 7);
@@ -51,13 +52,56 @@ describe('install, list, uninstall, doctor and shell through the Spack stand-in'
     assert.match(text.stdout, /^greet-paks@1\.0\.0$/m);
     const json = JSON.parse((await machine.paks(['list', '--json', 'greet-paks'])).stdout);
     assert.equal(json.length, 1);
-    assert.deepEqual(Object.keys(json[0]), ['name', 'version', 'hash', 'arch', 'platform', 'os', 'target', 'compiler', 'namespace', 'prefix', 'external', 'dependencies']);
+    assert.deepEqual(Object.keys(json[0]), ['name', 'version', 'hash', 'arch', 'platform', 'os', 'target', 'compiler', 'namespace', 'prefix', 'external', 'dependencies', 'variants']);
+    assert.deepEqual(json[0].variants, { build_system: 'makefile' });
     assert.equal(json[0].namespace, 'paksdemo');
     assert.deepEqual(json[0].dependencies.find((d: { name: string }) => d.name === 'hello-paks').types, ['build', 'link']);
     // The same shape on both Spacks; 1.x's compiler comes from the compiler dependency.
     assert.equal(json[0].compiler, 'gcc@12.2.0');
     assert.equal(json[0].target, testSpack.target);
-    assert.equal((await machine.paks(['list', '--json', 'zlib'])).stdout.trim(), '[]');
+    assert.match(json[0].prefix, new RegExp(`/greet-paks-1\\.0\\.0-${testSpack.hashes['greet-paks']}$`));
+    const none = await machine.paks(['list', '--json', 'zlib']);
+    assert.equal(none.stdout.trim(), '[]');
+    assert.equal(none.exitCode, 1, 'like spack find, no match is a failure');
+    const nosuch = await machine.paks(['list', 'nosuchpkg']);
+    assert.equal(nosuch.exitCode, 1);
+    assert.match(nosuch.stderr, /No installed package matches nosuchpkg\./);
+  });
+
+  test('install again: already installed, nothing downloaded or rewritten', async () => {
+    const again = await machine.paks(['install', '--json', 'greet-paks']);
+    assert.equal(again.exitCode, 0, again.stderr);
+    const [root] = JSON.parse(again.stdout);
+    assert.deepEqual(root.origin, { kind: 'installed' });
+    assert.equal(root.sbom, undefined);
+    assert.doesNotMatch(again.stderr, /==> Installing/);
+    const text = await machine.paks(['install', 'greet-paks@1.0.0 %gcc']);
+    assert.match(text.stdout, new RegExp(`^\\[\\+\\] \\S+/greet-paks-1\\.0\\.0-${short('greet-paks')}\\w+\\n$`));
+    assert.match(text.stderr, /greet-paks@1\.0\.0: already installed/);
+    const byHash = await machine.paks(['install', '--json', `greet-paks/${short('greet-paks')}`]);
+    assert.equal(byHash.exitCode, 0, byHash.stderr);
+    assert.equal(JSON.parse(byHash.stdout)[0].name, 'greet-paks');
+    assert.deepEqual(JSON.parse(byHash.stdout)[0].origin, { kind: 'installed' });
+  });
+
+  test('a spec syntax error is one sentence from Paks, exit 2, before Spack runs', async () => {
+    const bad = await machine.paks(['install', '--no-cache', 'zlib@@']);
+    assert.equal(bad.exitCode, 2);
+    assert.match(bad.stderr, /^Error: "zlib@@" is not a valid Spack spec: unexpected "@" at character 5\.$/m);
+    assert.doesNotMatch(bad.stderr, /bootstrap|==>/);
+  });
+
+  test('list asks Spack once unless it prints prefixes (find --json has none; --format has no dependencies)', async () => {
+    const spackCalls = (stderr: string) => stderr.split('\n').filter((line) => /^\[debug\] running: \S+ find /.test(line)).length;
+    const text = await machine.paks(['--debug', 'list']);
+    assert.equal(text.exitCode, 0, text.stderr);
+    // Spack 1.x's find --json has no compiler field, and a query's JSON may lack the compiler node: `{compiler}` in --format answers.
+    assert.equal(spackCalls(text.stderr), testSpack.series === '1.1' ? 2 : 1, text.stderr);
+    const paths = await machine.paks(['--debug', 'list', '-p', 'greet-paks']);
+    assert.equal(spackCalls(paths.stderr), 2, paths.stderr);
+    assert.match(paths.stdout, new RegExp(`^greet-paks@1\\.0\\.0 {2}/\\S+/greet-paks-1\\.0\\.0-${short('greet-paks')}\\w+$`, 'm'));
+    const externals = JSON.parse((await machine.paks(['list', '--json', 'gmake'])).stdout) as Array<{ prefix: string; external: boolean }>;
+    assert.deepEqual(externals.map((s) => [s.prefix, s.external]), [['/usr', true]]);
   });
 
   test('unknown package, unsatisfiable version and a failed build end with Spack\'s reason', async () => {
@@ -84,6 +128,11 @@ describe('install, list, uninstall, doctor and shell through the Spack stand-in'
     const ambiguous = await machine.paks(['uninstall', '--yes', 'hello-paks']);
     assert.equal(ambiguous.exitCode, 2);
     assert.match(ambiguous.stderr, new RegExp(`hello-paks matches 2 installed packages: hello-paks@1\\.0\\.0/\\w{7}, hello-paks@1\\.1\\.0/${short('hello-paks')}`));
+    const all = await machine.paks(['uninstall', '--yes', '--all', 'hello-paks']);
+    assert.equal(all.exitCode, 1);
+    assert.match(all.stderr, new RegExp(`^Error: hello-paks@1\\.1\\.0/${short('hello-paks')} is still needed by greet-paks@1\\.0\\.0/${short('greet-paks')}\\.$`, 'm'), 'only the needed version is named');
+    assert.doesNotMatch(all.stderr.split('\n')[0]!, /hello-paks@1\.0\.0/);
+    assert.match(all.stderr, /or name only hello-paks@1\.0\.0\/\w{7}/);
     const unconfirmed = await machine.paks(['uninstall', 'hello-paks@1.0.0']);
     assert.equal(unconfirmed.exitCode, 2);
     assert.match(unconfirmed.stderr, /without confirmation/);
@@ -123,6 +172,20 @@ describe('install, list, uninstall, doctor and shell through the Spack stand-in'
     assert.match(checks.find((c) => c.name === 'layout')!.detail, new RegExp(`^build-cache layout v${testSpack.layout}: Spack ${testSpack.version.replace(/\./g, '\\.')} writes it`));
     assert.ok(checks.find((c) => c.name === 'gpg')!.ok);
     assert.match(checks.find((c) => c.name === 'compiler')!.detail, /gcc@12\.2\.0/);
+    assert.equal(checks.find((c) => c.name === 'node')!.detail, `Node.js ${process.versions.node} at ${process.execPath}`);
+    assert.match(checks.find((c) => c.name === 'git')!.detail, /^git version \d/);
+    assert.match((checks.find((c) => c.name === 'gpg') as { install?: string }).install ?? '', /apt-get install -y --no-install-recommends gnupg$/);
+  });
+
+  test('doctor names the line that installs each missing tool', async (t) => {
+    // A PATH with only node on it: the stand-in still runs, git and gpg are missing.
+    const bin = await temporaryDirectory(t);
+    await symlink(process.execPath, join(bin, 'node'));
+    const result = await machine.paks(['doctor'], { PATH: bin });
+    assert.equal(result.exitCode, 0, result.stderr);
+    assert.match(result.stdout, /^FAIL {2}git {6}not found: needed for .+; install it with: (sudo )?apt-get install -y --no-install-recommends git$/m);
+    assert.match(result.stdout, /^FAIL {2}gpg {6}not found: .+apt-get install -y --no-install-recommends gnupg$/m);
+    assert.match(result.stdout, /^ok {4}spack /m);
   });
 
   test('paks shell evaluates with the client and spack() loaded', async () => {
@@ -152,4 +215,14 @@ test('Spack output parsing: [+] lines and error summaries', () => {
   const summary = summarizeSpackError("==> Error: There are still dependents.\n  use `spack uninstall --dependents` to remove dependents too\n");
   assert.equal(summary?.reason, 'There are still dependents.');
   assert.deepEqual(summary?.details, ['use `spack uninstall --dependents` to remove dependents too']);
+});
+
+test('Spack failures: a spec syntax error is a usage error; the debug flag goes before the command', () => {
+  const syntax = spackCommandError({ args: ['install', 'zlib@@'], exitCode: 3, stdout: '', stderr: '==> Error: unexpected characters in the spec string\nzlib@@\n    ^^\n' }, 'install zlib@@');
+  assert.equal(syntax.exitCode, 2);
+  assert.equal(syntax.message, 'Spack could not install zlib@@: "zlib@@" is not a valid spec (unexpected characters in the spec string).');
+  assert.doesNotMatch(syntax.hint ?? '', /bootstrap/);
+  const bootstrap = spackCommandError({ args: ['-C', '/tmp/s', 'spec', 'zlib'], exitCode: 3, stdout: '', stderr: '==> Error: cannot bootstrap clingo\n' }, 'concretize zlib');
+  assert.match(bootstrap.hint ?? '', /"spack -d -C \/tmp\/s spec zlib"/);
+  assert.doesNotMatch(bootstrap.hint ?? '', /zlib --debug/);
 });

@@ -1,5 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
+import { readFileSync } from 'node:fs';
+import tls from 'node:tls';
 import { Readable } from 'node:stream';
 import { PaksError } from '../../errors.js';
 
@@ -32,17 +34,38 @@ export interface HttpTransport {
 }
 
 /**
- * Node's http/https with keep-alive agents. No `ca` option is set on purpose: Node then
- * trusts its bundled roots plus NODE_EXTRA_CA_CERTS, which is how a custom CA is added.
+ * Node's http/https with keep-alive agents. Without `ca` Node trusts its bundled roots plus
+ * NODE_EXTRA_CA_CERTS; `ca` (PEM texts, from the registry_ca_file setting) is trusted on top.
  */
-export function createHttpTransport(options: { maxSockets?: number; userAgent?: string } = {}): HttpTransport {
+export interface HttpTransportOptions {
+  maxSockets?: number;
+  userAgent?: string;
+  /**
+   * Give up on a request whose connection is not made, or whose answer does not start,
+   * within this long after it was sent (default 10 s): far below the idle timeout, so a
+   * registry that accepts connections but never answers is noticed quickly.
+   */
+  responseTimeoutMs?: number;
+  /** Ends every request in flight and refuses new ones (a bounded look-up, an interruption). */
+  signal?: AbortSignal;
+  /** Extra CA certificates (PEM) trusted beside Node's own and NODE_EXTRA_CA_CERTS. */
+  ca?: readonly string[];
+}
+
+export function createHttpTransport(options: HttpTransportOptions = {}): HttpTransport {
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 16, scheduling: 'lifo' as const };
   const httpAgent = new http.Agent(agentOptions);
-  const httpsAgent = new https.Agent(agentOptions);
+  // Giving `ca` replaces Node's default store, so the bundled and NODE_EXTRA_CA_CERTS roots are added back.
+  const httpsAgent = new https.Agent(options.ca?.length ? { ...agentOptions, ca: [...tls.rootCertificates, ...extraCaCertificates(), ...options.ca] } : agentOptions);
   const userAgent = options.userAgent ?? 'paks';
 
+  const responseTimeoutMs = options.responseTimeoutMs ?? 10_000;
   const send: HttpSend = (request) =>
     new Promise<HttpResponse>((resolve, reject) => {
+      if (options.signal?.aborted) {
+        reject(Object.assign(new Error(`the request to ${request.url.host} was cancelled`), { code: 'ABORT_ERR' }));
+        return;
+      }
       const isHttps = request.url.protocol === 'https:';
       const body = request.body?.();
       const headers: Record<string, string> = { 'user-agent': userAgent, ...request.headers };
@@ -51,9 +74,42 @@ export function createHttpTransport(options: { maxSockets?: number; userAgent?: 
         method: request.method,
         headers,
         agent: isHttps ? httpsAgent : httpAgent,
+        ...(options.signal ? { signal: options.signal } : {}),
       });
       let settled = false;
+      // Connect, then (once the request is sent) the first byte of the answer: each within
+      // responseTimeoutMs. While a body uploads, only the idle timeout applies.
+      let waiting: NodeJS.Timeout | undefined;
+      let connected = false;
+      let sent = false;
+      const stopWaiting = () => clearTimeout(waiting);
+      // A streamed upload's answer may wait on the registry committing it: that wait has only the idle timeout.
+      const streamed = body instanceof Readable;
+      const arm = () => {
+        stopWaiting();
+        if (connected && (!sent || streamed)) return;
+        const what = connected ? 'start answering' : 'accept the connection';
+        waiting = setTimeout(() => {
+          req.destroy(Object.assign(new Error(`${request.url.host} did not ${what} within ${responseTimeoutMs / 1000} s`), { code: 'ETIMEDOUT' }));
+        }, responseTimeoutMs);
+        waiting.unref();
+      };
+      const onConnected = () => {
+        connected = true;
+        arm();
+      };
+      arm();
+      req.on('socket', (socket) => {
+        if (!socket.connecting) onConnected();
+        else socket.once(isHttps ? 'secureConnect' : 'connect', onConnected);
+      });
+      req.on('finish', () => {
+        sent = true;
+        arm();
+      });
+      req.on('close', stopWaiting);
       const fail = (error: Error) => {
+        stopWaiting();
         if (body instanceof Readable) body.destroy();
         if (!settled) {
           settled = true;
@@ -65,6 +121,7 @@ export function createHttpTransport(options: { maxSockets?: number; userAgent?: 
       });
       req.on('error', fail);
       req.on('response', (res) => {
+        stopWaiting();
         settled = true;
         // The registry may answer before reading the whole body (e.g. 401): stop sending.
         if (body instanceof Readable && !body.readableEnded) body.unpipe(req);
@@ -138,10 +195,40 @@ export function isLoopback(registry: string): boolean {
   return LOOPBACK_HOST.test(registry);
 }
 
-/** HTTPS always, except loopback registries or when the caller asks for plain HTTP. */
-export function registryBaseUrl(registry: string, plainHttp?: boolean): URL {
-  const useHttp = plainHttp ?? isLoopback(registry);
+/** The registry's base URL: HTTPS unless the caller chose plain HTTP (see probeScheme for loopback). */
+export function registryBaseUrl(registry: string, plainHttp = false): URL {
+  const useHttp = plainHttp;
   // Docker Hub's API lives on registry-1.docker.io, not on the docker.io name.
   const host = registry === 'docker.io' ? 'registry-1.docker.io' : registry;
   return new URL(`${useHttp ? 'http' : 'https'}://${host}`);
+}
+
+function extraCaCertificates(): string[] {
+  const file = process.env.NODE_EXTRA_CA_CERTS;
+  if (!file) return [];
+  try {
+    return [readFileSync(file, 'utf8')];
+  } catch {
+    return [];
+  }
+}
+
+// What a TLS client sees when the server answers its hello in plain HTTP.
+const NOT_TLS = /wrong version number|packet length too long|http request/i;
+
+/**
+ * Docker's rule for loopback registries: HTTPS first, plain HTTP only when the server does
+ * not speak TLS. A certificate problem is not a reason to drop to HTTP: it stays HTTPS and
+ * the request that follows explains it.
+ */
+export async function probeScheme(send: HttpSend, registry: string): Promise<'http' | 'https'> {
+  try {
+    const response = await send({ method: 'GET', url: new URL(`https://${registry}/v2/`), idleTimeoutMs: 10_000 });
+    await response.discard();
+    return 'https';
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'EPROTO' || (typeof code === 'string' && code.startsWith('ERR_SSL_')) || NOT_TLS.test((error as Error).message ?? '')) return 'http';
+    return 'https';
+  }
 }

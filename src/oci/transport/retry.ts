@@ -128,7 +128,7 @@ export function networkFailure(error: unknown, context: { what: string; host: st
   if (TLS_CODES.test(code)) {
     return new PaksError('network', `Could not ${context.what}: the TLS certificate of ${context.host} is not trusted (${code}).`, {
       ...base,
-      hint: 'If the registry uses a private CA, point NODE_EXTRA_CA_CERTS at its certificate (PEM).',
+      hint: 'If the registry uses a private CA, point NODE_EXTRA_CA_CERTS or the registry_ca_file setting at its certificate (PEM).',
     });
   }
   const why = code === 'ETIMEDOUT' ? 'the connection timed out' : `the connection broke (${code})`;

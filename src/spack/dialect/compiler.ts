@@ -1,28 +1,5 @@
-/**
- * The compiler of a spec node. Spack 0.23 writes it on the node (`compiler: {name,
- * version}`); Spack 1.x makes compilers dependencies: the edge whose `virtuals` name a
- * language (c, cxx, fortran) leads to the compiler's node. Externals, gcc-runtime and
- * compiler-wrapper have none.
- */
-import type { SpecNode } from '../spec-json.js';
-
-export interface NodeCompiler {
-  name: string;
-  version: string;
-}
-
-const LANGUAGES = ['c', 'cxx', 'fortran'];
-
-export function compilerOf(node: SpecNode, nodesByHash: ReadonlyMap<string, SpecNode>): NodeCompiler | undefined {
-  if (node.compiler) return { name: node.compiler.name, version: node.compiler.version };
-  const edge = (node.dependencies ?? []).find((d) => (d.parameters?.virtuals ?? []).some((v) => LANGUAGES.includes(v)));
-  const compiler = edge ? nodesByHash.get(edge.hash) : undefined;
-  return compiler ? { name: compiler.name, version: compiler.version } : undefined;
-}
-
-export function nodesByHash(nodes: readonly SpecNode[]): Map<string, SpecNode> {
-  return new Map(nodes.map((n) => [n.hash, n]));
-}
+// A node's compiler (0.23: on the node; 1.x: the dependency providing c/cxx/fortran) is
+// read in one place, src/spec/compiler.ts, for list, SBOM, layout and satisfaction alike.
 
 /**
  * Compilers in `spack compiler list`: 0.23 prints `gcc@12.2.0` lines, 1.x prints them as

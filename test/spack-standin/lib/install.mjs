@@ -8,6 +8,8 @@ import { downloadTarball, extractTarball, mirrorsWithSpec } from './buildcache.m
 import { PHASES } from './repo.mjs';
 import { Die, out, SpackError, tty } from './util.mjs';
 import { isV1, SPACK_VERSION } from './dialect.mjs';
+import { paddingFilter } from './context.mjs';
+import { installTimeTestLog, runBuildTimeTests, writeJunit } from './testing.mjs';
 
 export const pkgId = (n) => `${n.name}-${n.version}-${n.hash}`;
 
@@ -18,6 +20,16 @@ class InstallError extends SpackError {
 }
 
 export function installSpecs(ctx, gpg, roots, opts) {
+  // What `--log-format junit` reports per spec: built (time, output, failure) or skipped.
+  const junitCases = new Map();
+  try {
+    runInstall(ctx, gpg, roots, { ...opts, junitCases });
+  } finally {
+    if (opts.junit) writeInstallJunit(opts.junit, roots, junitCases);
+  }
+}
+
+function runInstall(ctx, gpg, roots, opts) {
   const {
     packageUseCache = true,
     depsUseCache = true,
@@ -26,6 +38,8 @@ export function installSpecs(ctx, gpg, roots, opts) {
     unsigned = null,
     failFast = false,
     includeBuildDeps = false,
+    tests = null,
+    junitCases,
   } = opts;
   const db = ctx.db;
   const tasks = new Map(); // id -> task
@@ -146,7 +160,7 @@ export function installSpecs(ctx, gpg, roots, opts) {
       continue;
     }
     try {
-      executeTask(ctx, gpg, t, { counter, total, unsigned });
+      executeTask(ctx, gpg, t, { counter, total, unsigned, tests, junitCases });
       t.status = 'installed';
       flagInstalled(t.id);
     } catch (exc) {
@@ -181,16 +195,35 @@ export function installSpecs(ctx, gpg, roots, opts) {
   }
 }
 
-function console_out(line) {
-  out(line + '\n');
+function writeInstallJunit(file, roots, cases) {
+  const suites = roots.map((node) => {
+    const nodes = node.traverse();
+    const built = nodes.filter((n) => cases.has(n.hash));
+    const others = nodes.filter((n) => !cases.has(n.hash)).sort((a, b) => (a.name < b.name ? -1 : 1));
+    return {
+      name: `${node.name}_${node.hash.slice(0, 7)}`,
+      arch: node.archStr,
+      compiler: `${node.compiler.name}@=${node.compiler.version}`,
+      cases: [...others.map((n) => ({ classname: n.name, name: n.hash, time: 0.0, skipped: true })), ...built.map((n) => ({ classname: n.name, name: n.hash, ...cases.get(n.hash) }))],
+    };
+  });
+  writeJunit(file, suites);
 }
 
-function executeTask(ctx, gpg, t, { counter, total, unsigned }) {
+// installer._print_installed_pkg: "[+] prefix" goes through debug_padded_filter.
+function console_out(line) {
+  out(paddingFilter(line) + '\n');
+}
+
+function executeTask(ctx, gpg, t, { counter, total, unsigned, tests, junitCases }) {
   const node = t.node;
   // Spack 1.1 (transcripts 10, 41): a cache install says "Installing" after its [+] line,
   // a source build says "No binary … found" before it
   const installing = () => tty.msg(`Installing ${t.id} [${counter}/${total}]`);
   if (!isV1()) installing();
+  // Test knob: a slow install, so a test can interrupt it.
+  const delay = Number(process.env.SPACK_STANDIN_INSTALL_DELAY ?? 0);
+  if (delay > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delay * 1000);
   if (t.useCache) {
     const start = Date.now();
     const mirrors = mirrorsWithSpec(ctx, node);
@@ -225,11 +258,11 @@ function executeTask(ctx, gpg, t, { counter, total, unsigned }) {
     tty.msg(`No binary for ${t.id} found: installing from source`);
   }
   if (isV1()) installing();
-  buildFromSource(ctx, t);
+  buildFromSource(ctx, t, { runTests: tests === 'all' || (tests === 'root' && t.isBuildRequest), junitCases });
 }
 
 // ---------------------------------------------------------------- source build
-function buildFromSource(ctx, t) {
+function buildFromSource(ctx, t, { runTests = false, junitCases = new Map() } = {}) {
   const node = t.node;
   const pkg = ctx.repos.get(node.name, node.namespace) ?? ctx.repos.get(node.name);
   if (!pkg) throw new SpackError(`Package 'spack.pkg.${node.namespace}.${node.name}' not found.`, "Use 'spack create' to create a new package.");
@@ -265,6 +298,8 @@ function buildFromSource(ctx, t) {
   const failList = (process.env.SPACK_STANDIN_FAIL_BUILD ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   const failPhase = phases.includes('build') ? 'build' : phases[phases.length - 1];
   const times = [];
+  let testLog = null;
+  const phaseStart = log.length;
   mkdirSync(prefix, { recursive: true });
   try {
     for (const phase of phases) {
@@ -281,15 +316,27 @@ function buildFromSource(ctx, t) {
         throw childError(cmd, log, logFile);
       }
       if (phase === 'install') writePrefix(ctx, node, pkg, prefix);
+      if (runTests && phase === (phases.includes('build') ? 'build' : 'install')) {
+        // The programs of the 'build' phase, where check() finds them (self.stage.source_path).
+        const buildDir = join(stage, 'spack-build');
+        writePrefix(ctx, node, pkg, buildDir);
+        log.push(`==> Testing package ${node.name}-${node.version}-${node.hash.slice(0, 7)}`);
+        testLog = runBuildTimeTests(ctx, node, pkg, { stage, buildDir, prefix, buildSystem });
+      }
       times.push([phase, Date.now() - ps]);
     }
   } catch (e) {
     rmSync(prefix, { recursive: true, force: true });
+    if (e instanceof SpackError && e.junitFailure) log.push(e.junitFailure);
+    junitCases.set(node.hash, { time: (Date.now() - t0) / 1000, output: log.slice(phaseStart).join('\n') + '\n', failure: e instanceof SpackError ? e.junitFailure ?? e.message : String(e.message) });
     throw e;
   }
+  if (testLog) log.push(`==> Testing package ${node.name}-${node.version}-${node.hash.slice(0, 7)}`);
+  junitCases.set(node.hash, { time: (Date.now() - t0) / 1000, output: log.slice(phaseStart).join('\n') + '\n' });
   writeFileSync(logFile, log.join('\n') + '\n');
   const tInstall = Date.now();
   writeMetadata(ctx, node, prefix, log, times);
+  if (testLog) writeFileSync(join(prefix, '.spack', 'install-time-test-log.txt'), [...testLog, ...installTimeTestLog(buildSystem)].join('\n') + '\n');
   rmSync(stage, { recursive: true, force: true });
   ctx.db.add(node, { explicit: t.isBuildRequest, prefixOf: (n) => ctx.prefixOf(n) });
   ctx.db.save();
@@ -331,7 +378,7 @@ export function urlForVersion(pkg, version) {
 }
 
 // What a "build" leaves in the prefix: small but real files.
-function writePrefix(ctx, node, pkg, prefix) {
+export function writePrefix(ctx, node, pkg, prefix) {
   const put = (rel, content, mode = 0o644) => {
     const f = join(prefix, rel);
     mkdirSync(dirname(f), { recursive: true });
@@ -339,18 +386,20 @@ function writePrefix(ctx, node, pkg, prefix) {
   };
   const head = `#!/bin/sh\n# ${node.name}@${node.version} built by the Spack stand-in (${node.hash})\n# prefix: ${prefix}\n`;
   const dep = (name) => node.traverse().find((n) => n.name === name);
+  // A shared library carries its own prefix as a C string (its RUNPATH), so it relocates as a binary.
+  const lib = (what) => Buffer.concat([Buffer.from('\x7fELF\x02\x01\x01\x00', 'latin1'), Buffer.from(`stand-in placeholder for ${what}\n`), Buffer.from(`${prefix}/lib\0`)]);
   switch (node.name) {
     case 'gcc-runtime':
       put('lib/libgcc_s.so.1', `stand-in placeholder for libgcc_s.so.1 (gcc-runtime ${node.version})\n`);
       put('lib/libstdc++.so.6', `stand-in placeholder for libstdc++.so.6 (gcc-runtime ${node.version})\n`);
       return;
     case 'zlib':
-      put('lib/libz.so', `stand-in placeholder for libz.so (zlib ${node.version})\n`);
+      put('lib/libz.so', lib(`libz.so (zlib ${node.version})`));
       put('include/zlib.h', `/* stand-in placeholder for zlib.h (zlib ${node.version}) */\n`);
       return;
     case 'hello-paks': {
       put('bin/hello-paks', `${head}echo "Hello from hello-paks ${node.version}"\n`, 0o755);
-      put('lib/libhellopaks.so', `stand-in placeholder for libhellopaks.so (hello-paks ${node.version})\n`);
+      put('lib/libhellopaks.so', lib(`libhellopaks.so (hello-paks ${node.version})`));
       const hdr = join(pkg.repo.root, 'src', `hello-paks-${node.version}`, 'hellopaks.h');
       put('include/hellopaks.h', existsSync(hdr) ? readFileSync(hdr) : `/* hellopaks.h ${node.version} */\n`);
       return;

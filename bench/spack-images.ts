@@ -1,0 +1,129 @@
+/**
+ * What Spack-native images add to a push: `paks push` of a real-shaped layout-v2 build cache
+ * with and without `--no-spack-images`, on a fresh local registry and a fresh HOME each time.
+ *   node --import tsx bench/spack-images.ts [--specs 40] [--size-mib 512] [--rounds 3]
+ * The cache: N specs in a dependency chain (each links the two before it), unsigned spec
+ * files with every node of its closure, CycloneDX and SPDX files beside them, index.json, and
+ * `.spack` tarballs (gzip tars of a prefix; half random bytes, half text, so they compress
+ * about 2:1 like binaries do).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { startRegistry } from '../test/helpers/registry.js';
+// @ts-expect-error the stand-in's tar writer is plain JavaScript
+import { createTar } from '../test/spack-standin/lib/tar.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const arg = (name: string, fallback: number) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : fallback);
+const SPECS = arg('--specs', 40);
+const TOTAL = arg('--size-mib', 512) * 1024 * 1024;
+const ROUNDS = arg('--rounds', 3);
+const ARCH = { platform: 'linux', platform_os: 'debian12', target: 'x86_64_v3' };
+const COMPILER = { name: 'gcc', version: '12.2.0' };
+
+const hashOf = (i: number) => createHash('sha1').update(`pkg${i}`).digest().toString('hex').replace(/[^a-z2-7]/g, 'a').slice(0, 32).padEnd(32, 'a');
+
+function node(i: number): Record<string, unknown> {
+  const deps = [i - 1, i - 2].filter((d) => d >= 0).map((d) => ({ name: `pkg${d}`, hash: hashOf(d), parameters: { deptypes: ['build', 'link'], virtuals: [] } }));
+  return { name: `pkg${i}`, version: '1.0', arch: ARCH, compiler: COMPILER, namespace: 'builtin', parameters: { build_system: 'generic', cflags: [], cppflags: [], cxxflags: [], fflags: [], ldflags: [], ldlibs: [] }, package_hash: 'x'.repeat(32), ...(deps.length ? { dependencies: deps } : {}), hash: hashOf(i) };
+}
+
+function closure(i: number): number[] {
+  const seen = new Set<number>();
+  const walk = (n: number) => {
+    if (n < 0 || seen.has(n)) return;
+    seen.add(n);
+    walk(n - 1);
+    walk(n - 2);
+  };
+  walk(i);
+  return [...seen].sort((a, b) => b - a);
+}
+
+function generate(dir: string): void {
+  const per = Math.floor(TOTAL / SPECS);
+  const installs: Record<string, unknown> = {};
+  for (let i = 0; i < SPECS; i++) {
+    const stem = `linux-debian12-x86_64_v3-gcc-12.2.0-pkg${i}-1.0-${hashOf(i)}`;
+    const prefix = `opt/spack/linux-debian12-x86_64_v3/gcc-12.2.0/pkg${i}-1.0-${hashOf(i)}`;
+    const parts = prefix.split('/');
+    const entries: unknown[] = parts.map((_, k) => ({ name: parts.slice(0, k + 1).join('/'), type: 'dir', mode: 0o755 }));
+    const payload = Buffer.concat([randomBytes(per / 2), Buffer.from('text '.repeat(per / 10))]);
+    entries.push({ name: `${prefix}/bin`, type: 'dir', mode: 0o755 }, { name: `${prefix}/bin/pkg${i}`, type: 'file', mode: 0o755, data: payload });
+    entries.push({ name: `${prefix}/.spack`, type: 'dir', mode: 0o755 }, { name: `${prefix}/.spack/binary_distribution`, type: 'file', mode: 0o644, data: Buffer.from('relative_prefix: x\n') });
+    const tarball = gzipSync(createTar(entries), { level: 6 });
+    const checksum = createHash('sha256').update(tarball).digest('hex');
+    const spec = { spec: { _meta: { version: 4 }, nodes: closure(i).map(node) }, buildcache_layout_version: 2, binary_cache_checksum: { hash_algorithm: 'sha256', hash: checksum } };
+    mkdirSync(join(dir, 'build_cache', 'linux-debian12-x86_64_v3', 'gcc-12.2.0', `pkg${i}-1.0`), { recursive: true });
+    writeFileSync(join(dir, 'build_cache', 'linux-debian12-x86_64_v3', 'gcc-12.2.0', `pkg${i}-1.0`, `${stem}.spack`), tarball);
+    writeFileSync(join(dir, 'build_cache', `${stem}.spec.json`), JSON.stringify(spec));
+    // SBOMs beside each spec, as paks build writes them (they become referrers of the image).
+    writeFileSync(join(dir, 'build_cache', `${stem}.cdx.json`), JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.6', components: closure(i).map((n) => ({ name: `pkg${n}`, version: '1.0', purl: `pkg:generic/pkg${n}@1.0`, hashes: [{ alg: 'SHA-256', content: 'x'.repeat(64) }] })) }, null, 2));
+    writeFileSync(join(dir, 'build_cache', `${stem}.spdx.json`), JSON.stringify({ spdxVersion: 'SPDX-2.3', packages: closure(i).map((n) => ({ name: `pkg${n}`, versionInfo: '1.0', SPDXID: `SPDXRef-pkg${n}`, checksums: [{ algorithm: 'SHA256', checksumValue: 'x'.repeat(64) }] })) }, null, 2));
+    installs[hashOf(i)] = { spec: node(i), ref_count: 0, in_buildcache: true };
+  }
+  writeFileSync(join(dir, 'build_cache', 'index.json'), JSON.stringify({ database: { version: '7', installs } }));
+}
+
+function timed(args: string[], home: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, [join(root, 'bin/paks'), '--quiet', ...args], { env: { ...process.env, HOME: home, CI: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => (code === 0 ? resolve(Number(process.hrtime.bigint() - started) / 1e9) : reject(new Error(`paks ${args.join(' ')}: ${stderr}`))));
+  });
+}
+
+async function main(): Promise<void> {
+  execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
+  const work = join('/dev/shm', `paks-bench-spack-${process.pid}`);
+  mkdirSync(work, { recursive: true });
+  const cache = join(work, 'cache');
+  generate(cache);
+  const runs: Record<string, number[]> = { without: [], with: [], rewith: [], warmwithout: [], warmwith: [] };
+  try {
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const kind of round % 2 ? (['without', 'with'] as const) : (['with', 'without'] as const)) {
+        const home = join(work, `home-${kind}-${round}`);
+        mkdirSync(home);
+        const flags = kind === 'without' ? ['--no-spack-images'] : [];
+        let registry = await startRegistry();
+        try {
+          runs[kind]!.push(await timed(['push', cache, `${registry.host}/bench/spack:1`, ...flags], home));
+          if (kind === 'with') runs.rewith!.push(await timed(['push', cache, `${registry.host}/bench/spack:1`], home));
+        } finally {
+          await registry.stop();
+        }
+        // The same push to an empty registry from the same HOME: every digest (and diff_id) already known.
+        registry = await startRegistry();
+        try {
+          runs[`warm${kind}`]!.push(await timed(['push', cache, `${registry.host}/bench/spack:1`, ...flags], home));
+        } finally {
+          await registry.stop();
+        }
+      }
+      process.stderr.write(`round ${round}: without ${runs.without!.at(-1)!.toFixed(2)} s, with ${runs.with!.at(-1)!.toFixed(2)} s\n`);
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  const best = (k: string) => Math.min(...runs[k]!);
+  const overhead = ((best('with') - best('without')) / best('without')) * 100;
+  console.log(`specs: ${SPECS}, tarballs: ${(TOTAL / 1024 / 1024).toFixed(0)} MiB (before gzip), rounds: ${ROUNDS}, registry and data on tmpfs`);
+  console.log(`paks push --no-spack-images: best ${best('without').toFixed(2)} s (${runs.without!.map((s) => s.toFixed(2)).join(', ')})`);
+  console.log(`paks push (with Spack images): best ${best('with').toFixed(2)} s (${runs.with!.map((s) => s.toFixed(2)).join(', ')})`);
+  console.log(`re-push unchanged (with Spack images): best ${best('rewith').toFixed(2)} s (${runs.rewith!.map((s) => s.toFixed(2)).join(', ')})`);
+  console.log(`Spack images cost: ${overhead.toFixed(1)}% of the push (tarballs decompressed for their diff_ids)`);
+  const warm = ((best('warmwith') - best('warmwithout')) / best('warmwithout')) * 100;
+  console.log(`to an empty registry, digests and diff_ids known: without ${best('warmwithout').toFixed(2)} s (${runs.warmwithout!.map((s) => s.toFixed(2)).join(', ')}), with ${best('warmwith').toFixed(2)} s (${runs.warmwith!.map((s) => s.toFixed(2)).join(', ')})`);
+  console.log(`Spack images cost (manifests and configs only): ${warm.toFixed(1)}% of the push`);
+}
+
+await main();

@@ -1,0 +1,197 @@
+/**
+ * Installs from Spack's own OCI build caches (`spack buildcache push` to `oci://…`, or the
+ * images Paks writes beside its artifacts). Paks reads `index.spack`, picks the spec for this
+ * platform, downloads the closure's layers with their digests checked, checks each tarball
+ * against the `binary_cache_checksum` of its image config, and lays them out as a layout-v2
+ * mirror that the usual install path hands to Spack.
+ *
+ * Spack 0.23 cannot sign OCI pushes, so such a cache is unsigned unless Paks referrers carry
+ * a clearsigned spec for every image: then each is verified against the trusted keys.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { PaksClient } from '../client.js';
+import { PaksError, describeError } from '../errors.js';
+import { specFilePath, tarballPath, binaryIdentity, BUILD_CACHE_DIR } from '../buildcache/layout.js';
+import { readBuildCache } from '../buildcache/read-build-cache.js';
+import { rankBinaries } from '../buildcache/target-compatibility.js';
+import { verifyTarballs } from '../buildcache/verify-tarballs.js';
+import type { RegistryClient, Repository } from '../oci/client.js';
+import { SPACK_SPEC_SIGNED } from '../oci/media-types.js';
+import { formatReference, parseReference } from '../oci/reference.js';
+import { listReferrers } from '../oci/referrers.js';
+import type { Descriptor } from '../oci/schemas.js';
+import { parseSpecDocument, targetName, type SpecNode } from '../spack/spec-json.js';
+import { specVerifier } from '../trust/verify-clearsigned.js';
+import type { BinaryLookup, LookupOptions } from '../install/binary.js';
+import { layerNodes } from './closure.js';
+import { INDEX_TAG, spackImageTag } from './image.js';
+import { parseDatabase } from './index-spack.js';
+
+const MAX_JSON = 64 * 1024 * 1024;
+
+interface ImageFacts {
+  node: SpecNode;
+  manifestDigest: string;
+  manifestSize: number;
+  manifestType: string;
+  layer: Descriptor;
+  config: Record<string, unknown>;
+}
+
+/** The Spack-native cache for `name` among the registries, verified and laid out as a file mirror. */
+export async function lookupSpackNativeBinary(client: PaksClient, registry: RegistryClient, options: LookupOptions): Promise<BinaryLookup> {
+  const reasons: string[] = [];
+  for (const base of options.registries) {
+    const trimmed = base.replace(/^oci:\/\//, '').replace(/\/+$/, '');
+    // A Spack mirror is one repository; Paks writes its images beside each artifact (<base>/<name>).
+    for (const candidate of [`${trimmed}/${options.name}`, trimmed]) {
+      let repo: Repository;
+      try {
+        const ref = parseReference(`${candidate}:${INDEX_TAG}`);
+        repo = { registry: ref.registry, repository: ref.repository };
+      } catch {
+        continue;
+      }
+      const index = await registry.getManifest({ ...repo, tag: INDEX_TAG }).catch(() => undefined);
+      if (!index || index.kind !== 'manifest' || index.manifest.layers.length !== 1) continue;
+      const where = `${repo.registry}/${repo.repository}`;
+      try {
+        const db = parseDatabase(await registry.fetchBlobBytes(repo, index.manifest.layers[0]!, MAX_JSON), `${where}:${INDEX_TAG}`);
+        const candidates = Object.values(db.database.installs)
+          .filter((r) => r.in_buildcache && r.spec.name === options.name && (!options.version || r.spec.version === options.version))
+          .map((r) => {
+            const node = r.spec as unknown as SpecNode;
+            return { node, arch: { os: node.arch.platform_os, target: targetName(node.arch) } };
+          });
+        const best = rankBinaries({ os: options.host.os, target: options.host.target }, candidates.filter((c) => c.arch.os === options.host.os))[0];
+        if (!best) {
+          reasons.push(`${where} (a Spack OCI build cache) has no ${options.name}${options.version ? `@${options.version}` : ''} for ${options.host.platform}-${options.host.os}-${options.host.target}`);
+          continue;
+        }
+        const signedOnly = options.verify && !options.unsignedRegistries.some((r) => sameRegistry(r, base));
+        return await fetchVerified(client, registry, repo, best.node, { ...options, signedOnly, base });
+      } catch (error) {
+        if (error instanceof PaksError && (error.kind === 'trust' || error.kind === 'integrity')) {
+          throw new PaksError(error.kind, `Refusing the binary of ${options.name} from ${where}: ${describeError(error).replace(/\.$/, '')}.`, { hint: error.hint, cause: error });
+        }
+        if (error instanceof PaksError && error.kind === 'usage') {
+          reasons.push(describeError(error).replace(/\.$/, ''));
+          continue;
+        }
+        reasons.push(`${where}: ${describeError(error).replace(/\.$/, '')}`);
+      }
+    }
+  }
+  return { reasons };
+}
+
+/** A 404 for something index.spack promised is a broken cache, not a missing binary. */
+async function promised<T>(what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof PaksError && error.kind === 'not-found') throw new PaksError('integrity', `index.spack lists it, but the registry does not have ${what}`, { cause: error });
+    throw error;
+  }
+}
+
+async function imageFacts(registry: RegistryClient, repo: Repository, node: SpecNode): Promise<ImageFacts> {
+  const tag = spackImageTag(node);
+  const fetched = await promised(`the image ${tag}`, () => registry.getManifest({ ...repo, tag }));
+  if (fetched.kind !== 'manifest' || fetched.manifest.layers.length === 0) {
+    throw new PaksError('integrity', `${repo.repository}:${tag} is not a Spack build cache image.`);
+  }
+  const config = JSON.parse((await promised(`the config ${fetched.manifest.config.digest} of ${tag}`, () => registry.fetchBlobBytes(repo, fetched.manifest.config, MAX_JSON))).toString('utf8')) as Record<string, unknown>;
+  return { node, manifestDigest: fetched.digest, manifestSize: fetched.bytes.length, manifestType: fetched.mediaType, layer: fetched.manifest.layers.at(-1)!, config };
+}
+
+async function fetchVerified(
+  client: PaksClient,
+  registry: RegistryClient,
+  repo: Repository,
+  rootNode: SpecNode,
+  options: LookupOptions & { signedOnly: boolean; base: string },
+): Promise<BinaryLookup> {
+  const where = `${repo.registry}/${repo.repository}`;
+  const root = await imageFacts(registry, repo, rootNode);
+  const rootDocument = parseSpecDocument(JSON.stringify({ spec: root.config.spec }), `${where}:${spackImageTag(rootNode)} config`);
+  const closure = layerNodes(rootDocument.spec.nodes, [rootNode.hash]);
+  const images = await Promise.all(closure.map((node) => (node.hash === rootNode.hash ? root : imageFacts(registry, repo, node))));
+
+  // Signatures: every image needs a Paks referrer with a clearsigned spec, or none is trusted.
+  const signatures = new Map<string, string>();
+  for (const image of images) {
+    const referrers = await listReferrers(registry, repo, image.manifestDigest, SPACK_SPEC_SIGNED).catch(() => []);
+    for (const referrer of referrers) {
+      const manifest = await registry.getManifest({ ...repo, digest: referrer.digest });
+      if (manifest.kind !== 'manifest' || manifest.manifest.layers.length !== 1) continue;
+      signatures.set(image.node.hash, (await registry.fetchBlobBytes(repo, manifest.manifest.layers[0]!, MAX_JSON)).toString('utf8'));
+      break;
+    }
+  }
+  const signed = images.every((i) => signatures.has(i.node.hash));
+  if (!signed && options.signedOnly) {
+    return {
+      reasons: [
+        `${where} is a Spack OCI build cache whose ${options.name} is not signed by Paks; add ${options.base} to unsigned_registries or pass --no-verify to install it unverified`,
+      ],
+    };
+  }
+  if (!options.verify) client.reporter.warn(`--no-verify: installing ${options.name} from ${where} without checking signatures.`);
+  else if (!signed) client.reporter.warn(`${options.base} is listed in unsigned_registries: ${options.name} from its Spack OCI build cache is not signed.`);
+
+  const dir = await mkdtemp(join(tmpdir(), `paks-spack-oci-${options.name}-`));
+  const remove = () => rm(dir, { recursive: true, force: true });
+  try {
+    const mirror = join(dir, 'mirror');
+    for (const image of images) {
+      const checksum = (image.config.binary_cache_checksum as { hash?: unknown } | undefined)?.hash;
+      if (typeof checksum !== 'string' || `sha256:${checksum}` !== image.layer.digest) {
+        throw new PaksError('integrity', `the binary_cache_checksum of ${image.node.name}/${image.node.hash.slice(0, 7)} (${String(checksum)}) does not match its layer ${image.layer.digest}`);
+      }
+      const id = binaryIdentity(image.node);
+      const tarball = join(mirror, tarballPath(id));
+      await mkdir(dirname(tarball), { recursive: true });
+      // The download checks the layer's digest; verifyTarballs then checks it against the spec.
+      await promised(`the layer ${image.layer.digest} of ${spackImageTag(image.node)}`, () => registry.fetchBlobToFile(repo, image.layer, tarball));
+      const specText = signatures.get(image.node.hash);
+      if (signed && specText) {
+        await writeFile(join(mirror, specFilePath(id, true)), specText);
+      } else {
+        const spec = { spec: image.config.spec, buildcache_layout_version: image.config.buildcache_layout_version, binary_cache_checksum: image.config.binary_cache_checksum };
+        await mkdir(join(mirror, BUILD_CACHE_DIR), { recursive: true });
+        await writeFile(join(mirror, specFilePath(id, false)), JSON.stringify(spec));
+      }
+    }
+    // Signed: every spec must verify against a trusted key, and what was signed is what is read.
+    const cache = await readBuildCache(mirror, signed && options.verify ? { verifySpec: specVerifier(options.trustedKeys) } : {});
+    await verifyTarballs(cache);
+    const cachedRoot = cache.specs.find((s) => s.hash === rootNode.hash);
+    if (!cachedRoot) throw new PaksError('integrity', `the spec of ${options.name} from ${where} does not describe ${options.name}/${rootNode.hash.slice(0, 7)}`);
+    const rootSpecFile = join(dir, `${cachedRoot.name}-${cachedRoot.hash}.spec.json`);
+    await writeFile(rootSpecFile, JSON.stringify(cachedRoot.document));
+    return {
+      found: {
+        registry: options.base,
+        reference: formatReference({ ...repo, digest: root.manifestDigest }),
+        digest: root.manifestDigest,
+        dir: mirror,
+        cache,
+        root: cachedRoot,
+        rootSpecFile,
+        signed,
+        remove,
+      },
+    };
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+}
+
+function sameRegistry(a: string, b: string): boolean {
+  const norm = (s: string) => s.replace(/^oci:\/\//, '').replace(/\/+$/, '');
+  return norm(b) === norm(a) || norm(b).startsWith(`${norm(a)}/`);
+}

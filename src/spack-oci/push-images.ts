@@ -1,0 +1,297 @@
+/**
+ * Writes every spec of a pushed build cache as a Spack-native image in the same repository,
+ * so stock Spack (`spack mirror add NAME oci://REF`) installs from it. The layers are the
+ * `.spack` blobs the Paks artifact already pushed (same digests: nothing is uploaded twice);
+ * only configs and manifests are new, plus the merged `index.spack`.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import type { DigestCache } from '../oci/digest-cache.js';
+import { join } from 'node:path';
+import { PaksError, describeError } from '../errors.js';
+import type { BuildCache, CachedSpec } from '../buildcache/read-build-cache.js';
+import { ociArchitectureOf } from '../buildcache/oci-platform.js';
+import type { RegistryClient, Repository } from '../oci/client.js';
+import type { Descriptor } from '../oci/schemas.js';
+import { isClearsigned, signedSpecPayload } from '../trust/signed-spec-payload.js';
+import { targetName, targetParents, type SpecNode } from '../spack/spec-json.js';
+import type { Reporter } from '../ui/reporter.js';
+import { layerNodes, runtimeClosureTopo } from './closure.js';
+import {
+  defaultBase,
+  imageConfig,
+  imageManifest,
+  OCI_IMAGE_CONFIG,
+  specConfigFields,
+  specDescription,
+  spackImageTag,
+  spackJson,
+  type BaseImage,
+  type LayerDescriptor,
+  type SpackDialect,
+} from './image.js';
+import { mapWithConcurrency } from '../oci/pool.js';
+import { attachReferrers, type Referrer } from '../oci/referrers.js';
+import { CYCLONEDX_JSON, SPACK_SPEC_SIGNED, SPDX_JSON } from '../oci/media-types.js';
+import { sbomPaths } from '../sbom/file-names.js';
+import { databaseOf, updateSpackIndex, type UpdatedSpackIndex } from './index-spack.js';
+import { runEnvironment } from './run-environment.js';
+import { decodeTarballLayer, encodeTarballLayer, readTarballLayer, type TarballLayer } from './tarball-layer.js';
+
+export interface SpackImagesOptions {
+  client: RegistryClient;
+  repository: Repository;
+  cache: BuildCache;
+  /** Descriptors of the files the Paks artifact pushed, by their path in the cache (its layer titles). */
+  pushed: ReadonlyMap<string, Descriptor>;
+  dialect?: SpackDialect;
+  reporter?: Reporter | undefined;
+  /** Reads tarball facts (default: a fresh reader over the cache root). */
+  readLayer?: TarballLayerReader;
+}
+
+export interface PushedSpackImage {
+  name: string;
+  version: string;
+  hash: string;
+  tag: string;
+  digest: string;
+  size: number;
+  /** The tag already held this image (same layers): left as it was. */
+  unchanged: boolean;
+}
+
+export interface PushedSpackImages {
+  images: PushedSpackImage[];
+  index: UpdatedSpackIndex | undefined;
+  /** Specs without an image, and why (a dependency's tarball is not in this cache). */
+  skipped: { hash: string; reason: string }[];
+}
+
+export type TarballLayerReader = (spec: CachedSpec) => Promise<TarballLayer>;
+
+/**
+ * A memo of tarball facts, so a layer shared by several images is read once; with a digest
+ * cache (keyed by file identity), an unchanged tarball is not decompressed again.
+ */
+export function tarballReader(root: string, known?: DigestCache): TarballLayerReader {
+  const memo = new Map<string, Promise<TarballLayer>>();
+  return (spec) => {
+    let facts = memo.get(spec.tarball);
+    if (!facts) {
+      const path = join(root, spec.tarball);
+      facts = (async () => {
+        const stats = await stat(path, { bigint: true });
+        const cached = known?.get(path, stats);
+        const decoded = cached ? decodeTarballLayer(cached) : undefined;
+        if (decoded) return decoded;
+        const layer = await readTarballLayer(path);
+        known?.set(path, stats, encodeTarballLayer(layer));
+        return layer;
+      })();
+      // Read ahead while the blobs upload: a failure is reported when the image needs it.
+      facts.catch(() => {});
+      memo.set(spec.tarball, facts);
+    }
+    return facts;
+  };
+}
+
+/** The spec file's JSON as Spack wrote it (key order kept; the signature is not checked here). */
+export async function rawSpecFile(root: string, spec: CachedSpec): Promise<Record<string, unknown>> {
+  const text = await readFile(join(root, spec.specFile), 'utf8');
+  return JSON.parse(spec.signed || isClearsigned(text) ? signedSpecPayload(text, spec.specFile) : text) as Record<string, unknown>;
+}
+
+export interface SpecImagePlan {
+  root: SpecNode;
+  closureTopo: SpecNode[];
+  layers: { spec: CachedSpec; descriptor: LayerDescriptor }[];
+}
+
+/** The layers of one spec's image, or why it cannot have one. */
+export function planSpecImage(cache: BuildCache, spec: CachedSpec, pushed: ReadonlyMap<string, Descriptor>): SpecImagePlan | string {
+  const nodes = spec.document.spec.nodes;
+  const root = nodes.find((n) => n.hash === spec.hash);
+  if (!root) return 'its spec file does not hold its own node';
+  const byHash = new Map(cache.specs.map((s) => [s.hash, s]));
+  const layers: SpecImagePlan['layers'] = [];
+  for (const node of layerNodes(nodes, [spec.hash])) {
+    const cached = byHash.get(node.hash);
+    const descriptor = cached?.tarballPresent ? pushed.get(cached.tarball) : undefined;
+    if (!cached || !descriptor) return `the tarball of its dependency ${node.name}/${node.hash.slice(0, 7)} is not in this build cache`;
+    layers.push({ spec: cached, descriptor: { mediaType: descriptor.mediaType, digest: descriptor.digest, size: descriptor.size } });
+  }
+  return { root, closureTopo: runtimeClosureTopo(nodes, [spec.hash]), layers };
+}
+
+/** The image config and its Env for a plan, on a base (Spack's default base when none). */
+export async function specImageConfig(
+  plan: SpecImagePlan,
+  base: BaseImage,
+  readLayer: (spec: CachedSpec) => Promise<TarballLayer>,
+  extra: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const facts = new Map<string, TarballLayer>();
+  for (const layer of plan.layers) facts.set(layer.spec.hash, await readLayer(layer.spec));
+  const baseEnv = ((base.config.config as { Env?: string[] } | undefined)?.Env ?? []).filter((e): e is string => typeof e === 'string');
+  const env = runEnvironment(
+    plan.closureTopo,
+    [plan.root],
+    {
+      prefixOf: (node) => (node.external ? (node.external.path ?? undefined) : facts.get(node.hash)?.prefix),
+      isDirectory: (node, rel) => {
+        if (node.external) {
+          const path = node.external.path;
+          return Boolean(path) && isDirectory(rel ? join(path!, rel) : path!);
+        }
+        const layer = facts.get(node.hash);
+        if (!layer?.prefix) return false;
+        return rel === '' || layer.inspected.has(rel);
+      },
+    },
+    baseEnv,
+  );
+  return imageConfig(base, env, plan.layers.map((l) => facts.get(l.spec.hash)!.diffId), extra);
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return existsSync(path) && statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export async function pushSpackImages(options: SpackImagesOptions): Promise<PushedSpackImages> {
+  const { client, repository: repo, cache, pushed } = options;
+  const dialect = options.dialect ?? '0.23';
+  const readLayer = options.readLayer ?? tarballReader(cache.root);
+  const images: PushedSpackImage[] = [];
+  const skipped: PushedSpackImages['skipped'] = [];
+  // One tag listing instead of one GET per image: most pushes add new specs.
+  const existingTags = new Set(await client.listTags(repo).catch(() => undefined) ?? []);
+  // Images are independent of each other: several at once, like blobs.
+  const done = await mapWithConcurrency(cache.specs.filter((s) => s.tarballPresent), client.concurrency, async (spec): Promise<PushedSpackImage | undefined> => {
+    const plan = planSpecImage(cache, spec, pushed);
+    if (typeof plan === 'string') {
+      skipped.push({ hash: spec.hash, reason: plan });
+      options.reporter?.warn(`No Spack image for ${spec.name}/${spec.hash.slice(0, 7)}: ${plan}.`);
+      return undefined;
+    }
+    const tag = spackImageTag(plan.root);
+    const existing = !existingTags.has(tag) ? undefined : await client.getManifest({ ...repo, tag }).catch((error: unknown) => {
+      if (error instanceof PaksError && error.kind === 'not-found') return undefined;
+      throw error;
+    });
+    const wanted = plan.layers.map((l) => l.descriptor.digest);
+    // Spack's own rule: a spec already in the cache is not pushed again (its base stays too).
+    if (existing?.kind === 'manifest' && endsWith(existing.manifest.layers.map((l) => l.digest), wanted)) {
+      return { name: spec.name, version: spec.version, hash: spec.hash, tag, digest: existing.digest, size: existing.bytes.length, unchanged: true };
+    }
+    const architecture = ociArchitectureOf(targetName(plan.root.arch), targetParents(plan.root.arch));
+    if (!architecture) {
+      skipped.push({ hash: spec.hash, reason: `target ${targetName(plan.root.arch)} has no OCI architecture` });
+      return undefined;
+    }
+    const rootLayer = plan.layers[plan.layers.length - 1]!.descriptor;
+    const specFile = await rawSpecFile(cache.root, spec);
+    const base = defaultBase(architecture);
+    const config = await specImageConfig(plan, base, readLayer, specConfigFields(dialect, specFile, { checksum: rootLayer.digest.slice('sha256:'.length), size: rootLayer.size }));
+    // A config names this push's own Env and diff_ids: new, so no HEAD first.
+    const configBlob = await client.pushBlobBytes(repo, spackJson(config), OCI_IMAGE_CONFIG, { fresh: true });
+    const manifest = imageManifest(base, configBlob, plan.layers.map((l) => l.descriptor), { 'org.opencontainers.image.description': specDescription(dialect, plan.root) });
+    const put = await client.putManifest(repo, tag, spackJson(manifest), manifest.mediaType);
+    // A tag that held no image before: its manifest is new, and so is its referrers tag.
+    await attachReferrers(client, repo, { mediaType: manifest.mediaType, digest: put.digest, size: put.size }, specReferrers(spec, pushed), { newSubject: !existing });
+    return { name: spec.name, version: spec.version, hash: spec.hash, tag, digest: put.digest, size: put.size, unchanged: false };
+  });
+  images.push(...done.filter((i): i is PushedSpackImage => i !== undefined));
+  let index: UpdatedSpackIndex | undefined;
+  if (images.length) {
+    const indexFile = join(cache.root, 'build_cache', 'index.json');
+    let ours: Buffer;
+    try {
+      ours = await readFile(indexFile);
+    } catch {
+      const docs = cache.specs.map((s) => ({ hash: s.hash, nodes: (s.document.spec.nodes as unknown[]) as Record<string, unknown>[] }));
+      ours = spackJson(databaseOf(docs));
+    }
+    try {
+      index = await updateSpackIndex(client, repo, ours, options.reporter);
+    } catch (error) {
+      throw new PaksError(error instanceof PaksError ? error.kind : 'registry', `The Spack images are pushed, but index.spack could not be updated: ${describeError(error)}`, { cause: error });
+    }
+  }
+  return { images, index, skipped };
+}
+
+/** What Paks attaches to a spec's image: its clearsigned spec and its SBOMs, when the cache has them. */
+export function specReferrers(spec: CachedSpec, pushed: ReadonlyMap<string, Descriptor>): Referrer[] {
+  const sboms = sbomPaths(spec);
+  const wanted: [string, string][] = [
+    ...(spec.signed ? ([[spec.specFile, SPACK_SPEC_SIGNED]] as [string, string][]) : []),
+    [sboms.cyclonedx, CYCLONEDX_JSON],
+    [sboms.spdx, SPDX_JSON],
+  ];
+  return wanted.flatMap(([path, artifactType]) => {
+    const blob = pushed.get(path);
+    return blob ? [{ artifactType, blob, title: path.split('/').pop()!, annotations: { 'dev.paks.spack.hash': spec.hash } }] : [];
+  });
+}
+
+function endsWith(have: readonly string[], want: readonly string[]): boolean {
+  if (have.length < want.length) return false;
+  const tail = have.slice(have.length - want.length);
+  return tail.every((d, i) => d === want[i]);
+}
+
+/** Where tarball facts are remembered between pushes (`<cache_dir>/spack-layers.json`). */
+export async function spackLayerCache(cacheDir: string): Promise<DigestCache> {
+  const { loadFileDigestCache } = await import('../oci/digest-cache.js');
+  return loadFileDigestCache(join(cacheDir, 'spack-layers.json'));
+}
+
+/** A build cache about to be pushed, with its tarballs being read ahead. */
+export interface PreparedSpackImages {
+  cache: BuildCache;
+  readLayer: TarballLayerReader;
+}
+
+/**
+ * Before a Paks artifact of `directory` is pushed: when it is a Spack build cache, start
+ * reading its tarballs (the layers' diff_ids) so that work overlaps the upload. Anything that
+ * is not a build cache with tarballs gives undefined and is left alone.
+ */
+export async function prepareSpackImages(directory: string, known?: DigestCache, cache?: BuildCache): Promise<PreparedSpackImages | undefined> {
+  if (!cache) {
+    if (!existsSync(join(directory, 'build_cache'))) return undefined;
+    const { readBuildCache } = await import('../buildcache/read-build-cache.js');
+    cache = await readBuildCache(directory);
+  }
+  const withTarballs = cache.specs.filter((s) => s.tarballPresent);
+  if (withTarballs.length === 0) return undefined;
+  const readLayer = tarballReader(cache.root, known);
+  for (const spec of withTarballs) void readLayer(spec);
+  return { cache, readLayer };
+}
+
+/** After the Paks artifact is pushed: its Spack-native images beside it. */
+export async function finishSpackImages(
+  prepared: PreparedSpackImages,
+  client: RegistryClient,
+  repository: Repository,
+  layers: readonly Descriptor[],
+  reporter?: Reporter,
+): Promise<PushedSpackImages> {
+  const { ANNOTATION_TITLE } = await import('../oci/media-types.js');
+  const pushed = new Map(layers.flatMap((l) => (l.annotations?.[ANNOTATION_TITLE] ? [[l.annotations[ANNOTATION_TITLE], l] as const] : [])));
+  const result = await pushSpackImages({ client, repository, cache: prepared.cache, pushed, reporter, readLayer: prepared.readLayer });
+  const fresh = result.images.filter((i) => !i.unchanged).length;
+  if (result.images.length) {
+    reporter?.info(
+      `Spack images: ${result.images.length} in ${repository.registry}/${repository.repository} (${fresh} new)${result.index ? `; index.spack lists ${result.index.specs} specs` : ''}`,
+    );
+  }
+  return result;
+}

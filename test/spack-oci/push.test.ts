@@ -1,0 +1,148 @@
+/** `paks build --push` also writes Spack's own images, sharing every .spack blob with the Paks artifact. */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { World, type Machine } from '../e2e/world.js';
+
+const recorded = JSON.parse(readFileSync(fileURLToPath(new URL('../fixtures/spack-oci/recorded.json', import.meta.url)), 'utf8')) as Record<string, string>;
+const ACCEPT = 'application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json';
+const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+async function get(registry: TestRegistry, path: string): Promise<Buffer> {
+  const response = await fetch(`${registry.url}/v2/${path}`, { headers: { accept: ACCEPT } });
+  assert.equal(response.status, 200, path);
+  return Buffer.from(await response.arrayBuffer());
+}
+const tags = async (registry: TestRegistry, repo: string) => (JSON.parse((await get(registry, `${repo}/tags/list`)).toString()) as { tags: string[] }).tags;
+
+/** Every blob the registry stores (manifests included), digest → size. */
+function storedBlobs(registry: TestRegistry): Map<string, number> {
+  const root = join(registry.storage, 'docker/registry/v2/blobs/sha256');
+  const out = new Map<string, number>();
+  for (const two of readdirSync(root)) for (const hex of readdirSync(join(root, two))) out.set(`sha256:${hex}`, statSync(join(root, two, hex, 'data')).size);
+  return out;
+}
+
+function filesUnder(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.set(p.slice(dir.length + 1), p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+describe('Spack-native images beside every Paks artifact', () => {
+  let world: World;
+  let registry: TestRegistry;
+  let builder: Machine;
+  let cacheDir: string;
+  const repo = 'paks/greet';
+
+  before(async () => {
+    world = await World.create();
+    registry = await startRegistry();
+    builder = await world.machine('builder');
+    assert.equal((await builder.paks(['key', 'create'])).exitCode, 0);
+    cacheDir = join(world.dir, 'cache');
+    const built = await builder.paks(['build', 'greet-paks', '--cache-dir', cacheDir, '--push', `${registry.host}/${repo}`]);
+    assert.equal(built.exitCode, 0, built.stderr);
+    assert.match(built.stderr + built.stdout, /Spack images: 3 in .*paks\/greet \(3 new\); index\.spack lists 5 specs/);
+  });
+  after(async () => {
+    await registry?.stop();
+    await world?.dispose();
+  });
+
+  it('tags one image per spec and index.spack, laid out as Spack 0.23 lays them out', async () => {
+    const all = await tags(registry, repo);
+    const spackTags = all.filter((t) => t.endsWith('.spack') && t !== 'index.spack').sort();
+    assert.deepEqual(spackTags.map((t) => t.replace(/-[a-z2-7]{32}\.spack$/, '')), ['gcc-runtime-12.2.0', 'greet-paks-1.0.0', 'hello-paks-1.1.0']);
+    assert.ok(all.includes('index.spack'));
+    const cache = filesUnder(cacheDir);
+    const greetTag = spackTags.find((t) => t.startsWith('greet-paks'))!;
+    const bytes = await get(registry, `${repo}/manifests/${greetTag}`);
+    const manifest = JSON.parse(bytes.toString());
+    const shape = (m: any) => ({ keys: Object.keys(m), config: Object.keys(m.config), configType: m.config.mediaType, layerTypes: m.layers.map((l: any) => l.mediaType), annotationKeys: Object.keys(m.annotations) });
+    assert.deepEqual(shape(manifest), shape(JSON.parse(recorded.manifest_greet_paks!)));
+    assert.equal(manifest.annotations['org.opencontainers.image.description'], JSON.parse(recorded.manifest_greet_paks!).annotations['org.opencontainers.image.description']);
+    // Layers: the cache's own .spack files, dependencies first.
+    const tarballs = [...cache].filter(([rel]) => rel.endsWith('.spack'));
+    const byDigest = new Map(tarballs.map(([rel, path]) => [sha256(readFileSync(path)), rel]));
+    assert.deepEqual(manifest.layers.map((l: any) => byDigest.get(l.digest)?.replace(/.*-(gcc-runtime|hello-paks|greet-paks)-.*/, '$1')), ['gcc-runtime', 'hello-paks', 'greet-paks']);
+    const config = JSON.parse((await get(registry, `${repo}/blobs/${manifest.config.digest}`)).toString());
+    assert.deepEqual(Object.keys(config), Object.keys(JSON.parse(JSON.stringify(JSON.parse(readFileSync(fileURLToPath(new URL('../fixtures/spack-oci/recorded.json', import.meta.url)), 'utf8')).config_greet_paks))));
+    assert.equal(`sha256:${config.binary_cache_checksum.hash}`, manifest.layers[2].digest);
+    assert.equal(config.spec.nodes[0].name, 'greet-paks');
+    // diff_ids are the uncompressed tarballs' digests, in layer order.
+    assert.deepEqual(config.rootfs.diff_ids, manifest.layers.map((l: any) => sha256(gunzipSync(readFileSync(cache.get(byDigest.get(l.digest)!)!)))));
+    const path = (config.config.Env as string[]).find((e) => e.startsWith('PATH='))!.slice(5).split(':');
+    assert.match(path[0]!, /\/greet-paks-1\.0\.0-[a-z2-7]{32}\/bin$/);
+    assert.equal(path[1], path[0], 'the root bin twice, as Spack writes it');
+    assert.match(path[2]!, /\/hello-paks-1\.1\.0-[a-z2-7]{32}\/bin$/);
+    assert.deepEqual(path.slice(-2), ['/bin', '/usr/bin']);
+    // index.spack is the cache's index.json, byte for byte.
+    const index = JSON.parse((await get(registry, `${repo}/manifests/index.spack`)).toString());
+    assert.equal(index.config.digest, JSON.parse(recorded.manifest_index_spack!).config.digest);
+    assert.deepEqual(await get(registry, `${repo}/blobs/${index.layers[0].digest}`), readFileSync(join(cacheDir, 'build_cache/index.json')));
+  });
+
+  it('attaches the signed spec and both SBOMs to each image as OCI referrers, with the sha256-<hex> tag fallback', async () => {
+    const greetTag = (await tags(registry, repo)).find((t) => t.startsWith('greet-paks-'))!;
+    const subject = sha256(await get(registry, `${repo}/manifests/${greetTag}`));
+    const index = JSON.parse((await get(registry, `${repo}/manifests/${subject.replace(':', '-')}`)).toString());
+    assert.equal(index.mediaType, 'application/vnd.oci.image.index.v1+json');
+    assert.deepEqual(index.manifests.map((m: any) => m.artifactType).sort(), ['application/spdx+json', 'application/vnd.cyclonedx+json', 'application/vnd.paks.spack.spec.signed.v1+pgp']);
+    const cache = filesUnder(cacheDir);
+    for (const entry of index.manifests) {
+      const referrer = JSON.parse((await get(registry, `${repo}/manifests/${entry.digest}`)).toString());
+      assert.equal(referrer.subject.digest, subject);
+      assert.equal(referrer.config.mediaType, 'application/vnd.oci.empty.v1+json');
+      const file = [...cache].find(([rel]) => rel.endsWith(referrer.layers[0].annotations['org.opencontainers.image.title']))!;
+      assert.equal(referrer.layers[0].digest, sha256(readFileSync(file[1])), 'the same blob as the Paks artifact layer');
+    }
+  });
+
+  it('stores no byte twice: beyond the Paks artifact, only manifests and configs', async () => {
+    const paksManifest = JSON.parse((await get(registry, `${repo}/manifests/${(await tags(registry, repo)).find((t) => /^1\.0\.0-[a-z2-7]{7}$/.test(t))}`)).toString());
+    const paksBlobs = new Set<string>([paksManifest.config.digest, ...paksManifest.layers.map((l: any) => l.digest)]);
+    const spackSmall = new Set<string>();
+    for (const tag of (await tags(registry, repo)).filter((t) => t.endsWith('.spack'))) {
+      const bytes = await get(registry, `${repo}/manifests/${tag}`);
+      const manifest = JSON.parse(bytes.toString());
+      spackSmall.add(sha256(bytes));
+      spackSmall.add(manifest.config.digest);
+      for (const layer of manifest.layers) assert.ok(paksBlobs.has(layer.digest), `${tag}: layer ${layer.digest} is the Paks artifact's own blob`);
+    }
+    const extra = [...storedBlobs(registry)].filter(([digest]) => !paksBlobs.has(digest) && !spackSmall.has(digest));
+    // What remains: manifests and indexes only (the Paks manifest, its version/latest indexes, index.spack's manifest).
+    for (const [digest] of extra) {
+      const blob = readFileSync(join(registry.storage, 'docker/registry/v2/blobs/sha256', digest.slice(7, 9), digest.slice(7), 'data'));
+      assert.equal(JSON.parse(blob.toString()).schemaVersion, 2, `${digest} is a manifest or an index, not content`);
+    }
+  });
+
+  it('merges index.spack when another package joins the repository, and leaves unchanged images alone', async () => {
+    const spackDigests = async () => Promise.all((await tags(registry, repo)).filter((t) => t.endsWith('.spack')).sort().map(async (t) => sha256(await get(registry, `${repo}/manifests/${t}`))));
+    const before = await spackDigests();
+    const again = await builder.paks(['push', cacheDir, `${registry.host}/${repo}:1.0.0-again`]);
+    assert.equal(again.exitCode, 0, again.stderr);
+    assert.match(again.stderr + again.stdout, /Spack images: 3 .*\(0 new\)/);
+    assert.deepEqual(await spackDigests(), before, 'an unchanged re-push leaves the Spack images and index.spack as they were');
+    const other = await builder.paks(['build', 'hello-paks@1.0.0', '--push', `${registry.host}/${repo}`]);
+    assert.equal(other.exitCode, 0, other.stderr);
+    const index = JSON.parse((await get(registry, `${repo}/manifests/index.spack`)).toString());
+    const db = JSON.parse((await get(registry, `${repo}/blobs/${index.layers[0].digest}`)).toString());
+    const names = Object.values(db.database.installs).map((r: any) => `${r.spec.name}@${r.spec.version}`).sort();
+    assert.deepEqual(names, ['gcc-runtime@12.2.0', 'glibc@2.36', 'gmake@4.3', 'greet-paks@1.0.0', 'hello-paks@1.0.0', 'hello-paks@1.1.0']);
+  });
+});
