@@ -54,17 +54,18 @@ export interface ArchiveFacts {
  * nodes keep Spack's key order.
  */
 export function specConfigFields(dialect: SpackDialect, specFile: Record<string, unknown>, archive: ArchiveFacts): Record<string, unknown> {
-  const fields: Record<string, unknown> = {
-    spec: specFile.spec,
-    buildcache_layout_version: dialect === '0.23' ? 2 : 3,
-    binary_cache_checksum: { hash_algorithm: 'sha256', hash: archive.checksum },
-  };
-  if (dialect === '1.1') {
-    fields.archive_size = archive.size;
-    fields.archive_timestamp = archive.timestamp ?? new Date().toISOString().replace('Z', '+00:00');
-    fields.archive_compression = 'gzip';
+  if (dialect === '0.23') {
+    return { spec: specFile.spec, buildcache_layout_version: 2, binary_cache_checksum: { hash_algorithm: 'sha256', hash: archive.checksum } };
   }
-  return fields;
+  // 1.1 (transcript 66): the archive fields, then the spec last.
+  return {
+    buildcache_layout_version: 3,
+    binary_cache_checksum: { hash_algorithm: 'sha256', hash: archive.checksum },
+    archive_size: archive.size,
+    archive_timestamp: archive.timestamp ?? new Date().toISOString().replace('Z', '+00:00'),
+    archive_compression: 'gzip',
+    spec: specFile.spec,
+  };
 }
 
 /** A deep copy of the base config with Spack's two changes (Env, diff_ids) and the extra fields last. */

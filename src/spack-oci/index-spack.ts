@@ -108,7 +108,7 @@ export async function updateSpackIndex(client: RegistryClient, repo: Repository,
 }
 
 /** An index for a cache that has no index.json: every node of every spec, Spack's record shape. */
-export function databaseOf(specs: readonly { hash: string; nodes: readonly Record<string, unknown>[] }[]): SpackDatabase {
+export function databaseOf(specs: readonly { hash: string; nodes: readonly Record<string, unknown>[] }[], version: '7' | '8' = '7'): SpackDatabase {
   const inCache = new Set(specs.map((s) => s.hash));
   const installs: Record<string, InstallRecord> = {};
   for (const spec of specs) {
@@ -117,5 +117,5 @@ export function databaseOf(specs: readonly { hash: string; nodes: readonly Recor
       if (!installs[hash]) installs[hash] = { spec: node as InstallRecord['spec'], ref_count: 0, in_buildcache: inCache.has(hash) };
     }
   }
-  return mergeDatabases({ database: { version: '7', installs: {} } }, { database: { version: '7', installs } });
+  return mergeDatabases({ database: { version, installs: {} } }, { database: { version, installs } });
 }

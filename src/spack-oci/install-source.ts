@@ -2,19 +2,26 @@
  * Installs from Spack's own OCI build caches (`spack buildcache push` to `oci://…`, or the
  * images Paks writes beside its artifacts). Paks reads `index.spack`, picks the spec for this
  * platform, downloads the closure's layers with their digests checked, checks each tarball
- * against the `binary_cache_checksum` of its image config, and lays them out as a layout-v2
- * mirror that the usual install path hands to Spack.
+ * against the `binary_cache_checksum` of its image config, and lays them out as a file
+ * mirror of the layout the images were written in (config `buildcache_layout_version` 2:
+ * Spack 0.23's build_cache/, 3: Spack 1.x's v3/ and blobs/) that the usual install path hands
+ * to Spack.
  *
  * Spack 0.23 cannot sign OCI pushes, so such a cache is unsigned unless Paks referrers carry
  * a clearsigned spec for every image: then each is verified against the trusted keys.
  */
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { PaksClient } from '../client.js';
 import { PaksError, describeError } from '../errors.js';
 import { specFilePath, tarballPath, binaryIdentity, BUILD_CACHE_DIR } from '../buildcache/layout.js';
 import { readBuildCache } from '../buildcache/read-build-cache.js';
+import { LAYOUT_FILE, MEDIA_TYPE, blobOf, blobPath, parseManifest, specManifestPath } from '../buildcache/layout-v3.js';
+import { isClearsigned, signedSpecPayload } from '../trust/signed-spec-payload.js';
+import { spackForLayout } from '../spack/dialect/index.js';
 import { rankBinaries } from '../buildcache/target-compatibility.js';
 import { verifyTarballs } from '../buildcache/verify-tarballs.js';
 import type { RegistryClient, Repository } from '../oci/client.js';
@@ -151,6 +158,10 @@ async function fetchVerified(
       if (typeof checksum !== 'string' || `sha256:${checksum}` !== image.layer.digest) {
         throw new PaksError('integrity', `the binary_cache_checksum of ${image.node.name}/${image.node.hash.slice(0, 7)} (${String(checksum)}) does not match its layer ${image.layer.digest}`);
       }
+      if (image.config.buildcache_layout_version === 3) {
+        await writeV3Entry(registry, repo, mirror, image, signed ? signatures.get(image.node.hash) : undefined);
+        continue;
+      }
       const id = binaryIdentity(image.node);
       const tarball = join(mirror, tarballPath(id));
       await mkdir(dirname(tarball), { recursive: true });
@@ -167,6 +178,11 @@ async function fetchVerified(
     }
     // Signed: every spec must verify against a trusted key, and what was signed is what is read.
     const cache = await readBuildCache(mirror, signed && options.verify ? { verifySpec: specVerifier(options.trustedKeys) } : {});
+    if (options.spack && cache.layout !== options.spack.buildCacheLayout) {
+      throw new PaksError('spack', `${where} holds images written by ${spackForLayout(cache.layout)} (build-cache layout v${cache.layout}), which this Spack ${options.spack.version} cannot install`, {
+        hint: `Rebuild it with Spack ${options.spack.version} (paks build --push), or install it with ${spackForLayout(cache.layout)}.`,
+      });
+    }
     await verifyTarballs(cache);
     const cachedRoot = cache.specs.find((s) => s.hash === rootNode.hash);
     if (!cachedRoot) throw new PaksError('integrity', `the spec of ${options.name} from ${where} does not describe ${options.name}/${rootNode.hash.slice(0, 7)}`);
@@ -189,6 +205,42 @@ async function fetchVerified(
     await remove();
     throw error;
   }
+}
+
+/**
+ * One image as a layout-v3 entry: the layer as its tarball blob and a spec manifest naming it.
+ * Signed (a Paks referrer carries the clearsigned spec manifest): that manifest as written, and
+ * the spec blob it names, fetched by digest from the same repository (the Paks artifact holds
+ * it). Unsigned: the spec from the config, gzip'd, and a plain manifest (as an unsigned push
+ * writes it, Spack 1.1 transcript 26).
+ */
+async function writeV3Entry(registry: RegistryClient, repo: Repository, mirror: string, image: ImageFacts, signedManifest: string | undefined): Promise<void> {
+  const tarballSum = image.layer.digest.slice('sha256:'.length);
+  const tarball = join(mirror, blobPath(tarballSum));
+  await mkdir(dirname(tarball), { recursive: true });
+  await promised(`the layer ${image.layer.digest} of ${spackImageTag(image.node)}`, () => registry.fetchBlobToFile(repo, image.layer, tarball));
+  await mkdir(join(mirror, 'v3'), { recursive: true });
+  await writeFile(join(mirror, LAYOUT_FILE), JSON.stringify({ signing: 'gpg' }));
+  const manifestFile = join(mirror, specManifestPath(image.node));
+  await mkdir(dirname(manifestFile), { recursive: true });
+  if (signedManifest) {
+    // The signature is checked when the mirror is read; here only where the spec blob is.
+    const rel = specManifestPath(image.node);
+    const manifest = parseManifest(isClearsigned(signedManifest) ? signedSpecPayload(signedManifest, rel) : signedManifest, rel);
+    const spec = blobOf(manifest, MEDIA_TYPE.spec, rel);
+    const specFile = join(mirror, blobPath(spec.checksum));
+    await mkdir(dirname(specFile), { recursive: true });
+    const descriptor = { mediaType: 'application/octet-stream', digest: `sha256:${spec.checksum}`, size: spec.contentLength };
+    await promised(`the spec blob ${descriptor.digest} of ${spackImageTag(image.node)}`, () => registry.fetchBlobToFile(repo, descriptor, specFile));
+    await writeFile(manifestFile, signedManifest);
+    return;
+  }
+  const specBlob = gzipSync(Buffer.from(JSON.stringify({ spec: image.config.spec, buildcache_layout_version: 2 })));
+  const specSum = createHash('sha256').update(specBlob).digest('hex');
+  await mkdir(dirname(join(mirror, blobPath(specSum))), { recursive: true });
+  await writeFile(join(mirror, blobPath(specSum)), specBlob);
+  const entry = (mediaType: string, checksum: string, contentLength: number) => ({ contentLength, mediaType, compression: 'gzip', checksumAlgorithm: 'sha256', checksum });
+  await writeFile(manifestFile, JSON.stringify({ version: 3, data: [entry(MEDIA_TYPE.tarball, tarballSum, image.layer.size), entry(MEDIA_TYPE.spec, specSum, specBlob.length)] }));
 }
 
 function sameRegistry(a: string, b: string): boolean {

@@ -4,6 +4,8 @@
  * `.spack` blobs the Paks artifact already pushed (same digests: nothing is uploaded twice);
  * only configs and manifests are new, plus the merged `index.spack`.
  */
+import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import { existsSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import type { DigestCache } from '../oci/digest-cache.js';
@@ -97,8 +99,16 @@ export function tarballReader(root: string, known?: DigestCache): TarballLayerRe
   };
 }
 
-/** The spec file's JSON as Spack wrote it (key order kept; the signature is not checked here). */
+/**
+ * The spec file's JSON as Spack wrote it (key order kept; the signature is not checked here):
+ * layout v2 the spec file, v3 the gzip'd spec blob its manifest names.
+ */
 export async function rawSpecFile(root: string, spec: CachedSpec): Promise<Record<string, unknown>> {
+  if (spec.specBlob) {
+    const bytes = await readFile(join(root, spec.specBlob));
+    const text = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes).toString('utf8') : bytes.toString('utf8');
+    return JSON.parse(text) as Record<string, unknown>;
+  }
   const text = await readFile(join(root, spec.specFile), 'utf8');
   return JSON.parse(spec.signed || isClearsigned(text) ? signedSpecPayload(text, spec.specFile) : text) as Record<string, unknown>;
 }
@@ -165,7 +175,8 @@ function isDirectory(path: string): boolean {
 
 export async function pushSpackImages(options: SpackImagesOptions): Promise<PushedSpackImages> {
   const { client, repository: repo, cache, pushed } = options;
-  const dialect = options.dialect ?? '0.23';
+  // The Spack that wrote the cache decides the image layout: v2 as 0.23 writes it, v3 as 1.x does.
+  const dialect = options.dialect ?? spackImageDialect(cache);
   const readLayer = options.readLayer ?? tarballReader(cache.root);
   const images: PushedSpackImage[] = [];
   const skipped: PushedSpackImages['skipped'] = [];
@@ -209,13 +220,12 @@ export async function pushSpackImages(options: SpackImagesOptions): Promise<Push
   images.push(...done.filter((i): i is PushedSpackImage => i !== undefined));
   let index: UpdatedSpackIndex | undefined;
   if (images.length) {
-    const indexFile = join(cache.root, 'build_cache', 'index.json');
     let ours: Buffer;
     try {
-      ours = await readFile(indexFile);
+      ours = await readCacheIndex(cache);
     } catch {
       const docs = cache.specs.map((s) => ({ hash: s.hash, nodes: (s.document.spec.nodes as unknown[]) as Record<string, unknown>[] }));
-      ours = spackJson(databaseOf(docs));
+      ours = spackJson(databaseOf(docs, cache.layout === 3 ? '8' : '7'));
     }
     try {
       index = await updateSpackIndex(client, repo, ours, options.reporter);
@@ -224,6 +234,24 @@ export async function pushSpackImages(options: SpackImagesOptions): Promise<Push
     }
   }
   return { images, index, skipped };
+}
+
+/** Layout v2 caches become images as Spack 0.23 writes them; v3 (Spack 1.x) as Spack 1.1 does. */
+export function spackImageDialect(cache: Pick<BuildCache, 'layout'>): SpackDialect {
+  return cache.layout === 3 ? '1.1' : '0.23';
+}
+
+/**
+ * The cache's own Spack database, which is what index.spack holds: v2 `build_cache/index.json`
+ * (db v7), v3 the blob `v3/manifests/index/index.manifest.json` names (db v8).
+ */
+async function readCacheIndex(cache: BuildCache): Promise<Buffer> {
+  if (cache.layout === 2) return readFile(join(cache.root, 'build_cache', 'index.json'));
+  const { INDEX_MANIFEST, MEDIA_TYPE, blobOf, blobPath, parseManifest } = await import('../buildcache/layout-v3.js');
+  const record = blobOf(parseManifest(await readFile(join(cache.root, INDEX_MANIFEST), 'utf8'), INDEX_MANIFEST), MEDIA_TYPE.index, INDEX_MANIFEST);
+  const bytes = await readFile(join(cache.root, blobPath(record.checksum)));
+  if (createHash('sha256').update(bytes).digest('hex') !== record.checksum) throw new Error(`${INDEX_MANIFEST}: its blob does not match its digest`);
+  return bytes;
 }
 
 /** What Paks attaches to a spec's image: its clearsigned spec and its SBOMs, when the cache has them. */
@@ -265,7 +293,7 @@ export interface PreparedSpackImages {
  */
 export async function prepareSpackImages(directory: string, known?: DigestCache, cache?: BuildCache): Promise<PreparedSpackImages | undefined> {
   if (!cache) {
-    if (!existsSync(join(directory, 'build_cache'))) return undefined;
+    if (!existsSync(join(directory, 'build_cache')) && !existsSync(join(directory, 'v3', 'layout.json'))) return undefined;
     const { readBuildCache } = await import('../buildcache/read-build-cache.js');
     cache = await readBuildCache(directory);
   }

@@ -209,6 +209,8 @@ test('a DAG that names a dependency it does not include is refused', () => {
 test('SBOM files sit next to the spec file with the same stem', async () => {
   assert.deepEqual(sbomFileNames(GREET_STEM), { cyclonedx: `${GREET_STEM}.cdx.json`, spdx: `${GREET_STEM}.spdx.json` });
   const root = (await greetDocument()).spec.nodes[0]!;
-  const { binaryIdentity } = await import('../../src/buildcache/layout.js');
-  assert.deepEqual(sbomPaths(binaryIdentity(root)), { cyclonedx: `build_cache/${GREET_STEM}.cdx.json`, spdx: `build_cache/${GREET_STEM}.spdx.json` });
+  const { binaryIdentity, specStem } = await import('../../src/buildcache/layout.js');
+  // A cached spec's sbomStem: layout v2 beside the spec file, v3 under sbom/.
+  assert.deepEqual(sbomPaths({ sbomStem: `build_cache/${specStem(binaryIdentity(root))}` }), { cyclonedx: `build_cache/${GREET_STEM}.cdx.json`, spdx: `build_cache/${GREET_STEM}.spdx.json` });
+  assert.deepEqual(sbomPaths({ sbomStem: 'sbom/greet-paks-1.0.0-x' }), { cyclonedx: 'sbom/greet-paks-1.0.0-x.cdx.json', spdx: 'sbom/greet-paks-1.0.0-x.spdx.json' });
 });

@@ -8,6 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { World, type Machine } from '../e2e/world.js';
+import { testSpack } from '../helpers/spack.js';
+import { readBuildCache } from '../../src/buildcache/read-build-cache.js';
 
 const recorded = JSON.parse(readFileSync(fileURLToPath(new URL('../fixtures/spack-oci/recorded.json', import.meta.url)), 'utf8')) as Record<string, string>;
 const ACCEPT = 'application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json';
@@ -18,6 +20,11 @@ async function get(registry: TestRegistry, path: string): Promise<Buffer> {
   assert.equal(response.status, 200, path);
   return Buffer.from(await response.arrayBuffer());
 }
+// Spack 0.23 writes layout 2 images (transcript 66 of 0.23), Spack 1.1 layout 3 ones (1.1's 66).
+const v1 = testSpack.series === '1.1';
+// What index.spack lists after greet-paks: 0.23's index has the link/run closure and externals; 1.1's spec
+// files carry the whole DAG, so its index also has the compiler (gcc) and compiler-wrapper.
+const indexedWithGreet = v1 ? 7 : 5;
 const tags = async (registry: TestRegistry, repo: string) => (JSON.parse((await get(registry, `${repo}/tags/list`)).toString()) as { tags: string[] }).tags;
 
 /** Every blob the registry stores (manifests included), digest → size. */
@@ -56,44 +63,52 @@ describe('Spack-native images beside every Paks artifact', () => {
     cacheDir = join(world.dir, 'cache');
     const built = await builder.paks(['build', 'greet-paks', '--cache-dir', cacheDir, '--push', `${registry.host}/${repo}`]);
     assert.equal(built.exitCode, 0, built.stderr);
-    assert.match(built.stderr + built.stdout, /Spack images: 3 in .*paks\/greet \(3 new\); index\.spack lists 5 specs/);
+    assert.match(built.stderr + built.stdout, new RegExp(`Spack images: 3 in .*paks/greet \\(3 new\\); index\\.spack lists ${indexedWithGreet} specs`));
   });
   after(async () => {
     await registry?.stop();
     await world?.dispose();
   });
 
-  it('tags one image per spec and index.spack, laid out as Spack 0.23 lays them out', async () => {
+  it(`tags one image per spec and index.spack, laid out as Spack ${testSpack.series} lays them out`, async () => {
     const all = await tags(registry, repo);
     const spackTags = all.filter((t) => t.endsWith('.spack') && t !== 'index.spack').sort();
     assert.deepEqual(spackTags.map((t) => t.replace(/-[a-z2-7]{32}\.spack$/, '')), ['gcc-runtime-12.2.0', 'greet-paks-1.0.0', 'hello-paks-1.1.0']);
     assert.ok(all.includes('index.spack'));
-    const cache = filesUnder(cacheDir);
     const greetTag = spackTags.find((t) => t.startsWith('greet-paks'))!;
     const bytes = await get(registry, `${repo}/manifests/${greetTag}`);
     const manifest = JSON.parse(bytes.toString());
     const shape = (m: any) => ({ keys: Object.keys(m), config: Object.keys(m.config), configType: m.config.mediaType, layerTypes: m.layers.map((l: any) => l.mediaType), annotationKeys: Object.keys(m.annotations) });
     assert.deepEqual(shape(manifest), shape(JSON.parse(recorded.manifest_greet_paks!)));
-    assert.equal(manifest.annotations['org.opencontainers.image.description'], JSON.parse(recorded.manifest_greet_paks!).annotations['org.opencontainers.image.description']);
-    // Layers: the cache's own .spack files, dependencies first.
-    const tarballs = [...cache].filter(([rel]) => rel.endsWith('.spack'));
-    const byDigest = new Map(tarballs.map(([rel, path]) => [sha256(readFileSync(path)), rel]));
-    assert.deepEqual(manifest.layers.map((l: any) => byDigest.get(l.digest)?.replace(/.*-(gcc-runtime|hello-paks|greet-paks)-.*/, '$1')), ['gcc-runtime', 'hello-paks', 'greet-paks']);
+    assert.equal(manifest.annotations['org.opencontainers.image.description'], v1 ? recorded.description_1_1 : JSON.parse(recorded.manifest_greet_paks!).annotations['org.opencontainers.image.description']);
+    // Layers: the cache's own tarballs (0.23 .spack files, 1.1 blobs), dependencies first.
+    const read = await readBuildCache(cacheDir);
+    assert.equal(read.layout, testSpack.layout);
+    const byDigest = new Map(read.specs.map((spec) => [sha256(readFileSync(join(cacheDir, spec.tarball))), spec]));
+    assert.deepEqual(manifest.layers.map((l: any) => byDigest.get(l.digest)?.name), ['gcc-runtime', 'hello-paks', 'greet-paks']);
     const config = JSON.parse((await get(registry, `${repo}/blobs/${manifest.config.digest}`)).toString());
-    assert.deepEqual(Object.keys(config), Object.keys(JSON.parse(JSON.stringify(JSON.parse(readFileSync(fileURLToPath(new URL('../fixtures/spack-oci/recorded.json', import.meta.url)), 'utf8')).config_greet_paks))));
+    const recordedKeys = v1
+      ? [...(recorded.config_keys_1_1 as unknown as string[]).filter((k) => !k.startsWith('spec_')), 'spec']
+      : Object.keys(JSON.parse(JSON.stringify(JSON.parse(readFileSync(fileURLToPath(new URL('../fixtures/spack-oci/recorded.json', import.meta.url)), 'utf8')).config_greet_paks)));
+    assert.deepEqual(Object.keys(config), recordedKeys);
+    assert.equal(config.buildcache_layout_version, v1 ? 3 : 2);
+    if (v1) assert.equal(config.archive_size, manifest.layers[2].size);
     assert.equal(`sha256:${config.binary_cache_checksum.hash}`, manifest.layers[2].digest);
     assert.equal(config.spec.nodes[0].name, 'greet-paks');
     // diff_ids are the uncompressed tarballs' digests, in layer order.
-    assert.deepEqual(config.rootfs.diff_ids, manifest.layers.map((l: any) => sha256(gunzipSync(readFileSync(cache.get(byDigest.get(l.digest)!)!)))));
+    assert.deepEqual(config.rootfs.diff_ids, manifest.layers.map((l: any) => sha256(gunzipSync(readFileSync(join(cacheDir, byDigest.get(l.digest)!.tarball))))));
     const path = (config.config.Env as string[]).find((e) => e.startsWith('PATH='))!.slice(5).split(':');
     assert.match(path[0]!, /\/greet-paks-1\.0\.0-[a-z2-7]{32}\/bin$/);
     assert.equal(path[1], path[0], 'the root bin twice, as Spack writes it');
     assert.match(path[2]!, /\/hello-paks-1\.1\.0-[a-z2-7]{32}\/bin$/);
     assert.deepEqual(path.slice(-2), ['/bin', '/usr/bin']);
-    // index.spack is the cache's index.json, byte for byte.
+    // index.spack is the cache's index (0.23 index.json, 1.1 the db v8 blob), byte for byte.
     const index = JSON.parse((await get(registry, `${repo}/manifests/index.spack`)).toString());
     assert.equal(index.config.digest, JSON.parse(recorded.manifest_index_spack!).config.digest);
-    assert.deepEqual(await get(registry, `${repo}/blobs/${index.layers[0].digest}`), readFileSync(join(cacheDir, 'build_cache/index.json')));
+    const indexSum = v1 ? (JSON.parse(readFileSync(join(cacheDir, 'v3/manifests/index/index.manifest.json'), 'utf8')) as { data: { checksum: string }[] }).data[0]!.checksum : '';
+    const indexFile = v1 ? join(cacheDir, 'blobs/sha256', indexSum.slice(0, 2), indexSum) : join(cacheDir, 'build_cache/index.json');
+    assert.deepEqual(await get(registry, `${repo}/blobs/${index.layers[0].digest}`), readFileSync(indexFile));
+    if (v1) assert.equal(JSON.parse(readFileSync(indexFile, 'utf8')).database.version, '8');
   });
 
   it('attaches the signed spec and both SBOMs to each image as OCI referrers, with the sha256-<hex> tag fallback', async () => {
@@ -143,6 +158,6 @@ describe('Spack-native images beside every Paks artifact', () => {
     const index = JSON.parse((await get(registry, `${repo}/manifests/index.spack`)).toString());
     const db = JSON.parse((await get(registry, `${repo}/blobs/${index.layers[0].digest}`)).toString());
     const names = Object.values(db.database.installs).map((r: any) => `${r.spec.name}@${r.spec.version}`).sort();
-    assert.deepEqual(names, ['gcc-runtime@12.2.0', 'glibc@2.36', 'gmake@4.3', 'greet-paks@1.0.0', 'hello-paks@1.0.0', 'hello-paks@1.1.0']);
+    assert.deepEqual(names, [...(v1 ? ['compiler-wrapper@1.0', 'gcc-runtime@12.2.0', 'gcc@12.2.0'] : ['gcc-runtime@12.2.0']), 'glibc@2.36', 'gmake@4.3', 'greet-paks@1.0.0', 'hello-paks@1.0.0', 'hello-paks@1.1.0']);
   });
 });

@@ -1,5 +1,6 @@
 // The stand-in's `spack install --test`, `spack test run|results`, JUnit logs and
-// `spack create`, against transcripts 99-124 of the Spack 0.23 recording.
+// `spack create`, against transcripts 99-124 of the Spack 0.23 recording (pinned to 0.23;
+// testing-1.1.test.ts checks what Spack 1.1 recorded of the same: 103, 106, 110, 111).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { createSpackRoot, runSpack, stopGpgAgent, type SpackRoot } from '../helpers/spack.js';
+import { createSpackRoot, runSpack, SPACK_0_23, stopGpgAgent, type SpackRoot } from '../helpers/spack.js';
 
 const FIX = fileURLToPath(new URL('../fixtures/spack/', import.meta.url));
 const recorded = (name: string, part: 'stdout' | 'stderr' = 'stdout'): string => {
@@ -37,7 +38,7 @@ describe('stand-in: tests and spack create', () => {
   let recipe: string;
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'standin-tests-'));
-    sr = await createSpackRoot(dir, { keyAlgo: 'rsa2048' });
+    sr = await createSpackRoot(dir, { spack: SPACK_0_23, keyAlgo: 'rsa2048' });
     recipe = join(sr.paksdemoRepo!, 'packages', 'greet-paks', 'package.py');
     appendFileSync(recipe, `\n${RECORDED_TESTS}`);
   });

@@ -9,7 +9,7 @@ import { PHASES } from './repo.mjs';
 import { Die, out, SpackError, tty } from './util.mjs';
 import { isV1, SPACK_VERSION } from './dialect.mjs';
 import { paddingFilter } from './context.mjs';
-import { installTimeTestLog, runBuildTimeTests, writeJunit } from './testing.mjs';
+import { installTimeTestLog, junitSuiteOf, runBuildTimeTests, writeJunit } from './testing.mjs';
 
 export const pkgId = (n) => `${n.name}-${n.version}-${n.hash}`;
 
@@ -198,12 +198,11 @@ function runInstall(ctx, gpg, roots, opts) {
 function writeInstallJunit(file, roots, cases) {
   const suites = roots.map((node) => {
     const nodes = node.traverse();
-    const built = nodes.filter((n) => cases.has(n.hash));
+    // Built specs in the order they were installed (Spack 1.1 transcript 111: compiler-wrapper, then greet-paks).
+    const built = [...cases.keys()].map((hash) => nodes.find((n) => n.hash === hash)).filter(Boolean);
     const others = nodes.filter((n) => !cases.has(n.hash)).sort((a, b) => (a.name < b.name ? -1 : 1));
     return {
-      name: `${node.name}_${node.hash.slice(0, 7)}`,
-      arch: node.archStr,
-      compiler: `${node.compiler.name}@=${node.compiler.version}`,
+      ...junitSuiteOf(node),
       cases: [...others.map((n) => ({ classname: n.name, name: n.hash, time: 0.0, skipped: true })), ...built.map((n) => ({ classname: n.name, name: n.hash, ...cases.get(n.hash) }))],
     };
   });

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { parseArgs } from './args.mjs';
 import { parseSpecs, satisfies } from './spec.mjs';
 import { Die, err, out, SpackError, tty } from './util.mjs';
+import { isV1 } from './dialect.mjs';
 
 // ------------------------------------------------------------------ recipes
 /** `def check(self)` and `def test_*(self)` methods of a recipe, with their lines. */
@@ -100,9 +101,25 @@ export function evaluateMethod(method, where, stamp) {
 /** Spack's source context of a failure: three lines before it and the line itself. */
 export function sourceContext(pkg, method, line) {
   const lines = pkg.source.split('\n');
+  if (isV1()) {
+    // Spack 1.1 (transcript 106): the header names the line after the failing one, and the
+    // context is the failing line and the two before it, without the `>>` marker.
+    let o = `${pkg.file}:${line + 1}, in ${method.name}:\n`;
+    for (let n = Math.max(method.line, line - 2); n <= line; n++) o += `         ${n}${lines[n - 1]}\n`;
+    return o;
+  }
   let o = `${pkg.file}:${line}, in ${method.name}:\n`;
   for (let n = Math.max(method.line, line - 3); n <= line; n++) o += `${n === line ? '  >>     ' : '         '}${n}${lines[n - 1]}\n`;
   return o;
+}
+
+/**
+ * A JUnit testsuite's name and compiler property: 0.23 `greet-paks_a5nxh6b` with
+ * `compiler gcc@=12.2.0`; Spack 1.1 (transcript 111) the bare name and no compiler property.
+ */
+export function junitSuiteOf(node) {
+  if (isV1()) return { name: node.name, arch: node.archStr };
+  return { name: `${node.name}_${node.hash.slice(0, 7)}`, arch: node.archStr, compiler: `${node.compiler.name}@=${node.compiler.version}` };
 }
 
 export function timestamp() {
@@ -167,7 +184,7 @@ export function writeJunit(file, suites) {
     const failures = s.cases.filter((c) => c.failure).length;
     const time = s.cases.reduce((a, c) => a + c.time, 0);
     o += `    <testsuite name="${s.name}"\n               errors="0"\n               tests="${s.cases.length}"\n               failures="${failures}"\n               time="${pyFloat(time)}"\n               timestamp="${new Date().toUTCString().replace(' GMT', '').replace(/(\d\d:\d\d:\d\d)$/, '$1')}" >\n`;
-    o += `        <properties>\n            <property name="architecture" value="${s.arch}" />\n            <property name="compiler" value="${s.compiler}" />\n        </properties>\n`;
+    o += `        <properties>\n            <property name="architecture" value="${s.arch}" />\n${s.compiler ? `            <property name="compiler" value="${s.compiler}" />\n` : ''}        </properties>\n`;
     for (const c of s.cases) {
       o += `        <testcase classname="${c.classname}"\n                  name="${c.name}"\n                  time="${pyFloat(c.time)}">\n`;
       if (c.skipped) o += '            <skipped />\n';
@@ -284,9 +301,7 @@ function testRun(ctx, argv) {
     writeFileSync(resultsFile, (existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '') + resultLine + '\n');
     results.push({ node, status, outFile, failure });
     suites.push({
-      name: `${node.name}_${node.hash.slice(0, 7)}`,
-      arch: node.archStr,
-      compiler: `${node.compiler.name}@=${node.compiler.version}`,
+      ...junitSuiteOf(node),
       cases: [{ classname: node.name, name: node.hash, time: (Date.now() - started) / 1000, output: log.join('\n') + '\n', ...(failure ? { failure: `TestFailure: 1 test failed.\n\n\n${failure.message}` } : {}) }],
     });
   }
