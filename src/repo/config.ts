@@ -1,0 +1,184 @@
+import { access, readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
+import { z } from 'zod';
+import { PaksError } from '../errors.js';
+
+/** The settings file of a community package repository, at its root. */
+export const REPO_CONFIG_FILE = 'paks.yaml';
+
+export const TEST_LEVELS = ['root', 'all', 'none'] as const;
+export type TestLevel = (typeof TEST_LEVELS)[number];
+
+/** A Spack package name: lowercase letters, digits and dashes (Spack's own rule for new packages). */
+export const PACKAGE_NAME = /^[a-z0-9][a-z0-9_-]*$/;
+
+/** A GitHub Actions runner image, e.g. ubuntu-24.04 or macos-14. */
+const platform = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a runner image name such as ubuntu-24.04');
+const testLevel = z.enum(TEST_LEVELS);
+
+/**
+ * What one package may override or add. Later features add their own key here
+ * (`update:` for upstream updates, `container:` for container images): one key each,
+ * strict, so a typo is an error and not a silently ignored setting.
+ */
+export const packageSettingsShape = {
+  /** Runner images for this package instead of the repository's list. */
+  platforms: z.array(platform).min(1).optional(),
+  tests: testLevel.optional(),
+  /** Build it, but never sign, push or release it (e.g. a private helper). */
+  publish: z.boolean().optional(),
+};
+
+export const packageSettingsSchema = z.object(packageSettingsShape).strict();
+export type PackageSettings = z.infer<typeof packageSettingsSchema>;
+
+export const repoConfigShape = {
+  /** Where each package goes: <registry>/<package>. */
+  registry: z.string().regex(/^[a-z0-9.-]+(?::\d+)?(?:\/[a-z0-9._/-]+)?$/, 'a registry path such as ghcr.io/org/repo (lowercase)'),
+  platforms: z.array(platform).min(1).default(['ubuntu-22.04', 'ubuntu-24.04']),
+  tests: testLevel.default('root'),
+  signing: z
+    .object({
+      /** The publisher's public key, committed in the repository (relative path). */
+      public_key: z.string().min(1).nullable().default('keys/publisher.asc'),
+    })
+    .strict()
+    .default({ public_key: 'keys/publisher.asc' }),
+  release: z
+    .object({
+      /** Tag of a package's release: {package} and {version} are filled in. */
+      tag: z.string().regex(/\{package\}/, 'a tag pattern that contains {package}').regex(/\{version\}/, 'a tag pattern that contains {version}').default('{package}-v{version}'),
+    })
+    .strict()
+    .default({ tag: '{package}-v{version}' }),
+  packages: z.record(z.string().regex(PACKAGE_NAME, 'a package name (lowercase letters, digits, dashes)'), packageSettingsSchema.nullable().transform((v) => v ?? {})).default({}),
+};
+
+export const repoConfigSchema = z.object(repoConfigShape).strict();
+export type RepoConfig = z.infer<typeof repoConfigSchema>;
+
+/** Where a community repository is, and its settings. */
+export interface CommunityRepository {
+  /** The folder that holds paks.yaml (and repo.yaml, packages/, .github/). */
+  root: string;
+  configFile: string;
+  config: RepoConfig;
+}
+
+/**
+ * The repository root: `--repo DIR` if given (DIR or a folder above it), else the current
+ * folder or the nearest folder above it, that holds paks.yaml.
+ */
+export async function findRepository(cwd: string, repoFlag?: string): Promise<string> {
+  const start = repoFlag ? resolve(cwd, repoFlag) : resolve(cwd);
+  if (repoFlag && !(await exists(start))) {
+    throw new PaksError('usage', `--repo ${repoFlag} does not exist.`, { hint: 'Give the folder of a repository made with "paks repo init".' });
+  }
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (await exists(join(dir, REPO_CONFIG_FILE))) return dir;
+    if (dirname(dir) === dir) break;
+  }
+  throw new PaksError('usage', `${repoFlag ? repoFlag : 'This folder'} is not inside a Paks package repository: no ${REPO_CONFIG_FILE} in ${start} or above it.`, {
+    hint: 'Run the command inside the repository, pass --repo DIR, or create one with "paks repo init DIR".',
+  });
+}
+
+/** Reads and validates <root>/paks.yaml. Problems name the key and its line; exit code 2. */
+export async function loadRepoConfig(root: string): Promise<RepoConfig> {
+  const file = join(root, REPO_CONFIG_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new PaksError('settings', code === 'ENOENT' ? `${file} does not exist.` : `Cannot read ${file}: ${(error as Error).message}.`, {
+      hint: 'Create a repository with "paks repo init DIR".',
+    });
+  }
+  return parseRepoConfig(text, file);
+}
+
+/** findRepository + loadRepoConfig. */
+export async function openCommunityRepository(cwd: string, repoFlag?: string): Promise<CommunityRepository> {
+  const root = await findRepository(cwd, repoFlag);
+  return { root, configFile: join(root, REPO_CONFIG_FILE), config: await loadRepoConfig(root) };
+}
+
+export function parseRepoConfig(text: string, file: string): RepoConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const problem = doc.errors[0];
+  if (problem) {
+    const line = lineCounter.linePos(problem.pos[0]).line;
+    throw new PaksError('settings', `${file} is not valid YAML (line ${line}): ${problem.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').replace(/\.$/, '')}.`);
+  }
+  const data: unknown = doc.toJS() ?? {};
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    throw new PaksError('settings', `${file} must hold a mapping of settings (key: value), not ${Array.isArray(data) ? 'a list' : typeof data}.`);
+  }
+  const result = repoConfigSchema.safeParse(data);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  // An unknown key is reported at the key itself.
+  const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
+  const key = path.map(String).join('.') || '(top level)';
+  const line = lineOf(doc.contents as Node | null, path as (string | number)[], lineCounter, issue.code === 'unrecognized_keys');
+  const where = `${file}${line ? ` line ${line}` : ''}`;
+  throw new PaksError('settings', `${where}: ${describeIssue(issue, key, data, path as (string | number)[])}.`, {
+    hint: `See the "Community repositories" section of the Paks README for every key of ${REPO_CONFIG_FILE}.`,
+  });
+}
+
+function describeIssue(issue: z.core.$ZodIssue, key: string, data: unknown, path: (string | number)[]): string {
+  if (issue.code === 'unrecognized_keys') return `${key} is not a setting Paks knows`;
+  const value = valueAt(data, path);
+  if (value === undefined) return `${key} is required (${issue.message.replace(/^Invalid input: /, '')})`;
+  const expected = issue.code === 'invalid_type' ? `a ${issue.expected}` : issue.code === 'invalid_value' ? `one of ${issue.values.map(String).join(', ')}` : issue.message.replace(/^Invalid (string|input): /, '').replace(/^must match pattern.*$/, 'valid');
+  return `${key} must be ${expected}, not ${JSON.stringify(value)}`;
+}
+
+function valueAt(data: unknown, path: (string | number)[]): unknown {
+  let at: unknown = data;
+  for (const part of path) {
+    if (at === null || typeof at !== 'object') return undefined;
+    at = (at as Record<string, unknown>)[part];
+  }
+  return at;
+}
+
+/** The line of the deepest node on `path` (the key's own line for unknown keys). */
+function lineOf(root: Node | null, path: (string | number)[], counter: LineCounter, atKey: boolean): number | undefined {
+  let node: Node | null = root;
+  let line = node?.range ? counter.linePos(node.range[0]).line : undefined;
+  for (const [i, part] of path.entries()) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === part);
+      if (!pair) break;
+      const keyNode = pair.key as Node;
+      if (keyNode?.range) line = counter.linePos(keyNode.range[0]).line;
+      if (atKey && i === path.length - 1) break;
+      node = pair.value as Node | null;
+      if (node?.range && !isMap(node) && !isSeq(node)) line = counter.linePos(node.range[0]).line;
+    } else if (isSeq(node) && typeof part === 'number') {
+      node = node.items[part] as Node | null;
+      if (node?.range) line = counter.linePos(node.range[0]).line;
+    } else break;
+  }
+  return line;
+}
+
+/** The settings of one package: the repository's, with its own overrides. */
+export function packageSettings(config: RepoConfig, name: string): Required<Pick<PackageSettings, 'platforms' | 'tests' | 'publish'>> & PackageSettings {
+  const own = config.packages[name] ?? {};
+  return { ...own, platforms: own.platforms ?? config.platforms, tests: own.tests ?? config.tests, publish: own.publish ?? true };
+}
+
+/** The release tag of a package version, from release.tag. */
+export function releaseTag(config: RepoConfig, name: string, version: string): string {
+  return config.release.tag.replaceAll('{package}', name).replaceAll('{version}', version);
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(() => true, () => false);
+}

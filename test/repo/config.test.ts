@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { findRepository, loadRepoConfig, packageSettings, releaseTag } from '../../src/repo/config.js';
+import { PaksError } from '../../src/errors.js';
+import { temporaryDirectory } from '../helpers/cli.js';
+
+test('paks.yaml: defaults fill what is not written, packages override per package', async (t) => {
+  const root = await temporaryDirectory(t);
+  await writeFile(join(root, 'paks.yaml'), 'registry: ghcr.io/org/pkgs\npackages:\n  greet-paks:\n    tests: all\n  hello-paks:\n');
+  const config = await loadRepoConfig(root);
+  assert.deepEqual(config.platforms, ['ubuntu-22.04', 'ubuntu-24.04']);
+  assert.equal(config.tests, 'root');
+  assert.equal(config.signing.public_key, 'keys/publisher.asc');
+  assert.equal(packageSettings(config, 'greet-paks').tests, 'all');
+  assert.equal(packageSettings(config, 'hello-paks').tests, 'root');
+  assert.deepEqual(packageSettings(config, 'other').platforms, ['ubuntu-22.04', 'ubuntu-24.04']);
+  assert.equal(releaseTag(config, 'greet-paks', '1.0.0'), 'greet-paks-v1.0.0');
+});
+
+test('findRepository walks up from a folder inside, or takes --repo', async (t) => {
+  const root = await temporaryDirectory(t);
+  await writeFile(join(root, 'paks.yaml'), 'registry: ghcr.io/org/pkgs\n');
+  await mkdir(join(root, 'packages', 'x'), { recursive: true });
+  assert.equal(await findRepository(join(root, 'packages', 'x')), root);
+  assert.equal(await findRepository('/', root), root);
+  const elsewhere = await temporaryDirectory(t);
+  await assert.rejects(findRepository(elsewhere), (e: PaksError) => e.exitCode === 2 && /not inside a Paks package repository/.test(e.message));
+  await assert.rejects(findRepository(elsewhere, 'missing'), (e: PaksError) => e.exitCode === 2 && /--repo missing does not exist/.test(e.message));
+});
+
+test('a broken paks.yaml is one sentence naming the key and its line, exit 2', async (t) => {
+  const root = await temporaryDirectory(t);
+  const cases: Array<[string, RegExp]> = [
+    ['registry: ghcr.io/org/pkgs\ntests: sometimes\n', /line 2: tests must be one of root, all, none, not "sometimes"/],
+    ['registry: ghcr.io/org/pkgs\nplatforms:\n  - ubuntu-24.04\n  - 12\n', /line 4: platforms\.1 must be a string, not 12/],
+    ['registry: ghcr.io/org/pkgs\npackages:\n  greet-paks:\n    tset: all\n', /line 4: packages\.greet-paks\.tset is not a setting Paks knows/],
+    ['platforms: [ubuntu-24.04]\n', /registry is required/],
+    ['registry: [unclosed\n', /not valid YAML \(line \d\)/],
+    ['registry: ghcr.io/org/pkgs\nrelease:\n  tag: v{version}\n', /line 3: release\.tag must be a tag pattern that contains \{package\}/],
+  ];
+  for (const [text, expected] of cases) {
+    await writeFile(join(root, 'paks.yaml'), text);
+    await assert.rejects(loadRepoConfig(root), (e: PaksError) => {
+      assert.match(e.message, expected);
+      assert.equal(e.exitCode, 2);
+      assert.ok(!e.message.includes('\n'), e.message);
+      return true;
+    });
+  }
+});
