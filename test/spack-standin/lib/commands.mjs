@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from './args.mjs';
+import { checksum as upstreamChecksum, versions as upstreamVersions } from './upstream.mjs';
 import { allCachedNodes, generateIndex, generateKeyIndex, pushKeys, pushSpec, readIndex, selectSigningKey } from './buildcache.mjs';
 import { concretizeAll, gatherReuseCandidates, UnknownPackageError } from './concretize.mjs';
 import { Gpg } from './gpg.mjs';
@@ -280,10 +281,16 @@ export const commands = {
     const [s] = parseSpecs(a.package);
     const pkg = ctx.repos.get(s.name, s.namespace);
     if (!pkg) throw new UnknownPackageError(s.name, s.namespace ?? ctx.repos.repos[0]?.namespace ?? 'builtin');
-    const versions = pkg.versions.map((v) => v.version).sort(compareVersions).reverse();
-    if (a.safe) out('==> Safe versions (already checksummed):\n');
-    for (const v of versions) out(`  ${v}\n`);
-    return 0;
+    return upstreamVersions(pkg, a);
+  },
+
+  checksum(ctx, argv) {
+    const a = parse('spack checksum', 'checksum', argv, [opt('--keep-stage', 'keepStage'), opt(['-b', '--batch'], 'batch'), opt(['-l', '--latest'], 'latest'), opt(['-p', '--preferred'], 'preferred'), opt(['-a', '--add-to-package'], 'addToPackage'), opt('--verify', 'verify'), opt(['-j', '--jobs'], 'jobs', 'value')], [{ dest: 'package' }, { dest: 'versions', nargs: '*' }]);
+    if (a.addToPackage && a.verify) throw new UsageError(usageOf('checksum', 'spack checksum'), 'spack checksum', 'argument --verify: not allowed with argument --add-to-package/-a');
+    const [s] = parseSpecs(a.package);
+    const pkg = ctx.repos.get(s.name, s.namespace);
+    if (!pkg) throw new UnknownPackageError(s.name, s.namespace ?? ctx.repos.repos[0]?.namespace ?? 'builtin');
+    return upstreamChecksum(pkg, a, pkg.file, SPACK_VERSION());
   },
 
   info(ctx, argv) {
