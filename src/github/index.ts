@@ -1,0 +1,44 @@
+// The GitHub layer: an Octokit from the environment, the target repository, and small calls
+// that take (octokit, repository, …). Every failure is a PaksError with one sentence.
+export { createGitHubClient, gitHubApiUrl, gitHubToken, DEFAULT_GITHUB_API_URL, type GitHubClientOptions, type Octokit } from './client.js';
+export { callGitHub, gitHubFailure, failedStatus, type GitHubAction } from './errors.js';
+export {
+  resolveGitHubRepository,
+  parseRepositoryName,
+  parseRemoteUrl,
+  formatRepository,
+  type GitHubRepository,
+  type ResolvedGitHubRepository,
+  type ResolveRepositoryOptions,
+} from './repository.js';
+export { getRepository, getRateLimit, type RepositoryInfo, type RateLimit } from './repositories.js';
+export {
+  findReleaseByTag,
+  ensureRelease,
+  updateRelease,
+  listReleases,
+  listReleaseAssets,
+  uploadReleaseAsset,
+  deleteReleaseAsset,
+  sha256Digest,
+  type Release,
+  type ReleaseAsset,
+  type ReleaseFields,
+  type EnsuredRelease,
+  type AssetUpload,
+  type UploadedAsset,
+  type ListReleasesOptions,
+} from './releases.js';
+export { listTags, type Tag } from './tags.js';
+export {
+  listPullRequests,
+  createPullRequest,
+  closePullRequest,
+  createIssueComment,
+  ensureLabel,
+  addLabels,
+  type PullRequest,
+  type NewPullRequest,
+  type ListPullRequestsOptions,
+  type LabelSpec,
+} from './pulls.js';
