@@ -36,7 +36,22 @@ export function register(program: Command): void {
       const { renderUpdateTable, updateJson } = await import('../upstream/render.js');
       const repository = await openCommunityRepository(ctx.cwd, flags.repo);
       const spackRepo = await spackRepositoryAt(repository.root);
+      const { createGitHubClient, listReleases, listTags, resolveGitHubRepository } = await import('../github/index.js');
+      // Upstream releases are public: a token helps with the rate limit but is not required.
+      const reader = createGitHubClient({ env: ctx.env });
+      const github = {
+        releases: (owner: string, repo: string) => listReleases(reader, { owner, repo }, { includeDrafts: false, limit: 100 }),
+        tags: (owner: string, repo: string) => listTags(reader, { owner, repo }, { limit: 100 }),
+      };
+      let pullRequests;
+      if (flags.pr) {
+        const target = await resolveGitHubRepository({ flag: flags.githubRepo, env: ctx.env, cwd: repository.root });
+        const octokit = createGitHubClient({ env: ctx.env, require: { permission: 'contents: write and pull-requests: write', repository: target, purpose: 'push update branches and open pull requests' } });
+        pullRequests = { octokit, repository: { owner: target.owner, repo: target.repo }, maxPrs: flags.maxPrs, env: ctx.env };
+      }
       const report = await updatePackages(repository, spackRepo, {
+        github,
+        pullRequests,
         packages,
         apply: Boolean(flags.apply || flags.pr),
         pre: Boolean(flags.pre),

@@ -12,12 +12,11 @@ import * as github from './sources/github.js';
 import * as pypi from './sources/pypi.js';
 import * as spackSource from './sources/spack.js';
 
-/** What the update needs from GitHub (src/github provides it; tests use the fake API). */
+/** What the update needs from GitHub (src/github over Octokit; tests use the fake GitHub API). */
 export interface ReleaseLister {
-  /** Raw JSON of `GET /repos/{owner}/{repo}/releases` (first page, newest first). */
-  releases(owner: string, repo: string): Promise<unknown>;
-  /** Raw JSON of `GET /repos/{owner}/{repo}/tags`. */
-  tags(owner: string, repo: string): Promise<unknown>;
+  /** Releases, newest first (drafts may be included: they are skipped). */
+  releases(owner: string, repo: string): Promise<github.ReleaseEntry[]>;
+  tags(owner: string, repo: string): Promise<{ name: string }[]>;
 }
 
 export interface DetectOptions {
@@ -73,10 +72,9 @@ async function ask(source: SourceName, recipe: Recipe, options: DetectOptions): 
       const q = github.query(recipe);
       if (!q) throw new PaksError('usage', `${recipe.name} has update source github, but its url, list_url and git are not on github.com.`);
       if (!options.github) throw new PaksError('usage', `Checking ${recipe.name} on GitHub needs the GitHub API, which is not set up.`);
-      const releases = parseOrExplain(() => github.parseReleases, options.github.releases(q.owner, q.repo), q, `GitHub's releases of ${q.owner}/${q.repo}`);
-      const found = await releases;
+      const found = github.parseReleases(await options.github.releases(q.owner, q.repo), q);
       if (found.length) return found;
-      return parseOrExplain(() => github.parseTags, options.github.tags(q.owner, q.repo), q, `GitHub's tags of ${q.owner}/${q.repo}`);
+      return github.parseTags(await options.github.tags(q.owner, q.repo), q);
     }
     case 'pypi': {
       const q = pypi.query(recipe, options.pypiUrl);

@@ -13,6 +13,7 @@ import { withTemporaryScope } from '../spack/scope.js';
 import type { Reporter } from '../ui/reporter.js';
 import { addUpstreamVersion, type AddedVersion } from './apply.js';
 import type { DownloadOptions } from './checksum.js';
+import type { PullRequestOptions } from './pull-request.js';
 import { detect, type Detection, type ReleaseLister } from './detect.js';
 import { readRecipe } from './recipe.js';
 import { defaultRules } from './rules.js';
@@ -42,6 +43,8 @@ export interface UpdateOptions {
   pypiUrl?: string | undefined;
   download?: DownloadOptions;
   reporter?: Reporter;
+  /** --pr: propose each new version as a pull request instead of editing in place. */
+  pullRequests?: Omit<PullRequestOptions, 'spack' | 'download' | 'reporter'>;
 }
 
 /** Detection for every selected package, in name order. */
@@ -74,10 +77,13 @@ export async function checkPackages(repo: CommunityRepository, spackRepo: Packag
   });
 }
 
-/** `paks update [--apply]` without pull requests: add each new version in place. */
+/** `paks update [--apply | --pr]`: check every package, then add new versions in place or propose them. */
 export async function updatePackages(repo: CommunityRepository, spackRepo: PackageRepository, options: UpdateOptions): Promise<UpdateReport> {
   const packages = await checkPackages(repo, spackRepo, options);
-  if (options.apply) {
+  if (options.pullRequests) {
+    const { openUpdatePullRequests } = await import('./pull-request.js');
+    await openUpdatePullRequests(packages, repo, spackRepo, { ...options.pullRequests, spack: options.spack, ...(options.download ? { download: options.download } : {}), ...(options.reporter ? { reporter: options.reporter } : {}) });
+  } else if (options.apply) {
     await withTemporaryScope({ repos: [spackRepo.root] }, async (scope) => {
       const spack = scope ? options.spack.withScope(scope.dir) : options.spack;
       for (const entry of packages) {

@@ -2,7 +2,6 @@
  * GitHub releases (falling back to tags) of the project the recipe's url, list_url or git
  * points at. Applies when one of them is on github.com.
  */
-import { z } from 'zod';
 import type { Recipe } from '../recipe.js';
 import { commonTagPatterns, githubProject, tagPattern, versionFromTag, type GitHubProject, type TagPattern } from '../url.js';
 import { isPrerelease } from '../version.js';
@@ -24,30 +23,28 @@ export function query(recipe: Recipe): GitHubQuery | undefined {
   return { ...project, patterns: own ? [own] : commonTagPatterns(recipe.name, project.repo) };
 }
 
-const release = z.object({
-  tag_name: z.string(),
-  draft: z.boolean(),
-  prerelease: z.boolean(),
-  html_url: z.string(),
-});
-const tag = z.object({ name: z.string() });
+/** A release as src/github lists it (already checked against GitHub's schema there). */
+export interface ReleaseEntry {
+  tag: string;
+  draft: boolean;
+  prerelease: boolean;
+  htmlUrl: string;
+}
 
-/** Versions from the releases API (`GET /repos/{owner}/{repo}/releases`): drafts never count. */
-export function parseReleases(body: unknown, q: GitHubQuery): Candidate[] {
-  const releases = z.array(release).parse(body);
+/** Versions from the releases (`GET /repos/{owner}/{repo}/releases`): drafts never count. */
+export function parseReleases(releases: readonly ReleaseEntry[], q: GitHubQuery): Candidate[] {
   const found: Candidate[] = [];
   for (const r of releases) {
     if (r.draft) continue;
-    const version = versionFromTag(r.tag_name, q.patterns);
+    const version = versionFromTag(r.tag, q.patterns);
     if (!version) continue;
-    found.push({ version, prerelease: r.prerelease || isPrerelease(version), link: r.html_url });
+    found.push({ version, prerelease: r.prerelease || isPrerelease(version), link: r.htmlUrl });
   }
   return found;
 }
 
-/** Versions from the tags API (`GET /repos/{owner}/{repo}/tags`), for projects without releases. */
-export function parseTags(body: unknown, q: GitHubQuery): Candidate[] {
-  const tags = z.array(tag).parse(body);
+/** Versions from the tags (`GET /repos/{owner}/{repo}/tags`), for projects without releases. */
+export function parseTags(tags: readonly { name: string }[], q: GitHubQuery): Candidate[] {
   const found: Candidate[] = [];
   for (const t of tags) {
     const version = versionFromTag(t.name, q.patterns);
