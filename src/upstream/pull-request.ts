@@ -97,12 +97,19 @@ export async function openUpdatePullRequests(entries: PackageUpdate[], repo: Com
     options.reporter?.info(`Proposing ${entry.package} ${version.text}`);
     try {
       const added = await commitInWorktree(toplevel, baseSha, branch, entry, spackRepo, options);
-      const { pullRequest } = await createPullRequest(options.octokit, options.repository, {
-        title: `${entry.package}: update to ${version.text}`,
-        head: branch,
-        base,
-        body: pullRequestBody(entry, added, repo),
-      });
+      let pullRequest: PullRequest;
+      try {
+        ({ pullRequest } = await createPullRequest(options.octokit, options.repository, {
+          title: `${entry.package}: update to ${version.text}`,
+          head: branch,
+          base,
+          body: pullRequestBody(entry, added, repo),
+        }));
+      } catch (error) {
+        // No branch without its pull request: the next run proposes the version again.
+        await git(toplevel, [...credentialArgs(options.env).args, 'push', '--quiet', 'origin', `:refs/heads/${branch}`], { env: withPushToken(options.env), check: false });
+        throw error;
+      }
       await addLabels(options.octokit, options.repository, pullRequest.number, [UPDATE_LABEL]);
       for (const old of older) {
         await closePullRequest(options.octokit, options.repository, old.number, `Superseded by #${pullRequest.number} (${entry.package} ${version.text}), opened by paks update.`);

@@ -13,7 +13,7 @@ import { world } from './world.js';
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 
-test('paks update --pr opens one pull request per new version, never twice, supersedes older ones and keeps to --max-prs', async (t) => {
+async function gitWorld(t: Parameters<typeof world>[0]) {
   const w = await world(t);
   // widget: its git is on GitHub, so its versions come from GitHub (tags: it has no releases).
   const widget = tarball('widget-1.0.0', 'widget 1.0.0\n');
@@ -36,6 +36,11 @@ test('paks update --pr opens one pull request per new version, never twice, supe
     ],
   });
   const env = { ...github.env, GITHUB_REPOSITORY: 'octo/community' };
+  return { w, bare, github, env };
+}
+
+test('paks update --pr opens one pull request per new version, never twice, supersedes older ones and keeps to --max-prs', async (t) => {
+  const { w, bare, github, env } = await gitWorld(t);
   const community = github.repo('octo/community');
 
   const first = await w.paks(['update', '--pr', '--max-prs', '2'], env);
@@ -90,4 +95,14 @@ test('paks update reports GitHub rate limiting with the reset time, and the othe
   assert.match(limited.stdout, /^widget +1\.0\.0 +- +github +failed: Could not list the releases of upstream\/widget: the GitHub API rate limit is used up until .*\d\d:\d\d.*; wait until then\.$/m);
   assert.match(limited.stdout, /^hello-paks +1\.1\.0 +1\.2\.0 +spack +1\.2\.0 available/m);
   assert.ok(!limited.stdout.includes(github.token) && !limited.stderr.includes(github.token));
+});
+
+test('a pull request GitHub refuses leaves no branch behind, and the run says why', async (t) => {
+  const { w, bare, github, env } = await gitWorld(t);
+  github.fail({ operation: 'pulls/create', status: 403, message: 'Resource not accessible by integration', times: Infinity });
+  const r = await w.paks(['update', 'hello-paks', '--pr'], env);
+  assert.equal(r.exitCode, 1);
+  assert.match(r.stdout, /^hello-paks .* failed: Could not open a pull request from paks\/update-hello-paks-1\.2\.0 on octo\/community: GitHub refused the token \(403 Resource not accessible by integration\); grant the token pull-requests: write/m);
+  assert.equal(git(bare, 'branch', '--list', 'paks/*'), '');
+  assert.equal(github.repo('octo/community').pulls.length, 0);
 });
