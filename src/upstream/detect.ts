@@ -11,6 +11,7 @@ import type { Candidate, SourceName } from './sources/candidate.js';
 import * as github from './sources/github.js';
 import * as pypi from './sources/pypi.js';
 import * as spackSource from './sources/spack.js';
+import { compareVersions, isBranchVersion, parseVersion, type SpackVersion } from './version.js';
 
 /** What the update needs from GitHub (src/github over Octokit; tests use the fake GitHub API). */
 export interface ReleaseLister {
@@ -26,6 +27,8 @@ export interface DetectOptions {
   fetch?: typeof fetch;
   /** --pre: pre-releases count for every package. */
   pre?: boolean;
+  /** The package's versions as Spack lists them (else read from package.py). */
+  knownVersions?: readonly string[] | undefined;
 }
 
 export interface Detection {
@@ -51,7 +54,7 @@ export function chooseSource(recipe: Recipe, rules: UpdateRules): SourceName | '
 
 export async function detect(recipe: Recipe, rules: UpdateRules, options: DetectOptions): Promise<Detection> {
   const source = chooseSource(recipe, rules);
-  const current = newestRecipeVersion(recipe);
+  const current = options.knownVersions ? newestKnown(options.knownVersions) : newestRecipeVersion(recipe);
   const base: Detection = { package: recipe.name, current: current?.text, source, newestUpstream: undefined, update: undefined, error: undefined };
   if (source === 'none') return base;
   let candidates: Candidate[];
@@ -64,6 +67,11 @@ export async function detect(recipe: Recipe, rules: UpdateRules, options: Detect
   // `spack versions --new` names only newer versions: none means upstream's newest is ours.
   const newestUpstream = newestAny?.version.text ?? (source === 'spack' ? current?.text : undefined);
   return { ...base, newestUpstream, update: newestAllowed(candidates, current, rules, options.pre) };
+}
+
+function newestKnown(versions: readonly string[]): SpackVersion | undefined {
+  const parsed = versions.map(parseVersion).filter((v): v is SpackVersion => v !== undefined && !isBranchVersion(v));
+  return parsed.sort((a, b) => compareVersions(b, a))[0];
 }
 
 async function ask(source: SourceName, recipe: Recipe, options: DetectOptions): Promise<Candidate[]> {

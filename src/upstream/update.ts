@@ -16,6 +16,7 @@ import type { DownloadOptions } from './checksum.js';
 import type { PullRequestOptions } from './pull-request.js';
 import { detect, type Detection, type ReleaseLister } from './detect.js';
 import { readRecipe } from './recipe.js';
+import { spackPackageVersions } from './spack-versions.js';
 import { defaultRules } from './rules.js';
 
 export type UpdateAction = 'up to date' | 'silenced' | 'update available' | 'added' | 'pull request' | 'skipped' | 'failed';
@@ -59,12 +60,18 @@ export async function checkPackages(repo: CommunityRepository, spackRepo: Packag
   const selected = options.packages.length ? [...new Set(options.packages)].sort() : all;
   return withTemporaryScope({ repos: [spackRepo.root] }, async (scope) => {
     const spack = scope ? options.spack.withScope(scope.dir) : options.spack;
+    let known: Map<string, string[]> | undefined;
+    try {
+      known = await spackPackageVersions(spack, spackRepo.namespace);
+    } catch (error) {
+      options.reporter?.debug(`reading versions from package.py files instead: ${describeError(error)}`);
+    }
     const results: PackageUpdate[] = [];
     for (const name of selected) {
       options.reporter?.info(`Checking ${name}`);
       const rules = repo.config.packages[name]?.update ?? defaultRules;
       const recipe = readRecipe(name, await readFile(recipeFile(spackRepo, name), 'utf8'));
-      const found = await detect(recipe, rules, { spack, github: options.github, pypiUrl: options.pypiUrl, pre: options.pre, ...(options.download?.fetch ? { fetch: options.download.fetch } : {}) });
+      const found = await detect(recipe, rules, { knownVersions: known?.get(name), spack, github: options.github, pypiUrl: options.pypiUrl, pre: options.pre, ...(options.download?.fetch ? { fetch: options.download.fetch } : {}) });
       results.push({
         ...found,
         action: found.error ? 'failed' : found.source === 'none' ? 'silenced' : found.update ? 'update available' : 'up to date',

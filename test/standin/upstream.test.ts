@@ -90,6 +90,13 @@ test('spack checksum --batch, --add-to-package, --verify and --latest like the r
   const again = await runSpack(sr, ['checksum', '--batch', '--add-to-package', 'hello-paks', '1.2.0']);
   assert.match(again.stdout, /Added 0 new versions/);
   await same(sr, ['checksum', '--verify', 'hello-paks'], '92-checksum-verify', back);
+  // What Spack says about the repository's packages after the addition (96).
+  const listed = await runSpack(sr, ['list', '--format', 'version_json', '-r', 'paksdemo']);
+  const recorded = transcript('96-list-version-json-repo-paksdemo').stdout;
+  if ((sr.env as Record<string, string | undefined>).SPACK_STANDIN_VERSION?.startsWith('1.')) {
+    const pick = (text: string) => (JSON.parse(text) as Array<{ name: string; versions: string[]; latest_version: string }>).map((p) => [p.name, p.latest_version, p.versions]);
+    assert.deepEqual(pick(listed.stdout), pick(recorded));
+  } else assert.equal(listed.stdout, recorded);
   // Upstream re-rolled 1.0.0 (92b): the table names the new digest and Spack exits 1.
   const rerolled = tarball('hello-paks-1.0.0', 'hello-paks 1.0.0\n', 1);
   server.files.set('/hello-paks/hello-paks-1.0.0.tar.gz', rerolled);

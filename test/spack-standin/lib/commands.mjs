@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from './args.mjs';
-import { checksum as upstreamChecksum, versions as upstreamVersions } from './upstream.mjs';
+import { checksum as upstreamChecksum, versionJson, versions as upstreamVersions } from './upstream.mjs';
 import { allCachedNodes, generateIndex, generateKeyIndex, pushKeys, pushSpec, readIndex, selectSigningKey } from './buildcache.mjs';
 import { concretizeAll, gatherReuseCandidates, UnknownPackageError } from './concretize.mjs';
 import { Gpg } from './gpg.mjs';
@@ -255,6 +255,7 @@ export const commands = {
   list(ctx, argv) {
     const a = parse('spack list', 'list', argv, [opt(['-d', '--search-description'], 'desc'), opt(['-v', '--virtuals'], 'virtuals'), opt('--format', 'format', 'value'), opt('--count', 'count'), opt(['-r', '--repo'], 'repos', 'append'), opt(['-t', '--tag'], 'tags', 'append')], [{ dest: 'filter', nargs: '*' }]);
     let names = ctx.repos.allNames();
+    if (a.repos.length) names = names.filter((n) => ctx.repos.repos.some((r) => a.repos.includes(r.namespace) && r.has(n)));
     if (a.filter.length) {
       const res = a.filter.map((f) => {
         const pat = f.includes('*') || f.includes('?') ? new RegExp('^' + f.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$', 'i') : new RegExp(f.replace(/[.+^${}()|[\]\\]/g, '\\$&'), 'i');
@@ -267,7 +268,7 @@ export const commands = {
       return 0;
     }
     if (a.format === 'version_json') {
-      out(JSON.stringify(names.map((n) => ({ name: n, latest_version: ctx.repos.get(n).versions.map((v) => v.version).sort(compareVersions).pop() ?? null, versions: ctx.repos.get(n).versions.map((v) => v.version) })), null, 2) + '\n');
+      out(versionJson(names.map((n) => ctx.repos.get(n)), SPACK_VERSION()));
       return 0;
     }
     if (names.length === 0) {

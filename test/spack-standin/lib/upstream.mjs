@@ -209,3 +209,25 @@ export function checksum(pkg, a, file, spackVersion) {
   }
   return 0;
 }
+
+// `spack list --format version_json` (0.23 transcripts 95-96, 1.1 README item 12): Spack's
+// hand-written JSON, one package per object, versions newest first.
+export function versionJson(pkgs, spackVersion) {
+  const items = pkgs.map((pkg) => {
+    const versions = pkg.versions.map((v) => v.version).sort(byNewest);
+    const safe = pkg.versions.filter((v) => !v.deprecated);
+    const preferred = safe.find((v) => v.preferred)?.version ?? safe.map((v) => v.version).sort(byNewest)[0] ?? versions[0] ?? '';
+    const file = spackVersion.startsWith('0.')
+      ? `https://github.com/spack/spack/blob/develop/var/spack/repos/builtin/packages/${pkg.name}/package.py`
+      : `https://github.com/spack/spack/blob/develop/var/spack/spack/pkg/${pkg.namespace}/${pkg.name}.py`;
+    const deps = {};
+    for (const type of ['build', 'link', 'run', 'test']) {
+      const ordered = [...pkg.dependencies.filter((d) => d.implicit), ...pkg.dependencies.filter((d) => !d.implicit)];
+      deps[type] = [...new Set(ordered.filter((d) => d.type.includes(type)).map((d) => d.spec.split(/[@+~%^ ]/)[0]))];
+    }
+    const list = (a) => JSON.stringify(a).replace(/","/g, '", "');
+    const depsText = `{${Object.entries(deps).map(([k, v]) => `"${k}": ${list(v)}`).join(', ')}}`;
+    return `  {"name": "${pkg.name}",\n   "latest_version": "${preferred}",\n   "versions": ${list(versions)},\n   "homepage": "${pkg.homepage ?? 'None'}",\n   "file": "${file}",\n   "maintainers": [],\n   "dependencies": ${depsText}}`;
+  });
+  return `[\n${items.join(',\n')}\n]\n`;
+}
