@@ -20,15 +20,39 @@ export interface DownloadOptions {
   fetch?: typeof fetch;
   signal?: AbortSignal;
   userAgent?: string;
+  /** Give up when the server sends nothing for this long (default 60 s). */
+  idleTimeoutMs?: number;
 }
 
 export async function tarballSha256(url: string, options: DownloadOptions = {}): Promise<TarballDigest> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_TARBALL_BYTES;
   if (!/^https?:\/\//.test(url)) throw new PaksError('usage', `Paks downloads tarballs over http(s) only, not ${url}.`);
+  // A server that stops sending is given up on, not waited for forever.
+  const idle = new AbortController();
+  const idleMs = options.idleTimeoutMs ?? 60_000;
+  let timer = setTimeout(() => idle.abort(), idleMs);
+  const touch = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => idle.abort(), idleMs);
+  };
+  options.signal?.addEventListener('abort', () => idle.abort(), { once: true });
+  const signal = idle.signal;
+  try {
+    return await streamSha256(url, maxBytes, signal, touch, options);
+  } catch (error) {
+    if (idle.signal.aborted && !options.signal?.aborted && !(error instanceof PaksError)) throw new PaksError('network', `Could not download ${url}: the server sent nothing for ${Math.round(idleMs / 1000)} seconds.`);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function streamSha256(url: string, maxBytes: number, signal: AbortSignal, touch: () => void, options: DownloadOptions): Promise<TarballDigest> {
   let response: Response;
   try {
-    response = await (options.fetch ?? fetch)(url, { redirect: 'follow', signal: options.signal ?? null, headers: { 'user-agent': options.userAgent ?? 'paks' } });
+    response = await (options.fetch ?? fetch)(url, { redirect: 'follow', signal, headers: { 'user-agent': options.userAgent ?? 'paks' } });
   } catch (error) {
+    if (signal.aborted) throw error;
     throw new PaksError('network', `Could not download ${url}: ${networkReason(error)}.`);
   }
   if (!response.ok) {
@@ -50,6 +74,7 @@ export async function tarballSha256(url: string, options: DownloadOptions = {}):
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
+      touch();
       bytes += value.byteLength;
       if (bytes > maxBytes) {
         await reader.cancel();
@@ -58,7 +83,7 @@ export async function tarballSha256(url: string, options: DownloadOptions = {}):
       hash.update(value);
     }
   } catch (error) {
-    if (error instanceof PaksError) throw error;
+    if (error instanceof PaksError || signal.aborted) throw error;
     throw new PaksError('network', `Could not download ${url}: ${networkReason(error)}.`);
   }
   if (Number.isFinite(declared) && declared !== bytes) {

@@ -108,7 +108,7 @@ async function parseOrExplain<Q>(parser: () => (body: unknown, q: Q) => Candidat
 async function fetchJson(url: string, fetchImpl: typeof fetch = fetch): Promise<unknown> {
   let response: Response;
   try {
-    response = await fetchImpl(url, { headers: { accept: 'application/json' }, redirect: 'follow' });
+    response = await fetchImpl(url, { headers: { accept: 'application/json' }, redirect: 'follow', signal: AbortSignal.timeout(120_000) });
   } catch (error) {
     const code = (error as { cause?: { code?: string } }).cause?.code;
     throw new PaksError('network', `Could not reach ${url}: ${code === 'ECONNREFUSED' ? 'the connection was refused' : (error as Error).message}.`);
@@ -117,9 +117,32 @@ async function fetchJson(url: string, fetchImpl: typeof fetch = fetch): Promise<
     await response.body?.cancel();
     throw new PaksError('network', `${url} answered ${response.status}${response.status === 404 ? ' (no such project)' : ''}.`);
   }
+  const text = await boundedText(response, MAX_JSON_BYTES);
+  if (text === undefined) throw new PaksError('network', `${url} answered with more than ${MAX_JSON_BYTES / 1024 ** 2} MiB, more than any project's metadata.`);
   try {
-    return await response.json();
+    return JSON.parse(text) as unknown;
   } catch {
     throw new PaksError('network', `${url} did not answer with JSON.`);
   }
+}
+
+// PyPI's JSON for projects with thousands of files runs to tens of MiB.
+const MAX_JSON_BYTES = 128 * 1024 ** 2;
+
+async function boundedText(response: Response, limit: number): Promise<string | undefined> {
+  const reader = response.body?.getReader();
+  if (!reader) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

@@ -17,6 +17,8 @@ export interface FileServer {
   log: string[];
   /** Respond to this path with this many bytes (not held in memory). */
   huge: Map<string, number>;
+  /** Paths that send headers and 1 KiB, then nothing. */
+  stalled: Set<string>;
   close(): Promise<void>;
 }
 
@@ -24,6 +26,7 @@ export async function startFileServer(): Promise<FileServer> {
   const files = new Map<string, Buffer | (() => Buffer)>();
   const listed = new Map<string, string[]>();
   const huge = new Map<string, number>();
+  const stalled = new Set<string>();
   const log: string[] = [];
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
@@ -32,6 +35,12 @@ export async function startFileServer(): Promise<FileServer> {
       res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
+    if (stalled.has(path)) {
+      log.push(`${req.method} ${path} 200`);
+      res.writeHead(200, { 'content-type': 'application/gzip', 'content-length': 1 << 20 });
+      res.write(Buffer.alloc(1024));
+      return; // and nothing more, until the client gives up
+    }
     const size = huge.get(path);
     if (size !== undefined) {
       log.push(`${req.method} ${path} 200`);
@@ -60,7 +69,7 @@ export async function startFileServer(): Promise<FileServer> {
   }
   await listen(server);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, files, listed, log, huge, close: () => close(server) };
+  return { url, files, listed, log, huge, stalled, close: () => close(server) };
 }
 
 /** The page Python 3.11's http.server writes for a directory (transcript 82). */
