@@ -3,12 +3,12 @@ import { describeError, isPaksError } from '../errors.js';
 import { redact } from '../redact.js';
 import { paksVersion } from '../version.js';
 
-const COMMANDS = ['install', 'list', 'uninstall', 'build', 'push', 'pull', 'key', 'sbom', 'config', 'shell', 'bootstrap', 'doctor', 'repo', 'update'] as const;
+const COMMANDS = ['install', 'list', 'uninstall', 'build', 'push', 'pull', 'key', 'sbom', 'config', 'shell', 'bootstrap', 'doctor', 'repo', 'release', 'update'] as const;
 
 export async function buildProgram(): Promise<Command> {
   const program = new Command('paks')
     .description('Install Spack packages from signed binaries in OCI registries; build, sign and push them.')
-    .version(paksVersion(), '-V, --version', 'print the Paks version')
+    .version(paksVersion(), '-V', 'print the Paks version (also --version, as the first argument)')
     .option('--debug', 'show debug output and stack traces')
     .option('-q, --quiet', 'print only results and errors')
     .option('--settings-file <path>', 'use this settings file instead of ~/.paks/settings.yml')
@@ -26,6 +26,11 @@ export async function buildProgram(): Promise<Command> {
 
 export async function main(argv: string[] = process.argv): Promise<number> {
   const debug = argv.includes('--debug');
+  // `paks --version`; after a command, --version is that command's (paks release PKG --version V).
+  if (argv[2] === '--version') {
+    process.stdout.write(`${paksVersion()}\n`);
+    return 0;
+  }
   let program: Command;
   try {
     program = await buildProgram();

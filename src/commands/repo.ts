@@ -101,7 +101,7 @@ function registerBuildAndAdd(repo: Command): void {
       const ctx = contextFor(command);
       const { openCommunityRepository, TEST_LEVELS } = await import('../repo/config.js');
       if (options.tests && !(TEST_LEVELS as readonly string[]).includes(options.tests)) throw new InvalidArgumentError(`--tests must be root, all or none, not '${options.tests}'.`);
-      const { buildRepository } = await import('../repo/build.js');
+      const { buildRepository, buildSummary } = await import('../repo/build.js');
       const { resolve } = await import('node:path');
       const repository = await openCommunityRepository(ctx.cwd, options.repo);
       const report = await buildRepository(await ctx.client(), repository, {
@@ -115,21 +115,7 @@ function registerBuildAndAdd(repo: Command): void {
         key: options.key,
       });
       if (options.json) ctx.reporter.out(JSON.stringify(report, null, 2));
-      else {
-        if (!report.packages.length) ctx.reporter.out('Nothing to build: no package changed.');
-        for (const pkg of report.packages) {
-          const parts: string[] = [];
-          if (pkg.steps.some((s) => s.step === 'build' && s.status === 'passed')) parts.push(`built ${pkg.version}/${pkg.hash?.slice(0, 7)}`);
-          if (pkg.testsPassed !== undefined) parts.push(`tested (${pkg.testsPassed} passed)`);
-          if (pkg.pushed) parts.push(`pushed ${pkg.pushed.reference}`);
-          if (pkg.status !== 'built') parts.push(`${pkg.status} (${pkg.reason})`);
-          ctx.reporter.out(`${pkg.name}: ${parts.join(', ')}`);
-          if (pkg.logTail?.length) {
-            ctx.reporter.out(`  last lines of the log:`);
-            for (const line of pkg.logTail) ctx.reporter.out(`    ${line}`);
-          }
-        }
-      }
+      else for (const line of buildSummary(report)) ctx.reporter.out(line);
       if (!report.ok) process.exitCode = 1;
     });
 }

@@ -72,6 +72,16 @@ function clock(epochSeconds: number, now: number): string {
   return `${at.toISOString().slice(11, 19)} UTC (in ${minutes} minute${minutes === 1 ? '' : 's'})`;
 }
 
+/**
+ * GitHub names what a refused call needed in `X-Accepted-GitHub-Permissions`
+ * ("contents=write", alternatives separated by ";"): the first, as a workflow writes it.
+ */
+export function acceptedPermissions(value: string | undefined): string | undefined {
+  const first = value?.split(';')[0]?.split(',')[0]?.trim();
+  const match = first ? /^([a-z_]+)=(read|write|admin)$/.exec(first) : null;
+  return match ? `${match[1]!.replace(/_/g, '-')}: ${match[2]}` : undefined;
+}
+
 function repositoryName(action: GitHubAction): string {
   return action.repository ? `${action.repository.owner}/${action.repository.repo}` : 'the repository';
 }
@@ -114,8 +124,9 @@ export function gitHubFailure(error: unknown, action: GitHubAction, now: number 
     return new PaksError('auth', sentence(`Could not ${action.what}: GitHub refused ${authenticated ? 'the token' : 'the anonymous request'}${saidPart}; ${fix}${grant}.`), { cause: error });
   }
   if (status === 403) {
-    const grant = action.permission
-      ? `grant the token ${action.permission} on ${repositoryName(action)} (in a workflow: \`permissions: ${action.permission}\`)`
+    const permission = acceptedPermissions(header(response, 'x-accepted-github-permissions')) ?? action.permission;
+    const grant = permission
+      ? `grant the token ${permission} on ${repositoryName(action)} (in a workflow: \`permissions: ${permission}\`)`
       : `check that the token may do this on ${repositoryName(action)}`;
     return new PaksError('auth', sentence(`Could not ${action.what}: GitHub refused the token${saidPart}; ${grant}.`), { cause: error });
   }

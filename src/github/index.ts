@@ -1,7 +1,7 @@
 // The GitHub layer: an Octokit from the environment, the target repository, and small calls
 // that take (octokit, repository, …). Every failure is a PaksError with one sentence.
 export { createGitHubClient, gitHubApiUrl, gitHubToken, DEFAULT_GITHUB_API_URL, type GitHubClientOptions, type Octokit } from './client.js';
-export { callGitHub, gitHubFailure, failedStatus, type GitHubAction } from './errors.js';
+export { callGitHub, gitHubFailure, failedStatus, acceptedPermissions, type GitHubAction } from './errors.js';
 export {
   resolveGitHubRepository,
   parseRepositoryName,
@@ -21,6 +21,7 @@ export {
   uploadReleaseAsset,
   deleteReleaseAsset,
   sha256Digest,
+  gitHubAssetName,
   type Release,
   type ReleaseAsset,
   type ReleaseFields,
@@ -34,11 +35,8 @@ export {
   listPullRequests,
   createPullRequest,
   closePullRequest,
-  createIssueComment,
-  ensureLabel,
-  addLabels,
   type PullRequest,
   type NewPullRequest,
   type ListPullRequestsOptions,
-  type LabelSpec,
 } from './pulls.js';
+export { createIssueComment, ensureLabel, addLabels, type LabelSpec } from './issues.js';

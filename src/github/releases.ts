@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Octokit } from '@octokit/rest';
+import { PaksError } from '../errors.js';
 import { callGitHub, failedStatus, hasErrorCode } from './errors.js';
 import { formatRepository, type GitHubRepository } from './repository.js';
 import { parseAnswer, releaseAssetSchema, releaseSchema } from './schemas.js';
@@ -68,10 +69,14 @@ function toRelease(value: unknown, what: string): Release {
   };
 }
 
-/** The published (non-draft) release for a tag, or undefined when there is none. */
-export async function findReleaseByTag(octokit: Octokit, repository: GitHubRepository, tag: string): Promise<Release | undefined> {
+/**
+ * The release for a tag, or undefined when there is none. GitHub finds only published
+ * releases by tag; with `includeDrafts` the release list is searched for a draft as well
+ * (drafts are visible to tokens with contents: write).
+ */
+export async function findReleaseByTag(octokit: Octokit, repository: GitHubRepository, tag: string, options: { includeDrafts?: boolean } = {}): Promise<Release | undefined> {
   const what = `look up the release ${tag} of ${formatRepository(repository)}`;
-  return callGitHub({ what, repository, permission: READ }, async () => {
+  const published = await callGitHub({ what, repository, permission: READ }, async () => {
     try {
       const response = await octokit.rest.repos.getReleaseByTag({ ...repository, tag });
       return toRelease(response.data, what);
@@ -80,6 +85,9 @@ export async function findReleaseByTag(octokit: Octokit, repository: GitHubRepos
       throw error;
     }
   });
+  if (published || !options.includeDrafts) return published;
+  const releases = await listReleases(octokit, repository, { includeDrafts: true });
+  return releases.find((release) => release.draft && release.tag === tag);
 }
 
 export interface ListReleasesOptions {
@@ -133,12 +141,14 @@ function differs(release: Release, fields: ReleaseFields): boolean {
 }
 
 /**
- * The release for `fields.tag`, created when missing and updated when its name, body or flags
- * differ: running it twice never makes a second release. A create that failed in passing
+ * The release for `fields.tag` (a draft with that tag counts), created when missing and
+ * updated when its name, body or flags differ: running it twice never makes a second release.
+ * For "nothing half-released": ensure it as a draft, upload the assets, then ensure it with
+ * `draft: false`. A create that failed in passing
  * (5xx, or GitHub saying the tag's release already exists) is resolved by looking again.
  */
 export async function ensureRelease(octokit: Octokit, repository: GitHubRepository, fields: ReleaseFields): Promise<EnsuredRelease> {
-  const existing = await findReleaseByTag(octokit, repository, fields.tag);
+  const existing = await findReleaseByTag(octokit, repository, fields.tag, { includeDrafts: true });
   if (existing) return updateIfNeeded(octokit, repository, existing, fields);
   const what = `create the release ${fields.tag} on ${formatRepository(repository)}`;
   const create = () =>
@@ -160,7 +170,7 @@ export async function ensureRelease(octokit: Octokit, repository: GitHubReposito
       const passing = status === undefined || status >= 500;
       if (!passing && !(status === 422 && hasErrorCode(error, 'already_exists'))) throw error;
       // It may have been made after all (or by a parallel run): look before trying once more.
-      const now = await findReleaseByTag(octokit, repository, fields.tag);
+      const now = await findReleaseByTag(octokit, repository, fields.tag, { includeDrafts: true });
       if (now) return updateIfNeeded(octokit, repository, now, fields);
       if (!passing) throw error;
       return { release: toRelease((await create()).data, what), action: 'created' as const };
@@ -227,27 +237,37 @@ export interface UploadedAsset {
   action: 'uploaded' | 'replaced' | 'unchanged';
 }
 
+/**
+ * The name GitHub gives an uploaded asset: it renames names with special characters and
+ * leading or trailing periods (its upload docs), so Paks uploads and looks up this one.
+ */
+export function gitHubAssetName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]/g, '.').replace(/^\.+|\.+$/g, '');
+}
+
 export function sha256Digest(data: Uint8Array): string {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
 }
 
 /**
- * Puts one file on a release under `name`: uploaded when missing, left alone when the same
+ * Puts one file on a release under `name` (as GitHub renames it, see gitHubAssetName): uploaded when missing, left alone when the same
  * bytes are there (same digest), replaced (delete, then upload) when they differ.
  * The upload goes to the release's own `upload_url`, which names GitHub's upload host.
  */
 export async function uploadReleaseAsset(octokit: Octokit, repository: GitHubRepository, release: Pick<Release, 'id' | 'tag' | 'uploadUrl'>, upload: AssetUpload): Promise<UploadedAsset> {
+  const name = gitHubAssetName(upload.name);
+  if (!name) throw new PaksError('usage', `The release asset name "${upload.name}" has no letters or digits; GitHub cannot store it under a name.`);
   const assets = await listReleaseAssets(octokit, repository, release.id);
   const digest = sha256Digest(upload.data);
-  const existing = assets.find((asset) => asset.name === upload.name);
+  const existing = assets.find((asset) => asset.name === name);
   if (existing && existing.digest === digest && existing.size === upload.data.byteLength) return { asset: existing, action: 'unchanged' };
   if (existing) await deleteReleaseAsset(octokit, repository, existing);
-  const what = `upload ${upload.name} to the release ${release.tag} on ${formatRepository(repository)}`;
+  const what = `upload ${name} to the release ${release.tag} on ${formatRepository(repository)}`;
   const asset = await callGitHub({ what, repository, permission: WRITE }, async () => {
     const response = await octokit.request({
       method: 'POST',
       url: release.uploadUrl,
-      name: upload.name,
+      name,
       ...(upload.label !== undefined ? { label: upload.label } : {}),
       data: upload.data,
       headers: { 'content-type': upload.contentType ?? 'application/octet-stream', 'content-length': upload.data.byteLength },

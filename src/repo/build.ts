@@ -1,6 +1,6 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { PaksClient } from '../client.js';
 import { PaksError, describeError } from '../errors.js';
@@ -86,7 +86,10 @@ export async function buildRepository(client: PaksClient, repo: CommunityReposit
     }
   }
   const report = { packages: results, ok: results.every((r) => r.status === 'built') };
-  if (options.junit) await writeFileAtomic(options.junit, junitReport(report));
+  if (options.junit) {
+    await mkdir(dirname(options.junit), { recursive: true });
+    await writeFileAtomic(options.junit, junitReport(report));
+  }
   return report;
 }
 
@@ -229,4 +232,20 @@ function tail(text: string): string[] {
 
 function seconds(started: number): number {
   return Math.round((Date.now() - started) / 100) / 10;
+}
+
+/** Per package, one line: built / tested (N passed) / pushed (ref@digest) / failed (why), and the log tail of a failure. */
+export function buildSummary(report: RepoBuildReport): string[] {
+  if (!report.packages.length) return ['Nothing to build: no package changed.'];
+  const lines: string[] = [];
+  for (const pkg of report.packages) {
+    const parts: string[] = [];
+    if (pkg.steps.some((s) => s.step === 'build' && s.status === 'passed')) parts.push(`built ${pkg.version}/${pkg.hash?.slice(0, 7)}`);
+    if (pkg.testsPassed !== undefined) parts.push(`tested (${pkg.testsPassed} passed)`);
+    if (pkg.pushed) parts.push(`pushed ${pkg.pushed.reference}`);
+    if (pkg.status !== 'built') parts.push(`${pkg.status} (${pkg.reason})`);
+    lines.push(`${pkg.name}: ${parts.join(', ')}`);
+    if (pkg.logTail?.length) lines.push('  last lines of the log:', ...pkg.logTail.map((line) => `    ${line}`));
+  }
+  return lines;
 }

@@ -1,6 +1,8 @@
 import type { RepoBuildReport } from './build.js';
 
-const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+// XML 1.0 allows no control characters but tab and newlines (Spack's logs may hold color codes).
+// eslint-disable-next-line no-control-regex
+const escape = (text: string) => text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /**
  * JUnit XML of `paks repo build`, the format CI services display: one test suite per

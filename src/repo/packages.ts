@@ -82,3 +82,29 @@ export function dependentsOf(packages: Map<string, RepoPackage>, names: Iterable
   for (const name of names) result.delete(name);
   return result;
 }
+
+/** The versions a recipe declares, newest first, without deprecated ones. */
+export function recipeVersions(source: string): string[] {
+  const versions: string[] = [];
+  for (const match of source.matchAll(/^\s+version\(\s*["']([^"']+)["']([^)]*)\)/gm)) {
+    if (/deprecated\s*=\s*True/.test(match[2]!)) continue;
+    versions.push(match[1]!);
+  }
+  return versions.sort(compareVersions).reverse();
+}
+
+/** Spack-like ordering: numeric parts numerically, others as text. */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.-]/);
+  const pb = b.split(/[.-]/);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const [x, y] = [pa[i], pb[i]];
+    if (x === undefined) return -1;
+    if (y === undefined) return 1;
+    const [nx, ny] = [/^\d+$/.test(x) ? Number(x) : NaN, /^\d+$/.test(y) ? Number(y) : NaN];
+    if (!Number.isNaN(nx) && !Number.isNaN(ny)) {
+      if (nx !== ny) return nx - ny;
+    } else if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}

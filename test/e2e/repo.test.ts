@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { startFakeGitHub } from '../helpers/github/server.js';
 import { exec, World, type Machine } from './world.js';
 
 const FIX = fileURLToPath(new URL('../fixtures/spack/', import.meta.url));
@@ -47,11 +48,14 @@ describe('a community repository: init → add → change → changed → build,
     await mkdir(join(repo, 'keys'));
     const exported = await maintainer.paks(['key', 'export', join(repo, 'keys', 'publisher.asc')]);
     assert.equal(exported.exitCode, 0, exported.stderr);
+    // A recipe travels with its patches.
+    await writeFile(join(world.dir, 'maintainer', 'spack', 'paksdemo-repo', 'packages', 'hello-paks', 'fix-build.patch'), '--- a/x\n+++ b/x\n');
     for (const name of ['hello-paks', 'greet-paks']) {
       const added = await maintainer.paks(['repo', 'add', name, '--from-spack', '--repo', repo]);
       assert.equal(added.exitCode, 0, added.stderr);
       assert.match(added.stdout, new RegExp(`packages/${name}/package\\.py`));
     }
+    assert.equal(await readFile(join(repo, 'packages', 'hello-paks', 'fix-build.patch'), 'utf8'), '--- a/x\n+++ b/x\n');
     recipe = join(repo, 'packages', 'greet-paks', 'package.py');
     await appendFile(recipe, `\n${await recordedTests()}`);
     const unknown = await maintainer.paks(['repo', 'add', 'no-such-package', '--from-spack', '--repo', repo]);
@@ -60,6 +64,24 @@ describe('a community repository: init → add → change → changed → build,
     const again = await maintainer.paks(['repo', 'add', 'hello-paks', '--from-spack', '--repo', repo]);
     assert.notEqual(again.exitCode, 0);
     assert.match(again.stderr, /already has a recipe for hello-paks/);
+    // A new recipe for a tarball, through spack create; then a broken paks.yaml is refused in one sentence.
+    const tarball = join(world.dir, 'newtool-2.0.tar.gz');
+    await exec('tar', ['-czf', tarball, '-C', join(FIX, 'repos', 'paksdemo', 'src'), 'hello-paks-1.1.0']);
+    const created = await maintainer.paks(['repo', 'add', 'newtool', '--url', `file://${tarball}`, '--repo', repo]);
+    assert.equal(created.exitCode, 0, created.stderr);
+    const text = await readFile(join(repo, 'packages', 'newtool', 'package.py'), 'utf8');
+    assert.match(text, /class Newtool\(MakefilePackage\):/);
+    assert.match(text, /version\("2\.0", sha256="[0-9a-f]{64}"\)/);
+    await rm(join(repo, 'packages', 'newtool'), { recursive: true });
+    const neither = await maintainer.paks(['repo', 'add', 'x', '--repo', repo]);
+    assert.equal(neither.exitCode, 2);
+    const config = join(repo, 'paks.yaml');
+    const original = await readFile(config, 'utf8');
+    await writeFile(config, `${original}\nplatfroms: [ubuntu-24.04]\n`);
+    const broken = await maintainer.paks(['repo', 'changed', '--repo', repo]);
+    assert.equal(broken.exitCode, 2);
+    assert.match(broken.stderr, /^Error: .*paks\.yaml line \d+: platfroms is not a setting Paks knows\.\n/);
+    await writeFile(config, original);
     await git(repo, 'add', '-A');
     await git(repo, 'commit', '-qm', 'hello-paks and greet-paks');
   });
@@ -89,6 +111,69 @@ describe('a community repository: init → add → change → changed → build,
     assert.ok((await tags(registry, 'community/greet-paks')).includes('latest'));
     const xml = await readFile(junit, 'utf8');
     assert.match(xml, /<testsuite name="greet-paks" tests="3" failures="0"/);
+  });
+
+  test('release makes one release per package with SBOMs and the publisher key; again: the same release', async () => {
+    const github = await startFakeGitHub({ repos: [{ owner: 'example', name: 'community' }] });
+    try {
+      const env = { ...github.env, GITHUB_REPOSITORY: 'example/community' };
+      const dry = await maintainer.paks(['release', 'greet-paks', '--dry-run', '--repo', repo], env);
+      assert.equal(dry.exitCode, 0, dry.stderr);
+      assert.match(dry.stdout, /Would make release greet-paks-v1\.0\.0/);
+      const pinned = await maintainer.paks(['release', 'hello-paks', '--version', '1.1.0', '--dry-run', '--repo', repo], env);
+      assert.match(pinned.stdout, /Would make release hello-paks-v1\.1\.0/, pinned.stderr);
+      const missing = await maintainer.paks(['release', 'hello-paks', '--version', '9.9', '--dry-run', '--repo', repo], env);
+      assert.equal(missing.exitCode, 1);
+      assert.match(missing.stderr, /has no version 9\.9, so there is nothing to release/);
+      assert.equal(github.repo('example/community').releases.length, 0);
+      for (const name of ['hello-paks', 'greet-paks']) {
+        const released = await maintainer.paks(['release', name, '--repo', repo], env);
+        assert.equal(released.exitCode, 0, released.stderr);
+        assert.match(released.stdout, /created on example\/community/);
+      }
+      const releases = github.repo('example/community').releases;
+      assert.deepEqual(releases.map((r) => r.tag).sort(), ['greet-paks-v1.0.0', 'hello-paks-v1.1.0']);
+      const greet = releases.find((r) => r.tag === 'greet-paks-v1.0.0')!;
+      assert.match(greet.body ?? '', /paks install greet-paks@1\.0\.0 --registry 127\.0\.0\.1:\d+\/community/);
+      assert.match(greet.body ?? '', /Digest: `sha256:[0-9a-f]{64}`/);
+      assert.match(greet.body ?? '', /- debian12-icelake|- linux-/);
+      const names = greet.assets.map((a) => a.name).sort();
+      assert.ok(names.includes('publisher.asc'), names.join(', '));
+      assert.ok(names.some((n) => n.endsWith('.cdx.json')) && names.some((n) => n.endsWith('.spdx.json')), names.join(', '));
+      const sbom = JSON.parse(greet.assets.find((a) => a.name.endsWith('.cdx.json'))!.data.toString('utf8')) as { bomFormat: string };
+      assert.equal(sbom.bomFormat, 'CycloneDX');
+      const again = await maintainer.paks(['release', 'greet-paks', '--repo', repo], env);
+      assert.equal(again.exitCode, 0, again.stderr);
+      assert.match(again.stdout, /unchanged on example\/community/);
+      assert.equal(github.repo('example/community').releases.length, 2);
+      const noToken = await maintainer.paks(['release', 'greet-paks', '--repo', repo], { ...env, GITHUB_TOKEN: undefined, GH_TOKEN: undefined });
+      assert.equal(noToken.exitCode, 1);
+      assert.match(noToken.stderr, /No GitHub token .*contents: write/);
+    } finally {
+      await github.stop();
+    }
+  });
+
+  test('a registry that refuses the push: the build fails and nothing is released', async () => {
+    const locked = await startRegistry({ kind: 'htpasswd', users: { someone: 'secret' } });
+    const github = await startFakeGitHub({ repos: [{ owner: 'example', name: 'community' }] });
+    try {
+      const config = join(repo, 'paks.yaml');
+      const original = await readFile(config, 'utf8');
+      await writeFile(config, original.replace(/^registry: .*$/m, `registry: ${locked.host}/community`));
+      await appendFile(join(repo, 'packages', 'hello-paks', 'package.py'), '    # refused\n');
+      const built = await maintainer.paks(['repo', 'build', 'hello-paks', '--push', '--repo', repo]);
+      assert.equal(built.exitCode, 1);
+      assert.match(built.stdout, /^hello-paks: built .*, failed \(the push to 127\.0\.0\.1:\d+\/community\/hello-paks failed: /m);
+      const released = await maintainer.paks(['release', 'hello-paks', '--repo', repo], { ...github.env, GITHUB_REPOSITORY: 'example/community' });
+      assert.equal(released.exitCode, 1);
+      assert.match(released.stderr, /hello-paks:1\.1\.0: it does not exist|nothing to release/);
+      assert.equal(github.repo('example/community').releases.length, 0);
+      await writeFile(config, original);
+    } finally {
+      await github.stop();
+      await locked.stop();
+    }
   });
 
   test('a failing stand-alone test blocks that push and exits non-zero', async () => {

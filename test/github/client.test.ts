@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { inspect } from 'node:util';
 import { PaksError } from '../../src/errors.js';
+import { redact } from '../../src/redact.js';
 import {
+  acceptedPermissions,
   addLabels,
   closePullRequest,
   createGitHubClient,
@@ -78,6 +80,16 @@ describe('GitHub errors: one sentence each, never the token', () => {
     assert.match(pull.message, /grant the token pull-requests: write/);
   });
 
+  it('403 prefers the permission GitHub names in X-Accepted-GitHub-Permissions', async (t) => {
+    assert.equal(acceptedPermissions('pull_requests=write; issues=write'), 'pull-requests: write');
+    assert.equal(acceptedPermissions('contents=read'), 'contents: read');
+    assert.equal(acceptedPermissions('nonsense'), undefined);
+    const fake = await useFakeGitHub(t, { repos });
+    fake.fail({ operation: 'repos/list-tags', status: 403, headers: { 'x-accepted-github-permissions': 'metadata=read' } });
+    const error = await failure(fake, listTags(client(fake), target));
+    assert.match(error.message, /grant the token metadata: read on octo-org\/packages/);
+  });
+
   it('404 says which repository and how it was chosen', async (t) => {
     const fake = await useFakeGitHub(t, { repos });
     const error = await failure(fake, getRepository(client(fake), { owner: 'octo-org', repo: 'nope' }));
@@ -103,6 +115,13 @@ describe('GitHub errors: one sentence each, never the token', () => {
     assert.match(error.message, /rate limit is used up until .* UTC \(in 2 minutes\)/);
   });
 
+  it("GitHub's secondary rate limit (403 with retry-after) says how long to wait", async (t) => {
+    const fake = await useFakeGitHub(t, { repos });
+    fake.fail({ operation: 'pulls/create', status: 403, message: 'You have exceeded a secondary rate limit.', headers: { 'retry-after': '60' } });
+    const error = await failure(fake, createPullRequest(client(fake), target, { title: 't', head: 'paks/update-zlib-1.3.1', base: 'main' }));
+    assert.match(error.message, /secondary rate limit asks to wait 60 seconds/);
+  });
+
   it('a 5xx is retried once for reads; twice in a row is one sentence', async (t) => {
     const fake = await useFakeGitHub(t, { repos });
     fake.fail({ operation: 'repos/get', status: 502 });
@@ -119,6 +138,12 @@ describe('GitHub errors: one sentence each, never the token', () => {
     const error = await failure(fake, getRepository(createGitHubClient({ env: { GITHUB_API_URL: url, GITHUB_TOKEN: fake.token }, retryDelayMs: 1 }), target));
     assert.equal(error.kind, 'network');
     assert.match(error.message, /http:\/\/127\.0\.0\.1:\d+ did not answer/);
+  });
+
+  it('the token is registered for redaction as soon as a client is made', () => {
+    const token = 'ghp_registeredRegisteredRegistered42';
+    createGitHubClient({ env: { GH_TOKEN: token } });
+    assert.equal(redact(`said ${token}`), 'said ***');
   });
 
   it('GITHUB_API_URL that is not a URL is a settings error', () => {
@@ -144,6 +169,15 @@ describe('releases', () => {
     assert.deepEqual((await listTags(octokit, target)).map((tag) => tag.name), ['zlib-v1.3']);
   });
 
+  it('handles tags with path characters', async (t) => {
+    const fake = await useFakeGitHub(t, { repos });
+    const octokit = client(fake);
+    const { release } = await ensureRelease(octokit, target, { tag: 'release/zlib@1.3+x' });
+    assert.equal((await findReleaseByTag(octokit, target, 'release/zlib@1.3+x'))?.id, release.id);
+    assert.equal((await ensureRelease(octokit, target, { tag: 'release/zlib@1.3+x' })).action, 'unchanged');
+    assert.deepEqual((await listTags(octokit, target)).map((x) => x.name), ['release/zlib@1.3+x']);
+  });
+
   it('a create that failed in passing is not duplicated: it looks again, then creates once', async (t) => {
     const fake = await useFakeGitHub(t, { repos });
     const octokit = client(fake);
@@ -158,11 +192,29 @@ describe('releases', () => {
     assert.equal(fake.repo('octo-org/packages').releases.filter((r) => r.tag === 'b-v1').length, 1);
   });
 
+  it('a draft counts: ensure as a draft, upload, publish; a re-run after a crash finds the draft', async (t) => {
+    const fake = await useFakeGitHub(t, { repos });
+    const octokit = client(fake);
+    const draft = await ensureRelease(octokit, target, { tag: 'zlib-v1.3', draft: true, body: 'b' });
+    assert.equal(draft.release.draft, true);
+    assert.deepEqual(await listTags(octokit, target), [], 'a draft makes no tag');
+    assert.equal(await findReleaseByTag(octokit, target, 'zlib-v1.3'), undefined);
+    await uploadReleaseAsset(octokit, target, draft.release, { name: 'key.asc', data: Buffer.from('k') });
+    // The run died here; the next one finds the same draft.
+    const again = await ensureRelease(octokit, target, { tag: 'zlib-v1.3', draft: true, body: 'b' });
+    assert.deepEqual([again.action, again.release.id], ['unchanged', draft.release.id]);
+    const published = await ensureRelease(octokit, target, { tag: 'zlib-v1.3', draft: false, body: 'b' });
+    assert.deepEqual([published.action, published.release.id, published.release.draft], ['updated', draft.release.id, false]);
+    assert.deepEqual(published.release.assets.map((a) => a.name), ['key.asc']);
+    assert.deepEqual((await listTags(octokit, target)).map((x) => x.name), ['zlib-v1.3']);
+    assert.equal(fake.repo('octo-org/packages').releases.length, 1);
+  });
+
   it('lists every page of releases, without drafts, with pre-releases flagged', async (t) => {
     const fake = await useFakeGitHub(t, { repos });
     const octokit = client(fake);
-    for (let i = 0; i < 104; i++) await ensureRelease(octokit, target, { tag: `p-v1.${i}`, prerelease: i % 10 === 0 });
-    await ensureRelease(octokit, target, { tag: 'p-v2.0-draft', draft: true });
+    for (let i = 0; i < 104; i++) await octokit.rest.repos.createRelease({ ...target, tag_name: `p-v1.${i}`, prerelease: i % 10 === 0 });
+    await octokit.rest.repos.createRelease({ ...target, tag_name: 'p-v2.0', draft: true });
     const releases = await listReleases(octokit, target);
     assert.equal(releases.length, 104);
     assert.equal(releases.filter((r) => r.prerelease).length, 11);
@@ -193,6 +245,18 @@ describe('releases', () => {
     const uploads = fake.requests.filter((r) => r.operation === 'repos/upload-release-asset');
     assert.equal(uploads.length, 2);
     assert.ok(uploads.every((r) => r.path.startsWith('/uploads/') && r.auth === 'token'));
+  });
+});
+
+describe('asset names', () => {
+  it('uses the name GitHub gives an asset, so a re-run finds it', async (t) => {
+    const fake = await useFakeGitHub(t, { repos });
+    const octokit = client(fake);
+    const { release } = await ensureRelease(octokit, target, { tag: 'zlib-v1.3' });
+    const first = await uploadReleaseAsset(octokit, target, release, { name: 'zlib 1.3 (sbom).json', data: Buffer.from('{}') });
+    assert.equal(first.asset.name, 'zlib.1.3..sbom..json');
+    assert.equal((await uploadReleaseAsset(octokit, target, release, { name: 'zlib 1.3 (sbom).json', data: Buffer.from('{}') })).action, 'unchanged');
+    await assert.rejects(uploadReleaseAsset(octokit, target, release, { name: '...', data: Buffer.from('{}') }), /GitHub cannot store it under a name/);
   });
 });
 

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { checkResponse, findOperation, operations, SchemaViolation } from '../helpers/github/openapi.js';
 import { startFakeGitHub, useFakeGitHub, type FakeGitHub } from '../helpers/github/server.js';
+import { temporaryDirectory } from '../helpers/cli.js';
 
 const repos = [{ owner: 'octo', name: 'pkgs' }];
 
@@ -117,5 +120,32 @@ describe('the fake GitHub behaves like GitHub', () => {
     assert.equal(limited.status, 403);
     assert.equal(limited.headers.get('x-ratelimit-remaining'), '0');
     assert.match(((await limited.json()) as { message: string }).message, /API rate limit exceeded/);
+  });
+
+  it('with gitDir, branches and tags are those of a real bare repository', async (t) => {
+    const dir = await temporaryDirectory(t, 'paks-fake-github-');
+    const bare = join(dir, 'origin.git');
+    const work = join(dir, 'work');
+    const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-C', cwd, '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { encoding: 'utf8' }).trim();
+    execFileSync('git', ['init', '-q', '--bare', '-b', 'main', bare]);
+    execFileSync('git', ['init', '-q', '-b', 'main', work]);
+    git(work, 'commit', '-q', '--allow-empty', '-m', 'one');
+    git(work, 'tag', 'v1.0');
+    git(work, 'remote', 'add', 'origin', bare);
+    git(work, 'push', '-q', 'origin', 'main', 'v1.0');
+    const fake = await useFakeGitHub(t, { repos: [{ owner: 'octo', name: 'pkgs', gitDir: bare }] });
+
+    const tags = (await (await call(fake, 'GET', '/repos/octo/pkgs/tags')).json()) as { name: string; commit: { sha: string } }[];
+    assert.deepEqual(tags.map((x) => [x.name, x.commit.sha]), [['v1.0', git(work, 'rev-parse', 'HEAD')]]);
+    const pull = { title: 'zlib: update to 1.3', head: 'paks/update-zlib-1.3', base: 'main' };
+    assert.equal((await call(fake, 'POST', '/repos/octo/pkgs/pulls', pull)).status, 422, 'the branch is not pushed yet');
+    git(work, 'checkout', '-q', '-b', 'paks/update-zlib-1.3');
+    git(work, 'commit', '-q', '--allow-empty', '-m', 'zlib: add 1.3');
+    git(work, 'push', '-q', 'origin', 'paks/update-zlib-1.3');
+    const created = await call(fake, 'POST', '/repos/octo/pkgs/pulls', pull);
+    assert.equal(created.status, 201);
+    assert.equal(((await created.json()) as { head: { sha: string } }).head.sha, git(work, 'rev-parse', 'HEAD'));
+    assert.equal((await call(fake, 'POST', '/repos/octo/pkgs/releases', { tag_name: 'zlib-v1.3', target_commitish: 'paks/update-zlib-1.3' })).status, 201);
+    assert.equal(execFileSync('git', ['--git-dir', bare, 'rev-parse', 'zlib-v1.3'], { encoding: 'utf8' }).trim(), git(work, 'rev-parse', 'HEAD'));
   });
 });

@@ -295,7 +295,10 @@ export class FakeGitHub {
     const needs = NEEDS[operation.id] ?? [];
     const writes = needs.every(([, level]) => level === 'write');
     if (!authenticated && writes) return error(401, 'Requires authentication');
-    if (authenticated && !allows(this.permissions, needs)) return error(403, 'Resource not accessible by integration');
+    if (authenticated && !allows(this.permissions, needs)) {
+      const accepted = needs.map(([scope, level]) => `${scope}=${level}`).join('; ');
+      return error(403, 'Resource not accessible by integration', {}, { 'x-accepted-github-permissions': accepted });
+    }
     const canPush = authenticated && this.permissions.contents === 'write';
     return this.operate(operation.id, repo, params, query, body, canPush, url, req.headers['content-type'] ?? 'application/octet-stream');
   }
@@ -350,9 +353,10 @@ export class FakeGitHub {
 
       case 'repos/create-release': {
         const tag = String(input.tag_name);
-        if (repo.releases.some((r) => r.tag === tag)) return validationFailed('Release', 'tag_name', 'already_exists');
-        const target = typeof input.target_commitish === 'string' ? input.target_commitish : repo.defaultBranch;
         const draft = input.draft === true;
+        // A published release holds its tag; drafts do not (several drafts may name one tag).
+        if (!draft && repo.releases.some((r) => r.tag === tag && !r.draft)) return validationFailed('Release', 'tag_name', 'already_exists');
+        const target = typeof input.target_commitish === 'string' ? input.target_commitish : repo.defaultBranch;
         if (!draft) ensureTag(repo, tag, target);
         const release = {
           id: newId(),
@@ -374,10 +378,10 @@ export class FakeGitHub {
       case 'repos/update-release': {
         const release = releaseById(params.release_id);
         if (!release) return error(404, 'Not Found');
-        if (typeof input.tag_name === 'string' && input.tag_name !== release.tag) {
-          if (repo.releases.some((r) => r.tag === input.tag_name)) return validationFailed('Release', 'tag_name', 'already_exists');
-          release.tag = input.tag_name;
-        }
+        const tag = typeof input.tag_name === 'string' ? input.tag_name : release.tag;
+        const publishing = input.draft === false || (input.draft === undefined && !release.draft);
+        if (publishing && repo.releases.some((r) => r !== release && r.tag === tag && !r.draft)) return validationFailed('Release', 'tag_name', 'already_exists');
+        release.tag = tag;
         if (typeof input.name === 'string') release.name = input.name;
         if (typeof input.body === 'string') release.body = input.body;
         if (typeof input.prerelease === 'boolean') release.prerelease = input.prerelease;
@@ -405,7 +409,8 @@ export class FakeGitHub {
       case 'repos/upload-release-asset': {
         const release = releaseById(params.release_id);
         if (!release) return error(404, 'Not Found');
-        const name = String(query.name);
+        // GitHub renames names with special characters and leading or trailing periods.
+        const name = String(query.name).replace(/[^A-Za-z0-9._-]/g, '.').replace(/^\.+|\.+$/g, '') || 'default.txt';
         if (release.assets.some((a) => a.name === name)) return validationFailed('ReleaseAsset', 'name', 'already_exists');
         const data = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
         const asset = {
