@@ -7,27 +7,34 @@ import { compareVersions } from './spec.mjs';
 import { urlForVersion } from './install.mjs';
 import { Die, out, sha256hex, tty } from './util.mjs';
 
-// One HTTP request, synchronously (the stand-in's commands are synchronous): a child node
-// process does it and answers with JSON. Redirects are followed like Python's urllib.
+// HTTP requests, synchronously (the stand-in's commands are synchronous): one child node
+// process makes them all at once, as Spack's workers do, and answers with JSON. Redirects
+// are followed like Python's urllib.
 const FETCH = `
-const [method, url] = process.argv.slice(1);
-try {
-  const r = await fetch(url, { method, redirect: 'follow' });
-  const body = method === 'HEAD' ? Buffer.alloc(0) : Buffer.from(await r.arrayBuffer());
-  process.stdout.write(JSON.stringify({ status: r.status, url: r.url, body: body.toString('base64') }));
-} catch (e) {
-  process.stdout.write(JSON.stringify({ error: String(e.cause?.code ?? e.message) }));
-}`;
+const [method, ...urls] = process.argv.slice(1);
+const one = async (url) => {
+  try {
+    const r = await fetch(url, { method, redirect: 'follow' });
+    const body = method === 'HEAD' ? Buffer.alloc(0) : Buffer.from(await r.arrayBuffer());
+    return { status: r.status, url: r.url, body: body.toString('base64') };
+  } catch (e) {
+    return { error: String(e.cause?.code ?? e.message) };
+  }
+};
+process.stdout.write(JSON.stringify(await Promise.all(urls.map(one))));`;
+
+export function requestAll(method, urls) {
+  if (!urls.length) return [];
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', FETCH, method, ...urls], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  try {
+    return JSON.parse(r.stdout).map((res) => (res.body !== undefined ? { ...res, body: Buffer.from(res.body, 'base64') } : res));
+  } catch {
+    return urls.map(() => ({ error: r.stderr || 'no response' }));
+  }
+}
 
 export function request(method, url) {
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', FETCH, method, url], { encoding: 'utf8', maxBuffer: 1 << 30 });
-  try {
-    const res = JSON.parse(r.stdout);
-    if (res.body !== undefined) res.body = Buffer.from(res.body, 'base64');
-    return res;
-  } catch {
-    return { error: r.stderr || 'no response' };
-  }
+  return requestAll(method, [url])[0];
 }
 
 const urlExists = (url) => {
@@ -62,8 +69,10 @@ export function fetchRemoteVersions(pkg) {
   if (pkg.listUrl) listUrls.add(pkg.listUrl);
   for (const u of [...listUrls]) if (!u.endsWith('/')) listUrls.add(`${u}/`);
   const links = new Set([pkg.url]);
-  for (const page of listUrls) {
-    const r = request('GET', page);
+  const pages = [...listUrls];
+  const answers = requestAll('GET', pages);
+  for (const [i, page] of pages.entries()) {
+    const r = answers[i];
     if (r.error || r.status >= 400) {
       tty.debug(`Error in _spider: <class 'spack.util.web.SpackWebError'>:Download of ${page} failed: ${r.error ?? `HTTP Error ${r.status}`}`);
       continue;
@@ -117,9 +126,11 @@ export function versions(pkg, a) {
 
 function checksumsFor(pkg, urlByVersion) {
   const hashes = new Map();
-  for (const v of [...urlByVersion.keys()].sort(byNewest)) {
+  const versions = [...urlByVersion.keys()].sort(byNewest);
+  const answers = requestAll('GET', versions.map((v) => urlByVersion.get(v)));
+  for (const [i, v] of versions.entries()) {
     const url = urlByVersion.get(v);
-    const r = request('GET', url);
+    const r = answers[i];
     // Spack says "Fetching" once the server answered (133b: nothing when it is down).
     if (!r.error) tty.msg(`Fetching ${url}`);
     if (r.error || r.status >= 400) {
