@@ -19,12 +19,12 @@ export const updateRulesSchema = z
           } catch {
             return false;
           }
-        }, 'must be a valid regular expression'),
+        }, 'a valid regular expression'),
       )
       .default([]),
     track: z
       .string()
-      .regex(/^\d+(\.\d+)*(\.(x|\*))?$/, 'must be a version series such as "1.x" or "2.4.x"')
+      .regex(/^\d+(\.\d+)*(\.(x|\*))?$/, 'a version series such as "1.x" or "2.4.x"')
       .optional(),
     pre: z.boolean().default(false),
   })

@@ -154,3 +154,13 @@ test("Spack's version_json listing is read as recorded (0.23 transcript 96)", as
   assert.deepEqual([...parseVersionJson(stdout)], [['greet-paks', ['1.0.0']], ['hello-paks', ['1.2.0', '1.1.0', '1.0.0']]]);
   assert.throws(() => parseVersionJson('[{"name": 1}]'));
 });
+
+test('a bad update rule in paks.yaml is one sentence naming the key and its line', async () => {
+  const { parseRepoConfig } = await import('../../src/repo/config.js');
+  const file = '/r/paks.yaml';
+  assert.throws(() => parseRepoConfig('registry: ghcr.io/a/b\npackages:\n  foo:\n    update: {track: latest}\n', file), /^PaksError: \/r\/paks\.yaml line 4: packages\.foo\.update\.track must be a version series such as "1\.x" or "2\.4\.x", not "latest"\.$/);
+  assert.throws(() => parseRepoConfig('registry: ghcr.io/a/b\npackages:\n  foo:\n    update:\n      ignore: ["("]\n', file), /line 5: packages\.foo\.update\.ignore\.0 must be a valid regular expression, not "\("\./);
+  assert.throws(() => parseRepoConfig('registry: ghcr.io/a/b\npackages:\n  foo:\n    update: {sauce: pypi}\n', file), /packages\.foo\.update\.sauce is not a setting Paks knows/);
+  const ok = parseRepoConfig('registry: ghcr.io/a/b\npackages:\n  foo:\n    update: {source: none}\n', file);
+  assert.deepEqual(ok.packages.foo?.update, { source: 'none', ignore: [], pre: false });
+});
