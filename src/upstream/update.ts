@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeError, PaksError } from '../errors.js';
+import { mapWithConcurrency } from '../oci/pool.js';
 import { listPackages, type PackageRepository } from '../repository/source.js';
 import type { CommunityRepository } from '../repo/config.js';
 import type { SpackRunner } from '../spack/runner.js';
@@ -18,6 +19,8 @@ import { detect, type Detection, type ReleaseLister } from './detect.js';
 import { readRecipe } from './recipe.js';
 import { spackPackageVersions } from './spack-versions.js';
 import { defaultRules } from './rules.js';
+
+const CHECK_CONCURRENCY = 4;
 
 export type UpdateAction = 'up to date' | 'silenced' | 'update available' | 'added' | 'pull request' | 'skipped' | 'failed';
 
@@ -66,21 +69,20 @@ export async function checkPackages(repo: CommunityRepository, spackRepo: Packag
     } catch (error) {
       options.reporter?.debug(`reading versions from package.py files instead: ${describeError(error)}`);
     }
-    const results: PackageUpdate[] = [];
-    for (const name of selected) {
+    // A few packages at a time: most of the time goes to waiting on upstream servers.
+    return mapWithConcurrency(selected, CHECK_CONCURRENCY, async (name): Promise<PackageUpdate> => {
       options.reporter?.info(`Checking ${name}`);
       const rules = repo.config.packages[name]?.update ?? defaultRules;
       const recipe = readRecipe(name, await readFile(recipeFile(spackRepo, name), 'utf8'));
       const found = await detect(recipe, rules, { knownVersions: known?.get(name), spack, github: options.github, pypiUrl: options.pypiUrl, pre: options.pre, ...(options.download?.fetch ? { fetch: options.download.fetch } : {}) });
-      results.push({
+      return {
         ...found,
         action: found.error ? 'failed' : found.source === 'none' ? 'silenced' : found.update ? 'update available' : 'up to date',
         detail: found.error,
         added: undefined,
         pullRequest: undefined,
-      });
-    }
-    return results;
+      };
+    });
   });
 }
 
