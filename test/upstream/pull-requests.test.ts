@@ -95,6 +95,9 @@ test('paks update reports GitHub rate limiting with the reset time, and the othe
   assert.match(limited.stdout, /^widget +1\.0\.0 +- +github +failed: Could not list the releases of upstream\/widget: the GitHub API rate limit is used up until .*\d\d:\d\d.*; wait until then\.$/m);
   assert.match(limited.stdout, /^hello-paks +1\.1\.0 +1\.2\.0 +spack +1\.2\.0 available/m);
   assert.ok(!limited.stdout.includes(github.token) && !limited.stderr.includes(github.token));
+  const noToken = await w.paks(['update', '--pr', '--github-repo', 'octo/community'], { GITHUB_API_URL: github.apiUrl });
+  assert.equal(noToken.exitCode, 1);
+  assert.match(noToken.stderr, /^Error: No GitHub token to push update branches and open pull requests: set GITHUB_TOKEN \(or GH_TOKEN\) to a token with contents: write and pull-requests: write on octo\/community\.$/m);
 });
 
 test('a pull request GitHub refuses leaves no branch behind, and the run says why', async (t) => {
