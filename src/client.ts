@@ -104,7 +104,7 @@ export class PaksClient {
    * An OCI registry client with the user's credentials and this run's transport choices.
    * File digests are remembered in cache_dir, so an unchanged file is not hashed again.
    */
-  async registryClient(options: { plainHttp?: boolean | undefined; concurrency?: number | undefined } = {}): Promise<RegistryClient> {
+  async registryClient(options: { plainHttp?: boolean | undefined; concurrency?: number | undefined; signal?: AbortSignal | undefined } = {}): Promise<RegistryClient> {
     const [{ createRegistryClient }, { createCredentialProvider }, { loadFileDigestCache }] = await Promise.all([
       import('./oci/client.js'),
       import('./oci/auth/credentials.js'),
@@ -119,6 +119,8 @@ export class PaksClient {
       }),
       ...(options.plainHttp ? { plainHttp: true } : {}),
       concurrency: options.concurrency ?? this.values.registry_concurrency,
+      responseTimeoutMs: this.values.registry_timeout * 1000,
+      ...(options.signal ? { signal: options.signal } : {}),
       reporter: this.reporter,
       userAgent: `paks/${paksVersion()}`,
       digestCache: await loadFileDigestCache(join(this.path('cache_dir'), 'oci-digests.json')),

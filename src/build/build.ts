@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { PaksClient } from '../client.js';
@@ -8,6 +8,8 @@ import { usableSigningKey } from '../signing/keys.js';
 import { writeCacheSboms } from '../sbom/generate.js';
 import { pushBuildCache, type PublishedBuild } from './publish.js';
 import { checkCacheSignatures, spackBuildcachePush } from './cache.js';
+import { noteOnInterrupt, removeOnInterrupt } from '../interruption.js';
+import { withTemporaryScope } from '../spack/scope.js';
 
 export interface BuildOptions {
   cacheDir?: string | undefined;
@@ -50,28 +52,46 @@ export async function buildSpecs(client: PaksClient, args: readonly string[], op
     parseReference(options.push, { defaultTag: client.values.default_tag });
   }
   const userCacheDir = options.cacheDir ? resolve(client.cwd, options.cacheDir) : undefined;
-  if (userCacheDir) await mkdir(userCacheDir, { recursive: true });
+  if (userCacheDir) await prepareCacheDir(userCacheDir);
 
-  const installed = await installSpecs(client, args, { noCache: true, sbom: false });
+  // Binaries built in a padded prefix relocate into any consumer prefix up to that length.
+  const scope = buildScope(client.values.build_padded_length);
+  const installed = await installSpecs(client, args, { noCache: true, sbom: false, scope });
   if (options.push && installed.roots.length > 1) {
     throw new PaksError('usage', `--push takes one spec, but ${installed.roots.length} were built.`, { hint: 'Use --pushd to push each package to its own repository.' });
   }
   const spack = await client.spack();
   const caches: BuiltCache[] = [];
-  for (const root of installed.roots) {
-    const dir = userCacheDir
-      ? installed.roots.length > 1 ? join(userCacheDir, `${root.name}-${root.version}-${root.hash.slice(0, 7)}`) : userCacheDir
-      : await mkdtemp(join(tmpdir(), `paks-cache-${root.name}-`));
-    await spackBuildcachePush(spack, dir, root, { key: key?.fingerprint, force: options.force });
-    const signedBy = key ? await checkCacheSignatures(client, spack, dir, key.fingerprint) : null;
-    const sboms = await writeCacheSboms(spack, dir);
-    client.reporter.info(`Build cache for ${root.name}@${root.version} is in ${dir}${signedBy ? ` (signed by ${signedBy})` : ' (unsigned)'}`);
-    caches.push({ root, dir, signedBy, sboms, removed: false });
-  }
+  await withTemporaryScope(scope, async (padded) => {
+    // `spack buildcache push /hash` must look in the same (padded) install tree.
+    const runner = padded ? spack.withScope(padded.dir) : spack;
+    for (const root of installed.roots) {
+      const dir = userCacheDir
+        ? installed.roots.length > 1 ? join(userCacheDir, `${root.name}-${root.version}-${root.hash.slice(0, 7)}`) : userCacheDir
+        : await mkdtemp(join(tmpdir(), `paks-cache-${root.name}-`));
+      // A half-written temporary cache is removed on interruption; a finished one is kept and named.
+      const forget = userCacheDir ? () => {} : removeOnInterrupt(dir);
+      try {
+        await spackBuildcachePush(runner, dir, root, { key: key?.fingerprint, force: options.force });
+        const signedBy = key ? await checkCacheSignatures(client, runner, dir, key.fingerprint, { forced: Boolean(options.force) }) : null;
+        const sboms = await writeCacheSboms(runner, dir);
+        client.reporter.info(`Build cache for ${root.name}@${root.version} is in ${dir}${signedBy ? ` (signed by ${signedBy})` : ' (unsigned)'}`);
+        caches.push({ root, dir, signedBy, sboms, removed: false });
+      } catch (error) {
+        // A temporary cache that did not come out whole is of no use to anyone.
+        if (!userCacheDir) await rm(dir, { recursive: true, force: true });
+        throw error;
+      } finally {
+        forget();
+      }
+    }
+  });
 
   if (options.push || options.pushd) {
     for (const cache of caches) {
       const target = options.push ?? `${client.values.trusted_packages_registry}/${cache.root.name}`;
+      const resume = `paks push ${cache.dir} ${target}${options.plainHttp ? ' --plain-http' : ''}`;
+      const forgetNote = noteOnInterrupt(`the build cache of ${cache.root.name}@${cache.root.version} is kept in ${cache.dir}; push it again with: ${resume}`);
       try {
         cache.published = await pushBuildCache(client, cache.dir, target, {
           root: cache.root,
@@ -81,9 +101,11 @@ export async function buildSpecs(client: PaksClient, args: readonly string[], op
         });
       } catch (error) {
         throw new PaksError(error instanceof PaksError ? error.kind : 'registry', `${describeError(error).replace(/\.$/, '')}. The build cache is kept in ${cache.dir}.`, {
-          hint: `Push it again later with: paks push ${cache.dir} ${target}`,
+          hint: `Push it again later with: ${resume}`,
           cause: error,
         });
+      } finally {
+        forgetNote();
       }
       const temporary = !userCacheDir;
       if ((temporary && options.cleanup !== false) || (!temporary && options.force && options.cleanup !== false)) {
@@ -97,4 +119,22 @@ export async function buildSpecs(client: PaksClient, args: readonly string[], op
     }
   }
   return { caches };
+}
+
+/** The Spack scope of a build: `config:install_tree:padded_length` unless the setting is 0. */
+export function buildScope(paddedLength: number): { config?: Record<string, unknown> } {
+  return paddedLength > 0 ? { config: { install_tree: { padded_length: paddedLength } } } : {};
+}
+
+async function prepareCacheDir(dir: string): Promise<void> {
+  const existing = await stat(dir).catch(() => undefined);
+  if (existing && !existing.isDirectory()) {
+    throw new PaksError('usage', `--cache-dir ${dir} is a file, not a folder.`, { hint: 'Name a folder (it is created if missing), or leave --cache-dir out to use a temporary one.' });
+  }
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new PaksError('usage', `Cannot create --cache-dir ${dir}: ${code === 'EEXIST' || code === 'ENOTDIR' ? 'part of the path is a file' : code === 'EACCES' ? 'permission denied' : describeError(error)}.`, { cause: error });
+  }
 }

@@ -24,7 +24,7 @@ export async function spackBuildcachePush(spack: SpackRunner, dir: string, root:
  * Checks every spec in a freshly written cache verifies with the signing key (openpgp, the
  * same check `paks install` makes), and that the public key travels in build_cache/_pgp/.
  */
-export async function checkCacheSignatures(client: PaksClient, spack: SpackRunner, dir: string, fingerprint: string): Promise<string> {
+export async function checkCacheSignatures(client: PaksClient, spack: SpackRunner, dir: string, fingerprint: string, options: { forced?: boolean } = {}): Promise<string> {
   const keyFile = join(dir, BUILD_CACHE_DIR, '_pgp', `${fingerprint}.pub`);
   const present = await access(keyFile).then(() => true, () => false);
   if (!present) await spack.run(['buildcache', 'update-index', '--keys', dir], { doing: 'add the public key to the build cache' });
@@ -33,7 +33,10 @@ export async function checkCacheSignatures(client: PaksClient, spack: SpackRunne
   const cache = await readBuildCache(dir);
   for (const spec of cache.specs) {
     if (!spec.signed) {
-      throw new PaksError('trust', `Spack wrote ${spec.specFile} unsigned although a signing key was given.`);
+      // Spack keeps what a cache folder already holds unless told to overwrite it.
+      throw new PaksError('trust', `${dir} holds an unsigned ${spec.specFile} from an earlier build, and Spack does not overwrite it.`, {
+        hint: options.forced ? 'Remove the folder and build again.' : 'Build again with --force to overwrite it with a signed copy, or use an empty --cache-dir.',
+      });
     }
     const text = await readFile(join(dir, spec.specFile), 'utf8');
     await verifyClearsigned(text, keys, { file: spec.specFile });

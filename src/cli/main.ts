@@ -17,6 +17,12 @@ export async function buildProgram(): Promise<Command> {
     .configureHelp({ sortSubcommands: false })
     .exitOverride();
   // Each command module is small and imports its heavy parts only when it runs.
+  // `paks shell` reads Ctrl-C itself; every other command stops cleanly on SIGINT/SIGTERM.
+  program.hook('preAction', async (_program, action) => {
+    if (action.name() === 'shell') return;
+    const { handleInterruptions } = await import('./signals.js');
+    handleInterruptions();
+  });
   for (const name of COMMANDS) {
     const module = (await import(`../commands/${name}.js`)) as { register(program: Command): void };
     module.register(program);

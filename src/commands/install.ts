@@ -40,8 +40,12 @@ export function register(program: Command): void {
         return;
       }
       for (const root of report.roots) {
-        const origin = root.origin.kind === 'binary' ? `verified binary from ${root.origin.registry}@${root.origin.digest.slice(0, 19)}` : 'built from source';
         ctx.reporter.out(`[+] ${root.prefix}`);
+        if (root.origin.kind === 'installed') {
+          ctx.reporter.info(`    ${root.name}@${root.version}: already installed`);
+          continue;
+        }
+        const origin = root.origin.kind === 'binary' ? `${root.origin.verified ? 'verified ' : ''}binary from ${root.origin.registry}@${root.origin.digest.slice(0, 19)}` : 'built from source';
         ctx.reporter.info(`    ${root.name}@${root.version}: ${origin} in ${root.seconds.toFixed(1)}s${root.sbom ? `; SBOM ${root.sbom}` : ''}`);
       }
     });

@@ -13,6 +13,11 @@ import { specVerifier } from '../trust/verify-clearsigned.js';
 import type { TrustedKey } from '../trust/public-key.js';
 import type { HostArch } from './host.js';
 import type { Reporter } from '../ui/reporter.js';
+import { removeOnInterrupt } from '../interruption.js';
+import type { ParsedRequest } from '../spec/parse.js';
+import { nodesByHash } from '../spec/compiler.js';
+import { unsatisfiedBecause } from '../spec/satisfies.js';
+import { formatVersionList, versionSatisfies } from '../spec/version-range.js';
 
 /** A build cache pulled from a registry whose digests, signatures and tarballs all checked out. */
 export interface VerifiedBinary {
@@ -35,6 +40,8 @@ export interface LookupOptions {
   tag: string;
   name: string;
   version?: string | undefined;
+  /** The whole request: a binary is used only when its verified spec satisfies it. */
+  request?: ParsedRequest;
   host: HostArch;
   trustedKeys: readonly TrustedKey[];
   /** Require trusted signatures unless the registry is listed as unsigned. */
@@ -42,7 +49,14 @@ export interface LookupOptions {
   unsignedRegistries: readonly string[];
   /** Where progress goes (parallel lookups pass one without spinners). */
   reporter?: Reporter;
+  /** How long finding the artifact in one registry may take before Paks moves on (default 30 s). */
+  lookupTimeoutMs?: number;
+  /** After this long without an answer, a line says which registry Paks waits for (default 2 s). */
+  waitNoticeMs?: number;
 }
+
+/** A registry client whose requests all end when `signal` fires. */
+export type OpenRegistry = (signal: AbortSignal) => Promise<RegistryClient>;
 
 /**
  * Looks for a binary in each registry in turn: the tag's image index picks the entry for
@@ -50,78 +64,132 @@ export interface LookupOptions {
  * signature and every tarball's checksum is checked before Spack sees any of it.
  * Registries that have nothing, or cannot be reached, are passed over with a reason.
  */
-export async function lookupBinary(client: PaksClient, registry: RegistryClient, options: LookupOptions): Promise<BinaryLookup> {
-  const { parseReference, formatReference } = await import('../oci/reference.js');
-  const { pullArtifact } = await import('../oci/artifact.js');
+export async function lookupBinary(client: PaksClient, openRegistry: OpenRegistry, options: LookupOptions): Promise<BinaryLookup> {
   const reasons: string[] = [];
   for (const base of options.registries) {
-    const target = `${base.replace(/\/+$/, '')}/${options.name}:${options.tag}`;
-    let reference;
+    const controller = new AbortController();
+    const registry = await openRegistry(controller.signal);
     try {
-      reference = parseReference(target);
-    } catch (error) {
-      reasons.push(`${target}: ${describeError(error)}`);
-      continue;
-    }
-    let fetched;
-    try {
-      fetched = await registry.getManifest(reference);
-    } catch (error) {
-      reasons.push(`${target}: ${unavailable(error)}`);
-      continue;
-    }
-    const entries: Descriptor[] = fetched.kind === 'index'
-      ? fetched.index.manifests
-      : [{ mediaType: fetched.mediaType, digest: fetched.digest, size: fetched.bytes.length, ...(fetched.manifest.annotations ? { annotations: fetched.manifest.annotations } : {}) }];
-    const entry = pickEntry(entries, options);
-    if (!entry) {
-      const offered = entries.map(describeEntry).join(', ') || 'nothing';
-      reasons.push(`${target} has no binary for ${options.host.platform}-${options.host.os}-${options.host.target} (it offers ${offered})`);
-      continue;
-    }
-    const dir = await mkdtemp(join(tmpdir(), `paks-pull-${options.name}-`));
-    const remove = () => rm(dir, { recursive: true, force: true });
-    try {
-      const pinned = { ...reference, digest: entry.digest };
-      delete (pinned as { tag?: string }).tag;
-      const pulled = await pullArtifact({ client: registry, reference: pinned, directory: join(dir, 'mirror'), reporter: options.reporter ?? client.reporter });
-      const signedOnly = options.verify && !options.unsignedRegistries.some((r) => sameRegistry(r, base));
-      const cache = await readBuildCache(join(dir, 'mirror'), signedOnly ? { verifySpec: specVerifier(options.trustedKeys) } : {});
-      if (!signedOnly && options.verify) client.reporter.warn(`${base} is listed in unsigned_registries: signatures of ${options.name} are not required.`);
-      if (!options.verify) client.reporter.warn(`--no-verify: installing ${options.name} from ${base} without checking signatures.`);
-      const root = cache.specs.find((s) => s.name === options.name && (!options.version || s.version === options.version) && s.hash === entry.annotations?.[`${ANNOTATION_PREFIX}hash`])
-        ?? cache.specs.find((s) => s.name === options.name && (!options.version || s.version === options.version));
-      if (!root) throw new PaksError('integrity', `${target} holds no spec of ${options.name}${options.version ? `@${options.version}` : ''}.`);
-      if (signedOnly) {
-        const unsigned = cache.specs.filter((s) => !s.signed);
-        if (unsigned.length) throw new PaksError('trust', `${target} has unsigned specs (${unsigned.map((s) => s.specFile).join(', ')}).`, { hint: 'Pass --no-verify to accept unsigned binaries.' });
-      }
-      await verifyTarballs(cache);
-      const rootSpecFile = join(dir, `${root.name}-${root.hash}.spec.json`);
-      await writeFile(rootSpecFile, JSON.stringify(root.document));
-      return {
-        found: {
-          registry: base,
-          reference: formatReference({ registry: reference.registry, repository: reference.repository, digest: pulled.digest }),
-          digest: pulled.digest,
-          dir: join(dir, 'mirror'),
-          cache,
-          root,
-          rootSpecFile,
-          signed: root.signed,
-          remove,
-        },
-      };
-    } catch (error) {
-      await remove();
-      // A binary that fails verification is refused outright: never fall through to another copy silently.
-      if (error instanceof PaksError && (error.kind === 'trust' || error.kind === 'integrity')) {
-        throw new PaksError(error.kind, `Refusing the binary of ${options.name} from ${target}: ${describeError(error).replace(/\.$/, '')}.`, { hint: error.hint, cause: error });
-      }
-      reasons.push(`${target}: ${unavailable(error)}`);
+      const result = await lookupIn(client, registry, base, controller, options, reasons);
+      if (result) return { found: result };
+    } finally {
+      await registry.close();
     }
   }
   return { reasons };
+}
+
+/** One registry: finding the artifact is bounded by lookupTimeoutMs; pulling and checking it is not. */
+async function lookupIn(client: PaksClient, registry: RegistryClient, base: string, controller: AbortController, options: LookupOptions, reasons: string[]): Promise<VerifiedBinary | undefined> {
+  const { parseReference, formatReference } = await import('../oci/reference.js');
+  const { pullArtifact } = await import('../oci/artifact.js');
+  const reporter = options.reporter ?? client.reporter;
+  const limitMs = options.lookupTimeoutMs ?? 30_000;
+  const target = `${base.replace(/\/+$/, '')}/${options.name}:${options.tag}`;
+  let reference;
+  try {
+    reference = parseReference(target);
+  } catch (error) {
+    reasons.push(`${target}: ${describeError(error)}`);
+    return undefined;
+  }
+  let fetched;
+  const notice = setTimeout(() => reporter.info(`Waiting for ${reference.registry} to answer about ${options.name} (Paks moves on after ${Math.round(limitMs / 1000)} s)...`), options.waitNoticeMs ?? 2000);
+  const deadline = setTimeout(() => controller.abort(), limitMs);
+  try {
+    const gaveUp = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(new Error('deadline')), { once: true }));
+    fetched = await Promise.race([registry.getManifest(reference), gaveUp]);
+  } catch (error) {
+    reasons.push(`${target}: ${controller.signal.aborted ? `no answer within ${Math.round(limitMs / 1000)} s` : unavailable(error)}`);
+    return undefined;
+  } finally {
+    clearTimeout(notice);
+    clearTimeout(deadline);
+  }
+  const entries: Descriptor[] = fetched.kind === 'index'
+    ? fetched.index.manifests
+    : [{ mediaType: fetched.mediaType, digest: fetched.digest, size: fetched.bytes.length, ...(fetched.manifest.annotations ? { annotations: fetched.manifest.annotations } : {}) }];
+  const entry = pickEntry(entries, options);
+  if (!entry) {
+    // A build for this machine whose version the request rules out: say that, not "no binary".
+    const versioned = pickEntry(entries, { ...options, request: undefined, version: undefined });
+    const version = versioned?.annotations?.[`${ANNOTATION_PREFIX}version`];
+    if (version && options.request?.spec.versions) {
+      reasons.push(`the registry's ${options.name} is @${version}; you asked @${formatVersionList(options.request.spec.versions)} (${target})`);
+      return undefined;
+    }
+    const offered = entries.map(describeEntry).join(', ') || 'nothing';
+    reasons.push(`${target} has no binary for ${options.host.platform}-${options.host.os}-${options.host.target} (it offers ${offered})`);
+    return undefined;
+  }
+  const dir = await mkdtemp(join(tmpdir(), `paks-pull-${options.name}-`));
+  const forget = removeOnInterrupt(dir);
+  const remove = () => rm(dir, { recursive: true, force: true }).finally(forget);
+  try {
+    const pinned = { ...reference, digest: entry.digest };
+    delete (pinned as { tag?: string }).tag;
+    const pulled = await pullArtifact({ client: registry, reference: pinned, directory: join(dir, 'mirror'), reporter });
+    const signedOnly = options.verify && !options.unsignedRegistries.some((r) => sameRegistry(r, base));
+    const cache = await readBuildCache(join(dir, 'mirror'), signedOnly ? { verifySpec: specVerifier(options.trustedKeys) } : {});
+    if (!signedOnly && options.verify) client.reporter.warn(`${base} is listed in unsigned_registries: signatures of ${options.name} are not required.`);
+    if (!options.verify) client.reporter.warn(`--no-verify: installing ${options.name} from ${base} without checking signatures.`);
+    const named = cache.specs.filter((s) => s.name === options.name);
+    if (named.length === 0) throw new PaksError('integrity', `${target} holds no spec of ${options.name}.`);
+    const choice = chooseRoot(named, cache, options, entry.annotations?.[`${ANNOTATION_PREFIX}hash`]);
+    if (!choice.root) {
+      await remove();
+      reasons.push(`the registry's ${choice.reason} (${target})`);
+      return undefined;
+    }
+    const root = choice.root;
+    if (signedOnly) {
+      const unsigned = cache.specs.filter((s) => !s.signed);
+      if (unsigned.length) throw new PaksError('trust', `${target} has unsigned specs (${unsigned.map((s) => s.specFile).join(', ')}).`, { hint: 'Pass --no-verify to accept unsigned binaries.' });
+    }
+    await verifyTarballs(cache);
+    const rootSpecFile = join(dir, `${root.name}-${root.hash}.spec.json`);
+    await writeFile(rootSpecFile, JSON.stringify(root.document));
+    return {
+        registry: base,
+        reference: formatReference({ registry: reference.registry, repository: reference.repository, digest: pulled.digest }),
+        digest: pulled.digest,
+        dir: join(dir, 'mirror'),
+        cache,
+        root,
+        rootSpecFile,
+        signed: root.signed,
+        remove,
+    };
+  } catch (error) {
+    await remove();
+    // A binary that fails verification is refused outright: never fall through to another copy silently.
+    if (error instanceof PaksError && (error.kind === 'trust' || error.kind === 'integrity')) {
+      throw new PaksError(error.kind, `Refusing the binary of ${options.name} from ${target}: ${describeError(error).replace(/\.$/, '')}.`, { hint: error.hint, cause: error });
+    }
+    reasons.push(`${target}: ${unavailable(error)}`);
+    return undefined;
+  }
+}
+
+/**
+ * The cached spec of the package that satisfies the whole request (the entry's own hash
+ * first), or the reason the first candidate does not.
+ */
+function chooseRoot(named: readonly CachedSpec[], cache: BuildCache, options: LookupOptions, entryHash: string | undefined): { root: CachedSpec; reason?: undefined } | { root?: undefined; reason: string } {
+  const ordered = [...named].sort((a, b) => Number(b.hash === entryHash) - Number(a.hash === entryHash));
+  if (!options.request) {
+    const root = ordered.find((s) => !options.version || s.version === options.version);
+    return root ? { root } : { reason: `${options.name} is @${ordered[0]!.version}; you asked @${options.version}` };
+  }
+  const nodes = nodesByHash(cache.specs.flatMap((s) => s.document.spec.nodes));
+  let reason: string | undefined;
+  for (const candidate of ordered) {
+    const node = candidate.document.spec.nodes.find((n) => n.hash === candidate.hash) ?? candidate.document.spec.nodes[0]!;
+    const why = unsatisfiedBecause(node, options.request.spec, nodes);
+    if (why === undefined) return { root: candidate };
+    reason ??= why;
+  }
+  return { reason: reason! };
 }
 
 /** Same OS, a target this machine can run; the most specific target wins. */
@@ -129,7 +197,8 @@ function pickEntry(entries: readonly Descriptor[], options: LookupOptions): Desc
   const annotation = (entry: Descriptor, key: string) => entry.annotations?.[`${ANNOTATION_PREFIX}${key}`];
   const candidates = entries
     .filter((entry) => annotation(entry, 'os') === options.host.os && annotation(entry, 'target') !== undefined)
-    .filter((entry) => !options.version || !annotation(entry, 'version') || annotation(entry, 'version') === options.version)
+    .filter((entry) => !annotation(entry, 'version') || !options.request?.spec.versions || versionSatisfies(annotation(entry, 'version')!, options.request.spec.versions))
+    .filter((entry) => !options.version || options.request || !annotation(entry, 'version') || annotation(entry, 'version') === options.version)
     .map((entry) => ({ entry, arch: { os: annotation(entry, 'os')!, target: annotation(entry, 'target')! } }));
   return rankBinaries({ os: options.host.os, target: options.host.target }, candidates)[0]?.entry;
 }

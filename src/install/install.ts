@@ -1,15 +1,19 @@
 import type { PaksClient } from '../client.js';
 import { PaksError, describeError } from '../errors.js';
+import { Interrupted } from '../interruption.js';
 import { listPackages, looksLikeRepository, openRepository, type PackageRepository } from '../repository/source.js';
 import { spackInstall, prefixForRoot } from '../spack/install.js';
-import { withTemporaryScope } from '../spack/scope.js';
-import type { SpackRunner } from '../spack/runner.js';
+import { withTemporaryScope, type ScopeContent } from '../spack/scope.js';
+import { checkSpecArguments, type SpackRunner } from '../spack/runner.js';
 import { mapWithConcurrency } from '../oci/pool.js';
 import { expandHome } from '../settings/load.js';
 import type { VerifiedBinary } from './binary.js';
-import { hostArch, requestedPackage } from './host.js';
+import { hostArch } from './host.js';
 import { withoutTasks } from '../ui/reporter.js';
 import type { PackageInfoByName } from '../sbom/package-info.js';
+import { parseSpecRequest, type ParsedRequest } from '../spec/parse.js';
+import { compareVersions, singleVersion } from '../spec/version-range.js';
+import { findInstalled, type InstalledSpec } from '../spack/installed.js';
 
 export interface InstallOptions {
   /** Registries to look in before trusted_pull_registries. */
@@ -24,6 +28,8 @@ export interface InstallOptions {
   plainHttp?: boolean;
   /** Write SBOMs into each root's prefix (default true). */
   sbom?: boolean;
+  /** Extra Spack configuration (e.g. the padded install tree of `paks build`). */
+  scope?: Omit<ScopeContent, 'repos' | 'mirrors'>;
 }
 
 export interface InstalledRoot {
@@ -32,7 +38,8 @@ export interface InstalledRoot {
   version: string;
   hash: string;
   prefix: string;
-  origin: { kind: 'source' } | { kind: 'binary'; registry: string; reference: string; digest: string; verified: boolean };
+  /** `installed`: Spack's store already satisfied the request; nothing was downloaded or rewritten. */
+  origin: { kind: 'source' } | { kind: 'installed' } | { kind: 'binary'; registry: string; reference: string; digest: string; verified: boolean };
   seconds: number;
   /** Where the SBOM of this spec was written. */
   sbom?: string;
@@ -60,31 +67,39 @@ export async function resolveInstallArguments(client: PaksClient, args: readonly
  */
 export async function installSpecs(client: PaksClient, args: readonly string[], options: InstallOptions = {}): Promise<InstallReport> {
   const { repository, specs } = await resolveInstallArguments(client, args);
+  // Every spec is read before anything runs: a syntax error is one sentence, not a Spack trace.
+  checkSpecArguments(specs);
+  const requests = new Map(specs.map((spec) => [spec, parseSpecRequest(spec)]));
   const spack = await client.spack();
-  const binaries = options.noCache ? new Map<string, VerifiedBinary>() : await findBinaries(client, spack, specs, options);
+  const extra = options.scope ?? {};
+  const present = await mapWithConcurrency(specs, 4, (spec) => alreadyInstalled(spack, requests.get(spec)!, repository, extra));
+  const roots: InstalledRoot[] = present.filter((root): root is InstalledRoot => root !== undefined);
+  const pending = specs.filter((_, i) => present[i] === undefined);
+  const binaries = options.noCache || pending.length === 0 ? new Map<string, VerifiedBinary>() : await findBinaries(client, spack, pending, requests, options);
   // What `spack info` says of the binaries' packages (for their SBOMs) is asked while Spack installs.
   const binaryInfo = options.sbom === false || binaries.size === 0 ? undefined : packageInfoForBinaries(spack, [...binaries.values()]);
   try {
-    const roots: InstalledRoot[] = [];
     const fromSource: string[] = [];
-    for (const spec of specs) {
+    for (const spec of pending) {
       const binary = binaries.get(spec);
       if (!binary) {
         fromSource.push(spec);
         continue;
       }
       try {
-        roots.push(await installBinary(client, spack, spec, binary, repository));
+        roots.push(await installBinary(client, spack, requests.get(spec)!, binary, repository, extra));
       } catch (error) {
-        if (options.cacheOnly) throw error;
+        if (options.cacheOnly || error instanceof Interrupted) throw error;
         client.reporter.warn(`Installing the binary of ${spec} failed (${describeError(error).replace(/\.$/, '')}); building it from source.`);
         fromSource.push(spec);
       }
     }
-    if (fromSource.length) roots.push(...(await installFromSource(spack, fromSource, repository)));
+    if (fromSource.length) roots.push(...(await installFromSource(spack, fromSource, repository, extra)));
     if (options.sbom !== false) {
       const info = (await binaryInfo) ?? {};
-      for (const root of roots) root.sbom = await writeSbom(client, spack, root, binaries.get(root.spec), info);
+      for (const root of roots) {
+        if (root.origin.kind !== 'installed') root.sbom = await writeSbom(client, spack, root, binaries.get(root.spec), info);
+      }
     }
     const order = new Map(specs.map((s, i) => [s, i]));
     roots.sort((a, b) => order.get(a.spec)! - order.get(b.spec)!);
@@ -94,7 +109,26 @@ export async function installSpecs(client: PaksClient, args: readonly string[], 
   }
 }
 
-async function findBinaries(client: PaksClient, spack: SpackRunner, specs: readonly string[], options: InstallOptions): Promise<Map<string, VerifiedBinary>> {
+/**
+ * A spec Spack's store already satisfies (the newest match, as Spack's reuse would pick):
+ * nothing to download, build or rewrite.
+ */
+async function alreadyInstalled(spack: SpackRunner, request: ParsedRequest, repository: PackageRepository | undefined, extra: InstallOptions['scope']): Promise<InstalledRoot | undefined> {
+  const started = Date.now();
+  const matches = await withTemporaryScope({ ...extra, repos: repository ? [repository.root] : [] }, (scope) =>
+    findInstalled(scope ? spack.withScope(scope.dir) : spack, [request.text]).catch((error: unknown): InstalledSpec[] => {
+      if (error instanceof Interrupted) throw error;
+      return [];
+    }),
+  );
+  // From a package repository, only that repository's build counts.
+  const usable = matches.filter((m) => (request.spec.name === undefined || m.name === request.spec.name) && m.prefix && !m.external && (!repository || m.namespace === repository.namespace));
+  if (usable.length === 0) return undefined;
+  const best = usable.sort((a, b) => compareVersions(b.version, a.version))[0]!;
+  return { spec: request.text, name: best.name, version: best.version, hash: best.hash, prefix: best.prefix!, origin: { kind: 'installed' }, seconds: (Date.now() - started) / 1000 };
+}
+
+async function findBinaries(client: PaksClient, spack: SpackRunner, specs: readonly string[], requests: ReadonlyMap<string, ParsedRequest>, options: InstallOptions): Promise<Map<string, VerifiedBinary>> {
   const registries = [...new Set([...(options.registries ?? []), ...client.values.trusted_pull_registries])];
   const found = new Map<string, VerifiedBinary>();
   if (registries.length === 0) {
@@ -104,24 +138,30 @@ async function findBinaries(client: PaksClient, spack: SpackRunner, specs: reado
   const [{ lookupBinary }, { loadTrustedKeys }] = await Promise.all([import('./binary.js'), import('../trust/trusted-keys.js')]);
   const host = await hostArch(spack);
   const trustedKeys = await loadTrustedKeys(client.home, client.values.trusted_keys.map((f) => expandHome(f, client.home)));
-  const registry = await client.registryClient({ plainHttp: options.plainHttp });
+  const openRegistry = (signal: AbortSignal) => client.registryClient({ plainHttp: options.plainHttp, signal });
   const parallel = specs.length > 1;
   const task = parallel ? client.reporter.task(`Looking for verified binaries of ${specs.join(', ')}`) : undefined;
   const reporter = parallel ? withoutTasks(client.reporter) : client.reporter;
   try {
     await mapWithConcurrency(specs, client.values.registry_concurrency, async (spec) => {
-      const { name, version } = requestedPackage(spec);
+      const request = requests.get(spec)!;
+      const name = request.spec.name;
+      // `/hash` alone names no artifact: Spack finds it (installed, or in its own mirrors).
+      if (name === undefined) return;
+      const version = request.spec.versions ? singleVersion(request.spec.versions) : undefined;
       const tag = options.tag ?? version ?? client.values.default_tag;
-      const lookup = await lookupBinary(client, registry, {
+      const lookup = await lookupBinary(client, openRegistry, {
         registries,
         tag,
         name,
         version,
+        request,
         host,
         trustedKeys,
         verify: options.verify !== false,
         unsignedRegistries: client.values.unsigned_registries,
         reporter,
+        lookupTimeoutMs: client.values.registry_lookup_timeout * 1000,
       });
       // Recorded at once, so a failure elsewhere still cleans up this pull.
       if (lookup.found) {
@@ -140,43 +180,61 @@ async function findBinaries(client: PaksClient, spack: SpackRunner, specs: reado
     task?.fail();
     await Promise.all([...found.values()].map((b) => b.remove()));
     throw error;
-  } finally {
-    await registry.close();
   }
 }
 
-async function installBinary(client: PaksClient, spack: SpackRunner, spec: string, binary: VerifiedBinary, repository?: PackageRepository): Promise<InstalledRoot> {
+async function installBinary(client: PaksClient, spack: SpackRunner, request: ParsedRequest, binary: VerifiedBinary, repository: PackageRepository | undefined, extra: InstallOptions['scope']): Promise<InstalledRoot> {
   const started = Date.now();
   client.reporter.info(`Installing ${binary.root.name}@${binary.root.version} from ${binary.reference}${binary.signed ? ' (signature verified)' : ' (unsigned)'}`);
-  return withTemporaryScope({ repos: repository ? [repository.root] : [], mirrors: { [`paks-${binary.root.hash.slice(0, 7)}`]: { url: `file://${binary.dir}`, signed: false } } }, async (scope) => {
+  const mirror = { [`paks-${binary.root.hash.slice(0, 7)}`]: { url: `file://${binary.dir}`, signed: false } };
+  return withTemporaryScope({ ...extra, repos: repository ? [repository.root] : [], mirrors: mirror }, async (scope) => {
     const runner = scope ? spack.withScope(scope.dir) : spack;
     // Paks has verified every signature and tarball checksum in this mirror itself.
-    const result = await spackInstall(runner, [], { specFiles: [binary.rootSpecFile], buildcache: { package: 'only', dependencies: 'auto' }, skipSignatureCheck: true });
+    const byRequest = request.unevaluated.length > 0;
+    if (byRequest) {
+      // Syntax Paks does not evaluate (${request.unevaluated.join(', ')}): Spack decides, from the verified cache only.
+      client.reporter.info(`Paks does not check ${request.unevaluated.join(', ')} itself: Spack decides whether the binary fits.`);
+    }
+    // The verified mirror is `signed: false` in the scope; any other mirror Spack may use keeps its signature check.
+    const result = byRequest
+      ? await spackInstall(runner, [request.text], { buildcache: { package: 'only', dependencies: 'auto' } })
+      : await spackInstall(runner, [], { specFiles: [binary.rootSpecFile], buildcache: { package: 'only', dependencies: 'auto' }, skipSignatureCheck: true });
     const entry = result.installed.filter((e) => e.hash === binary.root.hash).at(-1) ?? prefixForRoot(result, binary.root.name);
     if (!entry) throw new PaksError('spack', `Spack finished but did not report where ${binary.root.name} was installed.`);
+    const fromCache = binary.cache.specs.some((s) => s.hash === entry.hash);
+    if (!fromCache) client.reporter.warn(`Spack installed ${entry.name}/${entry.hash.slice(0, 7)}, which is not the verified binary from ${binary.registry}.`);
     return {
-      spec,
-      name: binary.root.name,
-      version: binary.root.version,
-      hash: binary.root.hash,
-      prefix: entry.prefix,
-      origin: { kind: 'binary', registry: binary.registry, reference: binary.reference, digest: binary.digest, verified: binary.signed },
+      spec: request.text,
+      name: entry.name,
+      version: entry.version,
+      hash: entry.hash,
+      prefix: await realPrefix(runner, entry),
+      origin: { kind: 'binary', registry: binary.registry, reference: binary.reference, digest: binary.digest, verified: binary.signed && fromCache },
       seconds: (Date.now() - started) / 1000,
     };
   });
 }
 
-async function installFromSource(spack: SpackRunner, specs: readonly string[], repository?: PackageRepository): Promise<InstalledRoot[]> {
-  return withTemporaryScope({ repos: repository ? [repository.root] : [] }, async (scope) => {
+/** Spack shortens padded prefixes in its output ("[padded-to-128-chars]"): ask its database for the real one. */
+async function realPrefix(spack: SpackRunner, entry: { prefix: string; hash: string }): Promise<string> {
+  if (!entry.prefix.includes('[padded-to-') || !entry.hash) return entry.prefix;
+  const found = await findInstalled(spack, [`/${entry.hash}`]);
+  return found[0]?.prefix ?? entry.prefix;
+}
+
+async function installFromSource(spack: SpackRunner, specs: readonly string[], repository: PackageRepository | undefined, extra: InstallOptions['scope']): Promise<InstalledRoot[]> {
+  return withTemporaryScope({ ...extra, repos: repository ? [repository.root] : [] }, async (scope) => {
     const runner = scope ? spack.withScope(scope.dir) : spack;
     const started = Date.now();
     const result = await spackInstall(runner, specs);
     const seconds = (Date.now() - started) / 1000;
-    return specs.map((spec) => {
+    const roots: InstalledRoot[] = [];
+    for (const spec of specs) {
       const entry = prefixForRoot(result, spec);
       if (!entry) throw new PaksError('spack', `Spack finished but did not report where ${spec} was installed.`, { hint: 'Check with: paks list -p' });
-      return { spec, name: entry.name, version: entry.version, hash: entry.hash, prefix: entry.prefix, origin: { kind: 'source' as const }, seconds };
-    });
+      roots.push({ spec, name: entry.name, version: entry.version, hash: entry.hash, prefix: await realPrefix(runner, entry), origin: { kind: 'source' as const }, seconds });
+    }
+    return roots;
   });
 }
 

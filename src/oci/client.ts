@@ -33,6 +33,10 @@ export interface RegistryClientOptions {
   digestCache?: DigestCache;
   /** Replaces the HTTP layer (tests). */
   send?: HttpSend;
+  /** Connect and first-byte timeout of each request (default 10 s). */
+  responseTimeoutMs?: number;
+  /** Cancels every request of this client (a bounded look-up). */
+  signal?: AbortSignal;
 }
 
 export interface PushedBlob extends Descriptor {
@@ -72,7 +76,14 @@ export interface RegistryClient {
 
 export function createRegistryClient(options: RegistryClientOptions): RegistryClient {
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
-  const transport = options.send ? undefined : createHttpTransport({ maxSockets: concurrency * 2 + 2, userAgent: options.userAgent ?? 'paks' });
+  const transport = options.send
+    ? undefined
+    : createHttpTransport({
+        maxSockets: concurrency * 2 + 2,
+        userAgent: options.userAgent ?? 'paks',
+        ...(options.responseTimeoutMs ? { responseTimeoutMs: options.responseTimeoutMs } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
   const send = options.send ?? (transport as NonNullable<typeof transport>).send;
   const retry = retryPolicy(options.retry);
   const authorizer = createAuthorizer({

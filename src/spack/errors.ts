@@ -46,9 +46,19 @@ export interface SpackFailure {
 export function spackCommandError(failure: SpackFailure, doing: string): PaksError {
   const summary = summarizeSpackError(failure.stderr, failure.stdout);
   const command = `spack ${failure.args.join(' ')}`;
+  // Spack's own debug flag goes before the command: `spack -d install …`.
+  const debugCommand = `spack -d ${failure.args.join(' ')}`;
+  // A SpecSyntaxError is a plain Exception in Spack 0.23, so Spack exits 3 as if bootstrapping failed.
+  const syntax = /unexpected (?:characters|tokens) in the spec string|a single spec was requested/.exec(failure.stderr);
+  if (syntax) {
+    const spec = failure.stderr.slice(syntax.index).split('\n')[1]?.trim();
+    return new PaksError('usage', `Spack could not ${doing}: ${spec ? `"${spec}" is not a valid spec` : 'a spec is not valid'} (${syntax[0]}).`, {
+      hint: 'Spack specs read name@version +variant ~variant key=value %compiler ^dependency, e.g. zlib@1.3.1+shared',
+    });
+  }
   if (failure.exitCode === 3) {
     return new PaksError('spack', `Spack could not ${doing}: ${summary?.reason ?? 'it failed to bootstrap its own tools'}.`, {
-      hint: `Spack exits with 3 when it cannot bootstrap (clingo, gnupg) or reach a TLS server. Run "paks doctor", or "${command} --debug" for details.`,
+      hint: `Spack exits with 3 when it cannot bootstrap (clingo, gnupg) or reach a TLS server. Run "paks doctor", or "${debugCommand}" for details.`,
     });
   }
   if (!summary) {

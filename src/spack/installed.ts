@@ -1,6 +1,7 @@
 import { PaksError } from '../errors.js';
 import type { SpackRunner } from './runner.js';
 import { checkSpecArguments } from './runner.js';
+import { variantsOf, type VariantValue } from '../spec/variants.js';
 import { compilerLabel, dependencyTypes, parseFindOutput, targetName, type SpecNode } from './spec-json.js';
 
 /** An installed spec as Paks reports it (stable JSON for scripts). */
@@ -17,6 +18,8 @@ export interface InstalledSpec {
   prefix: string | null;
   external: boolean;
   dependencies: Array<{ name: string; hash: string; types: string[] }>;
+  /** Variants as Spack recorded them (`shared: true`, `build_system: "makefile"`), flags left out. */
+  variants: Record<string, VariantValue>;
 }
 
 /** Installed specs matching the constraints (all when none), with their prefixes. */
@@ -54,6 +57,7 @@ export function toInstalledSpec(node: SpecNode, prefix: string | null): Installe
     prefix,
     external: Boolean(node.external),
     dependencies: (node.dependencies ?? []).map((edge) => ({ name: edge.name, hash: edge.hash, types: dependencyTypes(edge) })),
+    variants: variantsOf(node),
   };
 }
 

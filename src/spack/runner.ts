@@ -3,6 +3,7 @@ import type { Reporter } from '../ui/reporter.js';
 import { PaksError } from '../errors.js';
 import { spackCommandError } from './errors.js';
 import type { SpackInstallation } from './locate.js';
+import { Interrupted, interruptedBy, stopOnInterrupt } from '../interruption.js';
 
 export interface SpackRunOptions {
   /** Show Spack's lines as they come (long operations). */
@@ -53,6 +54,8 @@ export class SpackRunner {
   }
 
   async run(args: readonly string[], runOptions: SpackRunOptions = {}): Promise<SpackResult> {
+    const stopped = interruptedBy();
+    if (stopped) throw new Interrupted(stopped);
     const fullArgs = [...this.scopes.flatMap((dir) => ['-C', dir]), ...args];
     const reporter = this.options.reporter;
     reporter?.debug(`running: ${this.installation.executable} ${fullArgs.join(' ')}`);
@@ -91,7 +94,10 @@ export class SpackRunner {
       }
     }
     const started = Date.now();
-    const result = await child;
+    const forget = stopOnInterrupt(child);
+    const result = await child.finally(forget);
+    const signal = interruptedBy();
+    if (signal) throw new Interrupted(signal);
     reporter?.debug(`spack ${args.slice(0, 2).join(' ')} finished in ${Date.now() - started} ms (exit ${result.exitCode})`);
     if (result.failed && result.exitCode === undefined) {
       const code = (result as { code?: string }).code;

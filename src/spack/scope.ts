@@ -2,12 +2,15 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { removeOnInterrupt } from '../interruption.js';
 
 export interface ScopeContent {
   /** Package repositories that take precedence over the configured ones. */
   repos?: string[];
   /** Mirrors by name: a `file://` URL or path, and whether Spack should check signatures. */
   mirrors?: Record<string, { url: string; signed?: boolean }>;
+  /** Settings for config.yaml (e.g. `install_tree: { padded_length: 128 }`). */
+  config?: Record<string, unknown>;
 }
 
 /**
@@ -15,12 +18,16 @@ export interface ScopeContent {
  * mirrors there, never in the user's own configuration, and removes it afterwards.
  */
 export class TemporaryScope {
-  private constructor(readonly dir: string) {}
+  private readonly forget: () => void;
+  private constructor(readonly dir: string) {
+    this.forget = removeOnInterrupt(dir);
+  }
 
   static async create(content: ScopeContent, parent = tmpdir()): Promise<TemporaryScope> {
     const dir = await mkdtemp(join(parent, 'paks-scope-'));
     const scope = new TemporaryScope(dir);
     try {
+      if (content.config && Object.keys(content.config).length) await writeFile(join(dir, 'config.yaml'), stringify({ config: content.config }));
       if (content.repos?.length) await writeFile(join(dir, 'repos.yaml'), stringify({ repos: content.repos }));
       if (content.mirrors && Object.keys(content.mirrors).length) {
         const mirrors: Record<string, unknown> = {};
@@ -38,12 +45,13 @@ export class TemporaryScope {
 
   async remove(): Promise<void> {
     await rm(this.dir, { recursive: true, force: true });
+    this.forget();
   }
 }
 
 /** Runs `work` with a temporary scope and always removes it. */
 export async function withTemporaryScope<T>(content: ScopeContent, work: (scope: TemporaryScope | undefined) => Promise<T>): Promise<T> {
-  if (!content.repos?.length && !Object.keys(content.mirrors ?? {}).length) return work(undefined);
+  if (!content.repos?.length && !Object.keys(content.mirrors ?? {}).length && !Object.keys(content.config ?? {}).length) return work(undefined);
   const scope = await TemporaryScope.create(content);
   try {
     return await work(scope);

@@ -40,9 +40,13 @@ export async function planUninstall(spack: SpackRunner, specs: readonly string[]
   }
   const needing = dependentsOf(everything, [...targets.values()]);
   if (needing.length && !options.dependents) {
-    const list = [...targets.values()].map(shortSpec).join(', ');
-    throw new PaksError('conflict', `${list} ${targets.size > 1 ? 'are' : 'is'} still needed by ${needing.map(shortSpec).join(', ')}.`, {
-      hint: 'Uninstall those too with --dependents, or uninstall them first.',
+    // Name only the targets something else needs (with --all, often one of several versions).
+    const needed = [...targets.values()]
+      .map((target) => ({ target, by: dependentsOf(everything, [target]).filter((d) => !targets.has(d.hash)) }))
+      .filter(({ by }) => by.length > 0);
+    const sentences = needed.map(({ target, by }) => `${shortSpec(target)} is still needed by ${by.map(shortSpec).join(', ')}`);
+    throw new PaksError('conflict', `${sentences.join('; ')}.`, {
+      hint: `Uninstall those too with --dependents, or uninstall them first${targets.size > needed.length ? `, or name only ${[...targets.values()].filter((t) => !needed.some((n) => n.target === t)).map(shortSpec).join(', ')}` : ''}.`,
     });
   }
   return { targets: [...targets.values()], dependents: needing };

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createSpackRoot, stopGpgAgent, type SpackRootOptions } from '../helpers/spack.js';
-import { runPaks, type CliResult } from '../helpers/cli.js';
+import { runPaks, type CliResult, type RunOptions } from '../helpers/cli.js';
 
 export const exec = promisify(execFile);
 
@@ -14,7 +14,7 @@ export interface Machine {
   home: string;
   spackRoot: string;
   env: Record<string, string>;
-  paks(args: string[], env?: Record<string, string | undefined>): Promise<CliResult>;
+  paks(args: string[], env?: Record<string, string | undefined>, run?: Pick<RunOptions, 'onStderr' | 'onSpawn'>): Promise<CliResult>;
 }
 
 export class World {
@@ -43,7 +43,7 @@ export class World {
       home,
       spackRoot: spack.root,
       env,
-      paks: (args, extra = {}) => runPaks(args, { home, env: { ...env, ...extra }, timeoutMs: 120_000 }),
+      paks: (args, extra = {}, run = {}) => runPaks(args, { home, env: { ...env, ...extra }, timeoutMs: 120_000, ...run }),
     };
   }
 

@@ -18,6 +18,9 @@ export interface RunOptions {
   cwd?: string;
   input?: string;
   timeoutMs?: number;
+  /** Sees the running process and each piece of its stderr (e.g. to signal it at the right moment). */
+  onStderr?: (text: string, child: import('node:child_process').ChildProcess) => void;
+  onSpawn?: (child: import('node:child_process').ChildProcess) => void;
 }
 
 /** Runs the built `paks` as a user would: a subprocess with its own HOME and no terminal. */
@@ -33,10 +36,14 @@ export function runPaks(args: string[], options: RunOptions): Promise<CliResult>
   }
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [PAKS_BIN, ...args], { cwd: options.cwd ?? options.home, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    options.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      options.onStderr?.(stderr, child);
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
     child.on('error', reject);
     child.on('close', (code) => {

@@ -16,7 +16,11 @@ export type Fault =
   /** Flip the byte at this offset of the response body. */
   | { kind: 'corrupt-response'; atByte: number }
   /** Flip the byte at this offset of the request body. */
-  | { kind: 'corrupt-request'; atByte: number };
+  | { kind: 'corrupt-request'; atByte: number }
+  /** Accept the request and never answer it. */
+  | { kind: 'no-answer' }
+  /** Forward the headers and this many body bytes, then send nothing more (the connection stays open). */
+  | { kind: 'stall-response'; afterBytes: number };
 
 export interface SeenRequest {
   method: string;
@@ -61,6 +65,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       return;
     }
 
+    if (fault?.kind === 'no-answer') {
+      req.resume();
+      return;
+    }
+
     const upstream = request(
       { host: targetHost, port: Number(targetPort), method: req.method, path: req.url, headers: req.headers },
       (upstreamRes) => {
@@ -69,6 +78,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         const socket = res.socket;
         if (fault?.kind === 'reset-response') body = upstreamRes.pipe(cutAfter(fault.afterBytes, () => socket?.destroy()));
         if (fault?.kind === 'corrupt-response') body = upstreamRes.pipe(flipAt(fault.atByte));
+        if (fault?.kind === 'stall-response') body = upstreamRes.pipe(stallAfter(fault.afterBytes));
         body.pipe(res);
       },
     );
@@ -131,5 +141,18 @@ function flipAt(offset: number): Transform {
       seen += chunk.length;
       callback(null, chunk);
     },
+  });
+}
+
+function stallAfter(limit: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      const part = chunk.subarray(0, Math.max(0, limit - seen));
+      seen += chunk.length;
+      callback(null, part.length ? part : undefined);
+    },
+    // Never finishes: the client keeps waiting for the rest of the body.
+    flush() {},
   });
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { PaksClient } from '../../src/client.js';
 import { parseInstalledLine } from '../../src/spack/install.js';
-import { summarizeSpackError } from '../../src/spack/errors.js';
+import { spackCommandError, summarizeSpackError } from '../../src/spack/errors.js';
 import { World, type Machine } from '../e2e/world.js';
 
 describe('install, list, uninstall, doctor and shell through the Spack stand-in', () => {
@@ -45,10 +45,39 @@ describe('install, list, uninstall, doctor and shell through the Spack stand-in'
     assert.match(text.stdout, /^greet-paks@1\.0\.0$/m);
     const json = JSON.parse((await machine.paks(['list', '--json', 'greet-paks'])).stdout);
     assert.equal(json.length, 1);
-    assert.deepEqual(Object.keys(json[0]), ['name', 'version', 'hash', 'arch', 'platform', 'os', 'target', 'compiler', 'namespace', 'prefix', 'external', 'dependencies']);
+    assert.deepEqual(Object.keys(json[0]), ['name', 'version', 'hash', 'arch', 'platform', 'os', 'target', 'compiler', 'namespace', 'prefix', 'external', 'dependencies', 'variants']);
+    assert.deepEqual(json[0].variants, { build_system: 'makefile' });
     assert.equal(json[0].namespace, 'paksdemo');
     assert.deepEqual(json[0].dependencies.find((d: { name: string }) => d.name === 'hello-paks').types, ['build', 'link']);
-    assert.equal((await machine.paks(['list', '--json', 'zlib'])).stdout.trim(), '[]');
+    const none = await machine.paks(['list', '--json', 'zlib']);
+    assert.equal(none.stdout.trim(), '[]');
+    assert.equal(none.exitCode, 1, 'like spack find, no match is a failure');
+    const nosuch = await machine.paks(['list', 'nosuchpkg']);
+    assert.equal(nosuch.exitCode, 1);
+    assert.match(nosuch.stderr, /No installed package matches nosuchpkg\./);
+  });
+
+  test('install again: already installed, nothing downloaded or rewritten', async () => {
+    const again = await machine.paks(['install', '--json', 'greet-paks']);
+    assert.equal(again.exitCode, 0, again.stderr);
+    const [root] = JSON.parse(again.stdout);
+    assert.deepEqual(root.origin, { kind: 'installed' });
+    assert.equal(root.sbom, undefined);
+    assert.doesNotMatch(again.stderr, /==> Installing/);
+    const text = await machine.paks(['install', 'greet-paks@1.0.0 %gcc']);
+    assert.match(text.stdout, /^\[\+\] \S+\/greet-paks-1\.0\.0-eus5xxl\w+\n$/);
+    assert.match(text.stderr, /greet-paks@1\.0\.0: already installed/);
+    const byHash = await machine.paks(['install', '--json', 'greet-paks/eus5xxl']);
+    assert.equal(byHash.exitCode, 0, byHash.stderr);
+    assert.equal(JSON.parse(byHash.stdout)[0].name, 'greet-paks');
+    assert.deepEqual(JSON.parse(byHash.stdout)[0].origin, { kind: 'installed' });
+  });
+
+  test('a spec syntax error is one sentence from Paks, exit 2, before Spack runs', async () => {
+    const bad = await machine.paks(['install', '--no-cache', 'zlib@@']);
+    assert.equal(bad.exitCode, 2);
+    assert.match(bad.stderr, /^Error: "zlib@@" is not a valid Spack spec: unexpected "@" at character 5\.$/m);
+    assert.doesNotMatch(bad.stderr, /bootstrap|==>/);
   });
 
   test('unknown package, unsatisfiable version and a failed build end with Spack\'s reason', async () => {
@@ -75,6 +104,11 @@ describe('install, list, uninstall, doctor and shell through the Spack stand-in'
     const ambiguous = await machine.paks(['uninstall', '--yes', 'hello-paks']);
     assert.equal(ambiguous.exitCode, 2);
     assert.match(ambiguous.stderr, /hello-paks matches 2 installed packages: hello-paks@1\.0\.0\/\w{7}, hello-paks@1\.1\.0\/v3txzpg/);
+    const all = await machine.paks(['uninstall', '--yes', '--all', 'hello-paks']);
+    assert.equal(all.exitCode, 1);
+    assert.match(all.stderr, /^Error: hello-paks@1\.1\.0\/v3txzpg is still needed by greet-paks@1\.0\.0\/eus5xxl\.$/m, 'only the needed version is named');
+    assert.doesNotMatch(all.stderr.split('\n')[0]!, /hello-paks@1\.0\.0/);
+    assert.match(all.stderr, /or name only hello-paks@1\.0\.0\/\w{7}/);
     const unconfirmed = await machine.paks(['uninstall', 'hello-paks@1.0.0']);
     assert.equal(unconfirmed.exitCode, 2);
     assert.match(unconfirmed.stderr, /without confirmation/);
@@ -142,4 +176,14 @@ test('Spack output parsing: [+] lines and error summaries', () => {
   const summary = summarizeSpackError("==> Error: There are still dependents.\n  use `spack uninstall --dependents` to remove dependents too\n");
   assert.equal(summary?.reason, 'There are still dependents.');
   assert.deepEqual(summary?.details, ['use `spack uninstall --dependents` to remove dependents too']);
+});
+
+test('Spack failures: a spec syntax error is a usage error; the debug flag goes before the command', () => {
+  const syntax = spackCommandError({ args: ['install', 'zlib@@'], exitCode: 3, stdout: '', stderr: '==> Error: unexpected characters in the spec string\nzlib@@\n    ^^\n' }, 'install zlib@@');
+  assert.equal(syntax.exitCode, 2);
+  assert.equal(syntax.message, 'Spack could not install zlib@@: "zlib@@" is not a valid spec (unexpected characters in the spec string).');
+  assert.doesNotMatch(syntax.hint ?? '', /bootstrap/);
+  const bootstrap = spackCommandError({ args: ['-C', '/tmp/s', 'spec', 'zlib'], exitCode: 3, stdout: '', stderr: '==> Error: cannot bootstrap clingo\n' }, 'concretize zlib');
+  assert.match(bootstrap.hint ?? '', /"spack -d -C \/tmp\/s spec zlib"/);
+  assert.doesNotMatch(bootstrap.hint ?? '', /zlib --debug/);
 });

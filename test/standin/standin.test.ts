@@ -236,7 +236,9 @@ describe('spack stand-in', () => {
   });
 
   it('verifies signatures in a fresh Spack with another keyring', async () => {
-    const other = await createSpackRoot(join(work, 'other'), { keyAlgo: 'rsa2048' });
+    // A shorter install root than the producer's: binaries relocate into it.
+    const otherDir = await mkdtemp(join(tmpdir(), 'o-'));
+    const other = await createSpackRoot(otherDir, { keyAlgo: 'rsa2048' });
     try {
       const run = (...args: string[]) => runSpack(other, args);
       assert.equal(run('mirror', 'add', 'paks-local', `file://${cache}`).code, 0);
@@ -253,8 +255,43 @@ describe('spack stand-in', () => {
       // relocated into the other root
       const script = readFileSync(join(run('location', '-i', 'greet-paks').stdout.trim(), 'bin', 'greet-paks'), 'utf8');
       assert.ok(script.includes(other.root) && !script.includes(sr.root + '/'));
+      const lib = readFileSync(join(run('location', '-i', 'hello-paks').stdout.trim(), 'lib', 'libhellopaks.so'), 'latin1');
+      assert.ok(lib.includes(`${other.root}/opt/spack/`) && lib.endsWith('\0'), 'the library\'s C string shrank, padded with NULs');
     } finally {
       stopGpgAgent(other.root);
+      await rm(otherDir, { recursive: true, force: true });
+    }
+  });
+
+  it('a binary does not install into a longer prefix (CannotGrowString) unless the producer padded its own', async () => {
+    const longer = await createSpackRoot(join(work, 'a-much-longer-consumer-root'), { keyAlgo: 'rsa2048' });
+    const padded = await createSpackRoot(join(work, 'padded'), { keyAlgo: 'rsa2048' });
+    try {
+      const run = (...args: string[]) => runSpack(longer, args);
+      assert.equal(run('mirror', 'add', '--unsigned', 'paks-local', `file://${cache}`).code, 0);
+      const refused = run('install', '--use-buildcache', 'only', 'hello-paks');
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /==> Error: Failed to install hello-paks due to CannotGrowString: Cannot replace b'\/[^']+\/hello-paks-1\.1\.0-v3txzpg[a-z2-7]+' with b'[^']+a-much-longer-consumer-root[^']+' because the new prefix is longer\. To fix this, compile with more padding \(config:install_tree:padded_length\), or install to a shorter prefix\.\n/);
+      assert.equal(run('find', 'hello-paks').code, 1, 'nothing was left installed');
+      // The producer pads its install root to 128 characters; its "[+]" lines shorten the padding.
+      const pad = (...args: string[]) => runSpack(padded, ['-c', 'config:install_tree:padded_length:128', ...args]);
+      const built = pad('install', 'hello-paks');
+      assert.equal(built.code, 0, built.stderr);
+      assert.match(built.stdout, /^\[\+\] \/.*\/\[padded-to-128-chars\]\/linux-debian12-icelake\/gcc-12\.2\.0\/hello-paks-1\.1\.0-v3txzpg[a-z2-7]+$/m);
+      const where = pad('location', '-i', 'hello-paks').stdout.trim();
+      assert.equal(where.indexOf('/linux-debian12-icelake/'), 128);
+      assert.match(where, /__spack_path_placeholder__/);
+      const paddedCache = join(work, 'padded-cache');
+      assert.equal(pad('buildcache', 'push', '--unsigned', paddedCache, 'hello-paks').code, 0);
+      assert.equal(run('mirror', 'remove', 'paks-local').code, 0);
+      assert.equal(run('mirror', 'add', '--unsigned', 'padded', `file://${paddedCache}`).code, 0);
+      const installed = run('install', '--use-buildcache', 'only', 'hello-paks');
+      assert.equal(installed.code, 0, installed.stderr);
+      const lib = readFileSync(join(run('location', '-i', 'hello-paks').stdout.trim(), 'lib', 'libhellopaks.so'), 'latin1');
+      assert.ok(lib.includes(`${longer.root}/opt/spack/linux-debian12-icelake/`));
+    } finally {
+      stopGpgAgent(longer.root);
+      stopGpgAgent(padded.root);
     }
   });
 });

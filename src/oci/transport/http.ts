@@ -35,14 +35,32 @@ export interface HttpTransport {
  * Node's http/https with keep-alive agents. No `ca` option is set on purpose: Node then
  * trusts its bundled roots plus NODE_EXTRA_CA_CERTS, which is how a custom CA is added.
  */
-export function createHttpTransport(options: { maxSockets?: number; userAgent?: string } = {}): HttpTransport {
+export interface HttpTransportOptions {
+  maxSockets?: number;
+  userAgent?: string;
+  /**
+   * Give up on a request whose connection is not made, or whose answer does not start,
+   * within this long after it was sent (default 10 s): far below the idle timeout, so a
+   * registry that accepts connections but never answers is noticed quickly.
+   */
+  responseTimeoutMs?: number;
+  /** Ends every request in flight and refuses new ones (a bounded look-up, an interruption). */
+  signal?: AbortSignal;
+}
+
+export function createHttpTransport(options: HttpTransportOptions = {}): HttpTransport {
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 16, scheduling: 'lifo' as const };
   const httpAgent = new http.Agent(agentOptions);
   const httpsAgent = new https.Agent(agentOptions);
   const userAgent = options.userAgent ?? 'paks';
 
+  const responseTimeoutMs = options.responseTimeoutMs ?? 10_000;
   const send: HttpSend = (request) =>
     new Promise<HttpResponse>((resolve, reject) => {
+      if (options.signal?.aborted) {
+        reject(Object.assign(new Error(`the request to ${request.url.host} was cancelled`), { code: 'ABORT_ERR' }));
+        return;
+      }
       const isHttps = request.url.protocol === 'https:';
       const body = request.body?.();
       const headers: Record<string, string> = { 'user-agent': userAgent, ...request.headers };
@@ -51,9 +69,42 @@ export function createHttpTransport(options: { maxSockets?: number; userAgent?: 
         method: request.method,
         headers,
         agent: isHttps ? httpsAgent : httpAgent,
+        ...(options.signal ? { signal: options.signal } : {}),
       });
       let settled = false;
+      // Connect, then (once the request is sent) the first byte of the answer: each within
+      // responseTimeoutMs. While a body uploads, only the idle timeout applies.
+      let waiting: NodeJS.Timeout | undefined;
+      let connected = false;
+      let sent = false;
+      const stopWaiting = () => clearTimeout(waiting);
+      // A streamed upload's answer may wait on the registry committing it: that wait has only the idle timeout.
+      const streamed = body instanceof Readable;
+      const arm = () => {
+        stopWaiting();
+        if (connected && (!sent || streamed)) return;
+        const what = connected ? 'start answering' : 'accept the connection';
+        waiting = setTimeout(() => {
+          req.destroy(Object.assign(new Error(`${request.url.host} did not ${what} within ${responseTimeoutMs / 1000} s`), { code: 'ETIMEDOUT' }));
+        }, responseTimeoutMs);
+        waiting.unref();
+      };
+      const onConnected = () => {
+        connected = true;
+        arm();
+      };
+      arm();
+      req.on('socket', (socket) => {
+        if (!socket.connecting) onConnected();
+        else socket.once(isHttps ? 'secureConnect' : 'connect', onConnected);
+      });
+      req.on('finish', () => {
+        sent = true;
+        arm();
+      });
+      req.on('close', stopWaiting);
       const fail = (error: Error) => {
+        stopWaiting();
         if (body instanceof Readable) body.destroy();
         if (!settled) {
           settled = true;
@@ -65,6 +116,7 @@ export function createHttpTransport(options: { maxSockets?: number; userAgent?: 
       });
       req.on('error', fail);
       req.on('response', (res) => {
+        stopWaiting();
         settled = true;
         // The registry may answer before reading the whole body (e.g. 401): stop sending.
         if (body instanceof Readable && !body.readableEnded) body.unpipe(req);

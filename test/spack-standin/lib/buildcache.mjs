@@ -51,7 +51,7 @@ function walkPrefix(prefix) {
   return out;
 }
 
-export function buildinfoFor(ctx, node, prefix, textFiles) {
+export function buildinfoFor(ctx, node, prefix, textFiles, binaries = []) {
   const hashToPrefix = {};
   for (const n of node.traverse({ deptypes: ['link', 'run'] })) if (!n.external) hashToPrefix[n.hash] = ctx.prefixOf(n);
   return {
@@ -60,7 +60,7 @@ export function buildinfoFor(ctx, node, prefix, textFiles) {
     spackprefix: ctx.spackRoot,
     relative_prefix: relative(ctx.installRoot, prefix),
     relocate_textfiles: textFiles,
-    relocate_binaries: [],
+    relocate_binaries: binaries,
     relocate_links: [],
     hardlinks_deduped: true,
     hash_to_prefix: hashToPrefix,
@@ -74,16 +74,17 @@ export function createSpackTarball(ctx, node) {
   const parts = rel.split('/');
   for (let i = 1; i <= parts.length; i++) entries.push({ name: parts.slice(0, i).join('/'), type: 'dir', mode: 0o755 });
   const textFiles = [];
+  const binaries = [];
   for (const e of walkPrefix(prefix)) {
     const name = `${rel}/${relative(prefix, e.path).split(sep).join('/')}`;
     if (e.type === 'file') {
       const data = readFileSync(e.path);
       const r = relative(prefix, e.path);
-      if (!r.startsWith('.spack') && !data.includes(0) && data.includes(Buffer.from(ctx.installRoot))) textFiles.push(r);
+      if (!r.startsWith('.spack') && data.includes(Buffer.from(ctx.installRoot))) (data.includes(0) ? binaries : textFiles).push(r);
       entries.push({ name, type: 'file', mode: e.mode, data });
     } else entries.push({ name, type: e.type, mode: e.mode, linkname: e.linkname });
   }
-  const buildinfo = buildinfoFor(ctx, node, prefix, textFiles);
+  const buildinfo = buildinfoFor(ctx, node, prefix, textFiles, binaries);
   entries.push({ name: `${rel}/.spack/binary_distribution`, type: 'file', mode: 0o644, data: Buffer.from(dumpYaml(buildinfo)) });
   const buf = gzip(createTar(entries));
   return { buf, checksum: sha256hex(buf) };
@@ -365,11 +366,43 @@ function relocate(ctx, node, prefix) {
   map.push([oldPrefix, prefix]);
   if (oldRoot) map.push([oldRoot, ctx.installRoot]);
   if (oldPrefix === prefix) return;
-  for (const rel of [...(bi.relocate_textfiles ?? []), ...(bi.relocate_binaries ?? [])]) {
+  // Longest old prefix first, so a dependency's prefix is not taken for the install root.
+  map.sort((a, b) => b[0].length - a[0].length);
+  for (const rel of bi.relocate_textfiles ?? []) {
     const f = join(prefix, String(rel));
     if (!existsSync(f)) continue;
     let text = readFileSync(f, 'latin1');
     for (const [from, to] of map) if (from !== to) text = text.split(from).join(to);
     writeFileSync(f, text, 'latin1');
+  }
+  // spack.relocate: a binary keeps its size, so a prefix may shrink (padded with NULs) but never grow.
+  for (const rel of bi.relocate_binaries ?? []) {
+    const f = join(prefix, String(rel));
+    if (!existsSync(f)) continue;
+    const data = readFileSync(f, 'latin1');
+    let out = '';
+    let at = 0;
+    for (;;) {
+      let hit = null;
+      for (const [from, to] of map) {
+        const i = data.indexOf(from, at);
+        if (i >= 0 && (!hit || i < hit.i)) hit = { i, from, to };
+      }
+      if (!hit) break;
+      if (hit.to.length > hit.from.length) {
+        throw new SpackError(
+          `Cannot replace ${pyBytesRepr(Buffer.from(hit.from))} with ${pyBytesRepr(Buffer.from(hit.to))} because the new prefix is longer. To fix this, compile with more padding (config:install_tree:padded_length), or install to a shorter prefix.`,
+          null,
+          { className: 'CannotGrowString' },
+        );
+      }
+      // The C string keeps its length: what follows the prefix moves up, NULs fill the end.
+      const end = data.indexOf('\0', hit.i);
+      const stop = end < 0 ? data.length : end;
+      const tail = data.slice(hit.i + hit.from.length, stop);
+      out += data.slice(at, hit.i) + hit.to + tail + '\0'.repeat(hit.from.length - hit.to.length);
+      at = stop;
+    }
+    writeFileSync(f, out + data.slice(at), 'latin1');
   }
 }

@@ -5,7 +5,29 @@ import { dirname, join, resolve } from 'node:path';
 import { Config } from './config.mjs';
 import { RepoPath } from './repo.mjs';
 import { Node, nodeFromSpecDict, splitArch } from './spec.mjs';
-import { SpackError } from './util.mjs';
+import { SpackError, tty } from './util.mjs';
+
+// spack.util.path: SPACK_PATH_PADDING_CHARS and add_padding().
+export const PADDING = '__spack_path_placeholder__';
+export function addPadding(path, length) {
+  let padLength = length - path.length;
+  if (padLength === 1) tty.warn('Cannot pad path by exactly one character.');
+  if (padLength <= 0) return path;
+  padLength -= 1; // the path separator
+  const reps = Math.floor(padLength / (PADDING.length + 1));
+  const extra = padLength % (PADDING.length + 1);
+  let padding = [...Array(reps).fill(PADDING), PADDING.slice(0, extra)].join('/');
+  if (padding.endsWith('/')) padding = `${padding.slice(0, -1)}_`;
+  return `${path}/${padding}`;
+}
+
+// spack.util.path.padding_filter: "/root/__spack_path_placeholder__/…/x" -> "/root/[padded-to-N-chars]/x".
+const longestPrefix = (s) => (s.length < 2 ? s : `(?:${s[0]}${longestPrefix(s.slice(1))}?)`);
+const PADDING_RE = new RegExp(`((?:/[^/\\s]*)*?)(?:/${PADDING})+(?:/${longestPrefix(PADDING)}|/${longestPrefix(PADDING)}_)?(?=/)`, 'g');
+export function paddingFilter(text) {
+  if (!text.includes(PADDING)) return text;
+  return text.replace(PADDING_RE, (match, head) => `${head}/[padded-to-${match.length}-chars]`);
+}
 
 export const DEFAULT_ARCH = 'linux-debian12-icelake';
 export const DEFAULT_COMPILER = 'gcc@12.2.0';
@@ -70,8 +92,12 @@ export class Context {
   }
 
   get installRoot() {
-    const root = this.config.get('config')?.install_tree?.root ?? '$spack/opt/spack';
-    return resolve(this.config.substitute(root));
+    const tree = this.config.get('config')?.install_tree ?? {};
+    const root = resolve(this.config.substitute(tree.root ?? '$spack/opt/spack'));
+    // config:install_tree:padded_length (spack.store): the root padded with placeholder folders.
+    const padded = tree.padded_length;
+    if (!padded) return root;
+    return addPadding(root, padded === true ? 4096 : Number(padded));
   }
 
   prefixOf(node) {

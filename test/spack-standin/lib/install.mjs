@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { downloadTarball, extractTarball, mirrorsWithSpec } from './buildcache.mjs';
 import { PHASES } from './repo.mjs';
 import { Die, out, SpackError, tty } from './util.mjs';
+import { paddingFilter } from './context.mjs';
 import { installTimeTestLog, runBuildTimeTests, writeJunit } from './testing.mjs';
 
 export const pkgId = (n) => `${n.name}-${n.version}-${n.hash}`;
@@ -208,13 +209,17 @@ function writeInstallJunit(file, roots, cases) {
   writeJunit(file, suites);
 }
 
+// installer._print_installed_pkg: "[+] prefix" goes through debug_padded_filter.
 function console_out(line) {
-  out(line + '\n');
+  out(paddingFilter(line) + '\n');
 }
 
 function executeTask(ctx, gpg, t, { counter, total, unsigned, tests, junitCases }) {
   const node = t.node;
   tty.msg(`Installing ${t.id} [${counter}/${total}]`);
+  // Test knob: a slow install, so a test can interrupt it.
+  const delay = Number(process.env.SPACK_STANDIN_INSTALL_DELAY ?? 0);
+  if (delay > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delay * 1000);
   if (t.useCache) {
     const start = Date.now();
     const mirrors = mirrorsWithSpec(ctx, node);
@@ -375,18 +380,20 @@ export function writePrefix(ctx, node, pkg, prefix) {
   };
   const head = `#!/bin/sh\n# ${node.name}@${node.version} built by the Spack stand-in (${node.hash})\n# prefix: ${prefix}\n`;
   const dep = (name) => node.traverse().find((n) => n.name === name);
+  // A shared library carries its own prefix as a C string (its RUNPATH), so it relocates as a binary.
+  const lib = (what) => Buffer.concat([Buffer.from('\x7fELF\x02\x01\x01\x00', 'latin1'), Buffer.from(`stand-in placeholder for ${what}\n`), Buffer.from(`${prefix}/lib\0`)]);
   switch (node.name) {
     case 'gcc-runtime':
       put('lib/libgcc_s.so.1', `stand-in placeholder for libgcc_s.so.1 (gcc-runtime ${node.version})\n`);
       put('lib/libstdc++.so.6', `stand-in placeholder for libstdc++.so.6 (gcc-runtime ${node.version})\n`);
       return;
     case 'zlib':
-      put('lib/libz.so', `stand-in placeholder for libz.so (zlib ${node.version})\n`);
+      put('lib/libz.so', lib(`libz.so (zlib ${node.version})`));
       put('include/zlib.h', `/* stand-in placeholder for zlib.h (zlib ${node.version}) */\n`);
       return;
     case 'hello-paks': {
       put('bin/hello-paks', `${head}echo "Hello from hello-paks ${node.version}"\n`, 0o755);
-      put('lib/libhellopaks.so', `stand-in placeholder for libhellopaks.so (hello-paks ${node.version})\n`);
+      put('lib/libhellopaks.so', lib(`libhellopaks.so (hello-paks ${node.version})`));
       const hdr = join(pkg.repo.root, 'src', `hello-paks-${node.version}`, 'hellopaks.h');
       put('include/hellopaks.h', existsSync(hdr) ? readFileSync(hdr) : `/* hellopaks.h ${node.version} */\n`);
       return;

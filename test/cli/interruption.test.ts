@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { exitCodeFor, interrupt, noteOnInterrupt, removeOnInterrupt, stopOnInterrupt } from '../../src/interruption.js';
+
+test('an interruption stops registered processes, removes registered folders and returns the latest note', async (t) => {
+  const kept = await mkdtemp(join(tmpdir(), 'paks-kept-'));
+  const temporary = await mkdtemp(join(tmpdir(), 'paks-scope-'));
+  const forgotten = await mkdtemp(join(tmpdir(), 'paks-done-'));
+  t.after(() => Promise.all([kept, temporary, forgotten].map((dir) => rm(dir, { recursive: true, force: true }))));
+  removeOnInterrupt(temporary);
+  removeOnInterrupt(forgotten)();
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+  stopOnInterrupt(child);
+  noteOnInterrupt('an older note');
+  const forgetNote = noteOnInterrupt('a note that no longer applies');
+  forgetNote();
+  const exited = new Promise<NodeJS.Signals | null>((done) => child.once('exit', (_code, signal) => done(signal)));
+  const note = await interrupt('SIGTERM');
+  assert.equal(await exited, 'SIGTERM', 'the process got the same signal');
+  assert.equal(note, 'an older note');
+  assert.ok(!existsSync(temporary), 'the registered folder is gone');
+  assert.ok(existsSync(forgotten) && existsSync(kept), 'folders no longer registered stay');
+  assert.equal(exitCodeFor('SIGINT'), 130);
+  assert.equal(exitCodeFor('SIGTERM'), 143);
+});
