@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { createSilentReporter, type Reporter } from './ui/reporter.js';
 import { expandHome, loadSettings, type LoadedSettings } from './settings/load.js';
 import type { Settings } from './settings/schema.js';
@@ -36,6 +38,8 @@ export class PaksClient {
   settings: LoadedSettings;
   private readonly spackRootFlag: string | undefined;
   private spackPromise: Promise<SpackRunner> | undefined;
+  /** What spack() found, for the summary a REPL prints. */
+  private spackFound: string | undefined;
 
   private constructor(options: PaksClientOptions, settings: LoadedSettings) {
     this.home = options.home ?? homedir();
@@ -75,14 +79,28 @@ export class PaksClient {
 
   spack(): Promise<SpackRunner> {
     this.spackPromise ??= Promise.all([this.locateSpack(), import('./spack/runner.js')]).then(
-      ([installation, { SpackRunner }]) => new SpackRunner(installation, { env: this.env, reporter: this.reporter }),
+      ([installation, { SpackRunner }]) => {
+        this.spackFound = `${installation.executable} (from ${installation.source})`;
+        return new SpackRunner(installation, { env: this.env, reporter: this.reporter });
+      },
+      (error: unknown) => {
+        this.spackFound = 'none found';
+        throw error;
+      },
     );
     return this.spackPromise;
   }
 
-  async list(constraints: readonly string[] = []): Promise<InstalledSpec[]> {
-    const { findInstalled } = await import('./spack/installed.js');
-    return findInstalled(await this.spack(), constraints);
+  /** How a REPL or console.log shows the client: which Spack and settings file (never the environment: it may hold tokens). */
+  [inspect.custom](): string {
+    const file = this.settings.userFile;
+    return `[paks-client spack: ${this.spackFound ?? 'not looked up yet'}; settings: ${file}${existsSync(file) ? '' : ' (not created: defaults)'}]`;
+  }
+
+  /** Installed specs; `prefixes: false` saves a Spack call when install prefixes are not needed. */
+  async list(constraints: readonly string[] = [], options: { prefixes?: boolean } = {}): Promise<InstalledSpec[]> {
+    const [spack, { findInstalled }] = await Promise.all([this.spack(), import('./spack/installed.js')]);
+    return findInstalled(spack, constraints, options);
   }
 
   async planUninstall(specs: readonly string[], options: UninstallOptions = {}): Promise<UninstallPlan> {

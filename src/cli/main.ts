@@ -3,7 +3,24 @@ import { describeError, isPaksError } from '../errors.js';
 import { redact } from '../redact.js';
 import { paksVersion } from '../version.js';
 
-const COMMANDS = ['install', 'list', 'uninstall', 'build', 'push', 'pull', 'key', 'sbom', 'config', 'shell', 'bootstrap', 'doctor', 'repo', 'release', 'update'] as const;
+// Each command module only declares its options; it imports its heavy parts when it runs.
+import * as bootstrap from '../commands/bootstrap.js';
+import * as build from '../commands/build.js';
+import * as config from '../commands/config.js';
+import * as doctor from '../commands/doctor.js';
+import * as install from '../commands/install.js';
+import * as key from '../commands/key.js';
+import * as list from '../commands/list.js';
+import * as pull from '../commands/pull.js';
+import * as push from '../commands/push.js';
+import * as release from '../commands/release.js';
+import * as repo from '../commands/repo.js';
+import * as sbom from '../commands/sbom.js';
+import * as shell from '../commands/shell.js';
+import * as uninstall from '../commands/uninstall.js';
+import * as update from '../commands/update.js';
+
+const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [install, list, uninstall, build, push, pull, key, sbom, config, shell, bootstrap, doctor, repo, release, update];
 
 export async function buildProgram(): Promise<Command> {
   const program = new Command('paks')
@@ -16,17 +33,13 @@ export async function buildProgram(): Promise<Command> {
     .showSuggestionAfterError(true)
     .configureHelp({ sortSubcommands: false })
     .exitOverride();
-  // Each command module is small and imports its heavy parts only when it runs.
   // `paks shell` reads Ctrl-C itself; every other command stops cleanly on SIGINT/SIGTERM.
   program.hook('preAction', async (_program, action) => {
     if (action.name() === 'shell') return;
     const { handleInterruptions } = await import('./signals.js');
     handleInterruptions();
   });
-  for (const name of COMMANDS) {
-    const module = (await import(`../commands/${name}.js`)) as { register(program: Command): void };
-    module.register(program);
-  }
+  for (const command of COMMANDS) command.register(program);
   return program;
 }
 

@@ -4,7 +4,7 @@ import { contextFor } from '../cli/context.js';
 export function register(program: Command): void {
   program
     .command('doctor')
-    .description('check which Spack Paks uses, its version, and whether gpg and a compiler are found')
+    .description('check which Spack Paks uses, its version, Node, the system tools Paks uses, and a compiler')
     .option('--json', 'machine-readable output')
     .action(async (options: { json?: boolean }, command: Command) => {
       const ctx = contextFor(command);

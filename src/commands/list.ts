@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .action(async (specs: string[], options: { json?: boolean; long?: boolean; paths?: boolean }, command: Command) => {
       const ctx = contextFor(command);
       const client = await ctx.client();
-      const installed = await client.list(specs);
+      const installed = await client.list(specs, { prefixes: Boolean(options.json || options.paths) });
       if (options.json) ctx.reporter.out(JSON.stringify(installed, null, 2));
       // Like `spack find`: a query that matches nothing is a failure (JSON still gets its []).
       if (installed.length === 0 && specs.length > 0) {

@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .action(async (spec: string, options: { format: 'cyclonedx' | 'spdx' }, command: Command) => {
       const ctx = contextFor(command);
       const client = await ctx.client();
-      const matches = await client.list([spec]);
+      const matches = await client.list([spec], { prefixes: false });
       if (matches.length === 0) throw new PaksError('not-found', `${spec} is not installed.`, { hint: 'See what is: paks list' });
       if (matches.length > 1) {
         throw new PaksError('usage', `${spec} matches ${matches.length} installed specs: ${matches.map((m) => `${m.name}@${m.version}/${m.hash.slice(0, 7)}`).join(', ')}.`, {

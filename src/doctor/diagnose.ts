@@ -1,15 +1,18 @@
 import { execa } from 'execa';
 import type { PaksClient } from '../client.js';
 import { describeError } from '../errors.js';
+import { aptInstallLine, systemTools, type SystemTool } from '../../scripts/system-tools.mjs';
 
 export interface Check {
   name: string;
   ok: boolean;
   required: boolean;
   detail: string;
+  /** For a system tool: the command line that installs it (Debian). */
+  install?: string;
 }
 
-/** What `paks doctor` reports: Spack (where, which version), gpg, a compiler. */
+/** What `paks doctor` reports: Spack (where, which version), Node, the system tools Paks uses, a compiler. */
 export async function diagnose(client: PaksClient): Promise<Check[]> {
   const checks: Check[] = [];
   let spack;
@@ -20,13 +23,14 @@ export async function diagnose(client: PaksClient): Promise<Check[]> {
   } catch (error) {
     checks.push({ name: 'spack', ok: false, required: true, detail: describeError(error) });
   }
-  const gpg = await execa('gpg', ['--version'], { reject: false, env: client.env });
+  const nodeMajor = Number(process.versions.node.split('.')[0]);
   checks.push({
-    name: 'gpg',
-    ok: gpg.exitCode === 0,
-    required: false,
-    detail: gpg.exitCode === 0 ? String(gpg.stdout).split('\n')[0]! : 'not found: signing and `spack gpg` need GnuPG 2.2 or newer',
+    name: 'node',
+    ok: nodeMajor >= 20,
+    required: true,
+    detail: `Node.js ${process.versions.node} at ${process.execPath}${nodeMajor >= 20 ? '' : ': Paks needs Node.js 20 or newer'}`,
   });
+  checks.push(...(await Promise.all(systemTools.filter((tool) => tool.neededBy === 'paks').map((tool) => checkTool(tool, client.env)))));
   if (spack) {
     const compilers = await spack.run(['compiler', 'list'], { allowFailure: true });
     const found = compilers.stdout.split('\n').filter((line) => /^\S+@\S+/.test(line.trim()));
@@ -38,4 +42,18 @@ export async function diagnose(client: PaksClient): Promise<Check[]> {
     });
   }
   return checks;
+}
+
+/** A system tool from scripts/system-tools.mjs: its version line, or the line that installs it. */
+async function checkTool(tool: SystemTool, env: NodeJS.ProcessEnv): Promise<Check> {
+  const run = await execa(tool.command, ['--version'], { reject: false, env, stdin: 'ignore' });
+  const found = run.exitCode === 0;
+  const install = aptInstallLine([tool.debianPackage], { root: process.getuid?.() === 0 });
+  return {
+    name: tool.command,
+    ok: found,
+    required: false,
+    detail: found ? String(run.stdout).split('\n')[0]!.trim() : `not found: needed for ${tool.usedFor}; install it with: ${install}`,
+    install,
+  };
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // The fields Paks reads from GitHub's answers, checked once at the edge.
 // (Full shapes: GitHub's OpenAPI description; the fake in test/helpers/github validates those.)

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { BigIntStats } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Remembers the sha256 of files by identity (device, inode, size, mtime, ctime), so pushing

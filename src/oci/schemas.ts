@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DIGEST_PATTERN } from './digest.js';
 import { MEDIA_TYPE_PATTERN } from './media-types.js';
 

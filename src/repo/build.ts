@@ -7,6 +7,7 @@ import { PaksError, describeError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { spackInstall, prefixForRoot } from '../spack/install.js';
 import { withTemporaryScope } from '../spack/scope.js';
+import { buildScope } from '../build/build.js';
 import { spackTestRun, standaloneTestMethods } from '../spack/test.js';
 import type { SpackRunner } from '../spack/runner.js';
 import { packageSettings, type CommunityRepository, type TestLevel } from './config.js';
@@ -117,7 +118,8 @@ async function buildOne(client: PaksClient, spack: SpackRunner, repo: CommunityR
   client.reporter.info(`Building ${name}${level === 'none' ? '' : ` with ${level === 'all' ? 'all' : "its own"} build-time tests`}`);
   await prefetchDependencies(client, repo, recipes, name, options);
 
-  await withTemporaryScope({ repos: [spackRoot] }, async (scope) => {
+  // The same padded install tree as `paks build`, which then pushes exactly this build.
+  await withTemporaryScope({ ...buildScope(client.values.build_padded_length), repos: [spackRoot] }, async (scope) => {
     const runner = scope ? spack.withScope(scope.dir) : spack;
     // 1. Build from source with Spack's build-time tests.
     let started = Date.now();
@@ -193,14 +195,15 @@ async function prefetchDependencies(client: PaksClient, repo: CommunityRepositor
   };
   visit(name);
   if (!deps.size) return;
-  const installed = new Set((await client.list([...deps])).map((s) => s.name));
-  const missing = [...deps].filter((d) => !installed.has(d));
-  if (!missing.length) return;
+  const names = [...deps];
   try {
-    const report = await client.install([repo.root, ...missing], { registries: [repo.config.registry], cacheOnly: true, sbom: false, plainHttp: options.plainHttp });
-    for (const root of report.roots) client.reporter.info(`Took ${root.name}@${root.version} from ${root.origin.kind === 'binary' ? root.origin.reference : 'source'}`);
+    // Into the padded build tree, where the build looks; already installed ones stay as they are.
+    const report = await client.install([repo.root, ...names], { registries: [repo.config.registry], cacheOnly: true, sbom: false, plainHttp: options.plainHttp, scope: buildScope(client.values.build_padded_length) });
+    for (const root of report.roots) {
+      if (root.origin.kind === 'binary') client.reporter.info(`Took ${root.name}@${root.version} from ${root.origin.reference}`);
+    }
   } catch (error) {
-    client.reporter.info(`Dependencies ${missing.join(', ')} are not all in ${repo.config.registry} yet (${describeError(error).replace(/\.$/, '')}); Spack builds them.`);
+    client.reporter.info(`Dependencies ${names.join(', ')} are not all in ${repo.config.registry} yet (${describeError(error).replace(/\.$/, '')}); Spack builds them.`);
   }
 }
 

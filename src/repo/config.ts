@@ -1,7 +1,7 @@
 import { access, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PaksError } from '../errors.js';
 import { updateRulesSchema } from '../upstream/rules.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The schema of every setting: one place that says what each key may hold. */
 export const settingsShape = {

@@ -22,12 +22,17 @@ export interface InstalledSpec {
   variants: Record<string, VariantValue>;
 }
 
-/** Installed specs matching the constraints (all when none), with their prefixes. */
-export async function findInstalled(spack: SpackRunner, constraints: readonly string[] = []): Promise<InstalledSpec[]> {
+/**
+ * Installed specs matching the constraints (all when none). `find --json` says everything but
+ * the install prefix, and `--format` cannot list dependencies (they exclude each other), so
+ * prefixes cost a second Spack call; without `prefixes` only externals carry one.
+ */
+export async function findInstalled(spack: SpackRunner, constraints: readonly string[] = [], options: { prefixes?: boolean } = {}): Promise<InstalledSpec[]> {
   const specs = checkSpecArguments(constraints);
+  const wantPrefixes = options.prefixes ?? true;
   const [json, prefixes] = await Promise.all([
     spack.run(['find', '--json', ...specs], { allowFailure: true }),
-    spack.run(['find', '--format', '{hash} {prefix}', ...specs], { allowFailure: true }),
+    wantPrefixes ? spack.run(['find', '--format', '{hash} {prefix}', ...specs], { allowFailure: true }) : undefined,
   ]);
   if (json.exitCode !== 0) {
     if (/No package matches the query/.test(json.stderr + json.stdout)) return [];
@@ -36,7 +41,7 @@ export async function findInstalled(spack: SpackRunner, constraints: readonly st
   }
   const nodes = json.stdout.trim() ? parseFindOutput(json.stdout) : [];
   const prefixByHash = new Map<string, string>();
-  for (const line of prefixes.stdout.split('\n')) {
+  for (const line of prefixes?.stdout.split('\n') ?? []) {
     const at = line.indexOf(' ');
     if (at > 0) prefixByHash.set(line.slice(0, at), line.slice(at + 1).trim());
   }

@@ -3,7 +3,7 @@
  * a build cache's `index.json`), parsed once here. Loose where Spack adds fields over time,
  * strict where Paks builds paths, tags and SBOMs from a value.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { PaksError } from '../errors.js';
 
 /** One path segment: Paks builds file paths and tags from these, so no separators, no `..`. */

@@ -3,7 +3,7 @@
  * which source to ask (or none: silenced), versions to ignore, a series to track, and
  * whether pre-releases count.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Candidate, SourceName } from './sources/candidate.js';
 import { compareVersions, inSeries, isBranchVersion, type SpackVersion } from './version.js';
 

@@ -3,7 +3,7 @@
  * `spack list --format version_json -r NAMESPACE` (0.23 transcript 96): authoritative where
  * a recipe computes its versions (loops, helpers) that reading the text would miss.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SpackRunner } from '../spack/runner.js';
 
 const listing = z.array(z.object({ name: z.string(), versions: z.array(z.string()) }).passthrough());

@@ -1,10 +1,28 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const PAKS_BIN = fileURLToPath(new URL('../../bin/paks', import.meta.url));
+const bundle = fileURLToPath(new URL('../../dist/bin/', import.meta.url));
+
+/**
+ * The sources (src/… and node_modules/…) a run loaded, from a recording made with
+ * test/helpers/record-imports.mjs: bin/paks runs the bundle in dist/bin/, whose meta.json
+ * says which sources each of its files holds. Check loaded code with this, not the raw URLs.
+ */
+export async function loadedSources(recording: string): Promise<string> {
+  const meta = JSON.parse(await readFile(join(bundle, 'meta.json'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> };
+  const files = (await readFile(recording, 'utf8')).split('\n').filter((url) => url.startsWith('file://')).map((url) => fileURLToPath(url));
+  const sources: string[] = [];
+  for (const file of files) {
+    const output = meta.outputs[`dist/bin/${file.slice(bundle.length)}`];
+    if (file.startsWith(bundle)) sources.push(...Object.keys(output?.inputs ?? {}));
+    else sources.push(file);
+  }
+  return sources.map((source) => `/${source}`).join('\n');
+}
 
 export interface CliResult {
   exitCode: number;

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { cp, mkdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { PaksClient } from '../../src/client.js';
 import { parseInstalledLine } from '../../src/spack/install.js';
 import { spackCommandError, summarizeSpackError } from '../../src/spack/errors.js';
 import { World, type Machine } from '../e2e/world.js';
+import { temporaryDirectory } from '../helpers/cli.js';
 
 describe('install, list, uninstall, doctor and shell through the Spack stand-in', () => {
   let world: World;
@@ -49,6 +50,7 @@ describe('install, list, uninstall, doctor and shell through the Spack stand-in'
     assert.deepEqual(json[0].variants, { build_system: 'makefile' });
     assert.equal(json[0].namespace, 'paksdemo');
     assert.deepEqual(json[0].dependencies.find((d: { name: string }) => d.name === 'hello-paks').types, ['build', 'link']);
+    assert.match(json[0].prefix, /\/greet-paks-1\.0\.0-eus5xxlme3e4olqwzmc6dk5dp6hopdrj$/);
     const none = await machine.paks(['list', '--json', 'zlib']);
     assert.equal(none.stdout.trim(), '[]');
     assert.equal(none.exitCode, 1, 'like spack find, no match is a failure');
@@ -78,6 +80,18 @@ describe('install, list, uninstall, doctor and shell through the Spack stand-in'
     assert.equal(bad.exitCode, 2);
     assert.match(bad.stderr, /^Error: "zlib@@" is not a valid Spack spec: unexpected "@" at character 5\.$/m);
     assert.doesNotMatch(bad.stderr, /bootstrap|==>/);
+  });
+
+  test('list asks Spack once unless it prints prefixes (find --json has none; --format has no dependencies)', async () => {
+    const spackCalls = (stderr: string) => stderr.split('\n').filter((line) => /^\[debug\] running: \S+ find /.test(line)).length;
+    const text = await machine.paks(['--debug', 'list']);
+    assert.equal(text.exitCode, 0, text.stderr);
+    assert.equal(spackCalls(text.stderr), 1, text.stderr);
+    const paths = await machine.paks(['--debug', 'list', '-p', 'greet-paks']);
+    assert.equal(spackCalls(paths.stderr), 2, paths.stderr);
+    assert.match(paths.stdout, /^greet-paks@1\.0\.0 {2}\/\S+\/greet-paks-1\.0\.0-eus5xxl\w+$/m);
+    const externals = JSON.parse((await machine.paks(['list', '--json', 'gmake'])).stdout) as Array<{ prefix: string; external: boolean }>;
+    assert.deepEqual(externals.map((s) => [s.prefix, s.external]), [['/usr', true]]);
   });
 
   test('unknown package, unsatisfiable version and a failed build end with Spack\'s reason', async () => {
@@ -147,6 +161,20 @@ describe('install, list, uninstall, doctor and shell through the Spack stand-in'
     assert.match(checks.find((c) => c.name === 'spack')!.detail, /^0\.23\.\S+ at .*bin\/spack \(from env\)$/);
     assert.ok(checks.find((c) => c.name === 'gpg')!.ok);
     assert.match(checks.find((c) => c.name === 'compiler')!.detail, /gcc@12\.2\.0/);
+    assert.equal(checks.find((c) => c.name === 'node')!.detail, `Node.js ${process.versions.node} at ${process.execPath}`);
+    assert.match(checks.find((c) => c.name === 'git')!.detail, /^git version \d/);
+    assert.match((checks.find((c) => c.name === 'gpg') as { install?: string }).install ?? '', /apt-get install -y --no-install-recommends gnupg$/);
+  });
+
+  test('doctor names the line that installs each missing tool', async (t) => {
+    // A PATH with only node on it: the stand-in still runs, git and gpg are missing.
+    const bin = await temporaryDirectory(t);
+    await symlink(process.execPath, join(bin, 'node'));
+    const result = await machine.paks(['doctor'], { PATH: bin });
+    assert.equal(result.exitCode, 0, result.stderr);
+    assert.match(result.stdout, /^FAIL {2}git {6}not found: needed for .+; install it with: (sudo )?apt-get install -y --no-install-recommends git$/m);
+    assert.match(result.stdout, /^FAIL {2}gpg {6}not found: .+apt-get install -y --no-install-recommends gnupg$/m);
+    assert.match(result.stdout, /^ok {4}spack /m);
   });
 
   test('paks shell evaluates with the client and spack() loaded', async () => {

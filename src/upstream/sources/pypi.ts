@@ -2,7 +2,7 @@
  * PyPI's JSON API (`/pypi/NAME/json`) for recipes with a `pypi` attribute. The base URL is
  * settable for mirrors.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Recipe } from '../recipe.js';
 import { parseVersion } from '../version.js';
 import type { Candidate } from './candidate.js';

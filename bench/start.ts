@@ -1,0 +1,192 @@
+/**
+ * Start-up benchmark: how long the CLI takes before and around the work it hands to Spack.
+ *   node --import tsx bench/start.ts [--rounds 21] [--no-build]
+ *   PAKS_BENCH_SPACK_ROOT=/path/to/spack node --import tsx bench/start.ts   # beside a real Spack
+ * Side by side in one run, rounds interleaved (the machine is shared), median of each:
+ *   - `paks --version` and `paks --help` against `node -e 0`;
+ *   - `paks list --json` against `spack find --json`, for each Spack: the test stand-in (a
+ *     Node script, so about as slow to start as Paks), an instant Spack (replays what the
+ *     stand-in printed for the same command lines: what is left is Paks' own overhead), and a
+ *     real Spack when PAKS_BENCH_SPACK_ROOT names one.
+ * Writes a table to stdout and the raw figures to bench/results/.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createSpackRoot, runSpack } from '../test/helpers/spack.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const roundsArg = process.argv.indexOf('--rounds');
+const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 21;
+const PAKS = join(root, 'bin', 'paks');
+
+interface Case {
+  name: string;
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+}
+
+interface Sample {
+  wall: number;
+  /** User + system CPU seconds of the process and the children it waited for (Spack). */
+  cpu: number;
+}
+
+/**
+ * Runs a command and reports its wall time and the CPU time of it and the children it waited
+ * for (Spack), both taken by a small Python parent (os.wait4) so Node's own spawn is not counted.
+ */
+const MEASURE = `import os, sys, time
+out = sys.argv[1]
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - start
+open(out, "w").write(f"{wall} {usage.ru_utime + usage.ru_stime}")
+sys.exit(os.waitstatus_to_exitcode(status))
+`;
+
+function time(c: Case, home: string, scratch: string): Sample {
+  const report = join(scratch, 'sample.txt');
+  const run = spawnSync('python3', ['-c', MEASURE, report, c.command, ...c.args], {
+    env: { ...process.env, HOME: home, CI: 'true', ...c.env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  if (run.status !== 0) throw new Error(`${c.name} failed (exit ${run.status}): ${run.stderr}`);
+  const [wall = 0, cpu = 0] = readFileSync(report, 'utf8').trim().split(' ').map(Number);
+  return { wall, cpu };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/**
+ * A Spack that answers at once: for each command line Paks sends, what the stand-in printed.
+ * Command lines are recorded by running Paks once against a recording wrapper.
+ */
+function instantSpack(dir: string, standinRoot: string, standinEnv: Record<string, string>, home: string): string {
+  const answers = join(dir, 'answers');
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  mkdirSync(answers, { recursive: true });
+  const key = (args: string[]) => createHash('sha256').update(`${args.join('\n')}\n`).digest('hex');
+  const record = (args: string[]) => {
+    const out = execFileSync(join(standinRoot, 'bin', 'spack'), args, { env: { ...process.env, ...standinEnv } });
+    writeFileSync(join(answers, key(args)), out);
+  };
+  // Every command line Paks sends for `list --json`, found by running it against a recorder.
+  const log = join(dir, 'calls.log');
+  const recorder = join(dir, 'recorder', 'bin', 'spack');
+  mkdirSync(join(dir, 'recorder', 'bin'), { recursive: true });
+  writeFileSync(recorder, `#!/bin/sh\nprintf '%s\\0' "$@" >> '${log}'; printf '\\n' >> '${log}'\nexec '${join(standinRoot, 'bin', 'spack')}' "$@"\n`);
+  chmodSync(recorder, 0o755);
+  execFileSync(process.execPath, [PAKS, 'list', '--json'], { env: { ...process.env, ...standinEnv, HOME: home, PAKS_SPACK_ROOT: join(dir, 'recorder') }, stdio: 'ignore' });
+  const calls = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((line) => line.split('\0').slice(0, -1));
+  for (const args of [...calls, ['find', '--json']]) record(args);
+  writeFileSync(
+    join(dir, 'bin', 'spack'),
+    `#!/bin/sh\nkey=$(printf '%s\\n' "$@" | sha256sum | cut -d' ' -f1)\nexec cat '${answers}'/"$key"\n`,
+  );
+  chmodSync(join(dir, 'bin', 'spack'), 0o755);
+  return String(calls.length);
+}
+
+async function main(): Promise<void> {
+  if (!process.argv.includes('--no-build')) execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+  const work = mkdtempSync(join(tmpdir(), 'paks-bench-start-'));
+  try {
+    const home = join(work, 'home');
+    mkdirSync(home);
+    // The stand-in with greet-paks and its dependencies installed (five specs, two external).
+    const standin = await createSpackRoot(join(work, 'standin'));
+    const install = runSpack(standin, ['install', 'greet-paks']);
+    if (install.code !== 0) throw new Error(`stand-in install failed: ${install.stderr}`);
+    const standinEnv = { ...standin.env };
+    const instant = join(work, 'instant');
+    const paksCalls = instantSpack(instant, standin.root, standinEnv, home);
+
+    // The same CLI from tsc's dist/ (one file per module, as before the bundle), for comparison.
+    const unbundled = (...args: string[]) => [
+      '--input-type=module',
+      '-e',
+      `const { main } = await import(${JSON.stringify(join(root, 'dist', 'cli', 'main.js'))}); process.exitCode = await main(['node', 'paks', ...${JSON.stringify(args)}]);`,
+    ];
+    const cases: Case[] = [
+      { name: 'node -e 0', command: process.execPath, args: ['-e', '0'] },
+      { name: 'paks --version', command: process.execPath, args: [PAKS, '--version'] },
+      { name: 'paks --help', command: process.execPath, args: [PAKS, '--help'] },
+      { name: 'paks --version (unbundled)', command: process.execPath, args: unbundled('--version') },
+      { name: 'paks --help (unbundled)', command: process.execPath, args: unbundled('--help') },
+    ];
+    const spacks: Array<[string, string, Record<string, string>]> = [
+      ['stand-in', standin.root, standinEnv],
+      ['instant', instant, {}],
+    ];
+    if (process.env.PAKS_BENCH_SPACK_ROOT) spacks.push(['real', process.env.PAKS_BENCH_SPACK_ROOT, {}]);
+    for (const [label, spackRoot, env] of spacks) {
+      cases.push(
+        { name: `spack find --json (${label})`, command: join(spackRoot, 'bin', 'spack'), args: ['find', '--json'], env: { ...env, SPACK_ROOT: spackRoot } },
+        { name: `paks list --json (${label})`, command: process.execPath, args: [PAKS, 'list', '--json'], env: { ...env, PAKS_SPACK_ROOT: spackRoot } },
+        { name: `paks list --json (${label}, unbundled)`, command: process.execPath, args: unbundled('list', '--json'), env: { ...env, PAKS_SPACK_ROOT: spackRoot } },
+      );
+    }
+    const samples: Record<string, Sample[]> = {};
+    for (const c of cases) time(c, home, work); // warm the page cache
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const c of cases) (samples[c.name] ??= []).push(time(c, home, work));
+    }
+    const wall = (name: string) => median(samples[name]!.map((s) => s.wall));
+    const cpu = (name: string) => median(samples[name]!.map((s) => s.cpu));
+    const row = (label: string, name: string, base: string | null, target = '') =>
+      `| ${label} | ${ms(wall(name))} | ${base ? `${ratio(wall(name), wall(base))}×` : '1'} | ${ms(cpu(name))} | ${base ? `${ratio(cpu(name), cpu(base))}×` : '1'} | ${target} |`;
+    const rows: string[] = [
+      '| run | wall (median) | wall ratio | CPU (median) | CPU ratio | target |',
+      '| --- | --- | --- | --- | --- | --- |',
+      row('node -e 0', 'node -e 0', null),
+      row('paks --version', 'paks --version', 'node -e 0', '≤ 1.25×'),
+      row('paks --help', 'paks --help', 'node -e 0', '≤ 1.25×'),
+      row('paks --version, unbundled', 'paks --version (unbundled)', 'node -e 0'),
+      row('paks --help, unbundled', 'paks --help (unbundled)', 'node -e 0'),
+    ];
+    for (const [label] of spacks) {
+      const base = `spack find --json (${label})`;
+      rows.push(
+        row(`spack find --json (${label} Spack)`, base, null),
+        row(`paks list --json (${label} Spack)`, `paks list --json (${label})`, base, '≤ 1.3×'),
+        row(`paks list --json (${label} Spack), unbundled`, `paks list --json (${label}, unbundled)`, base),
+      );
+    }
+    const overheadWall = wall('paks list --json (instant)') - wall('spack find --json (instant)');
+    const overheadCpu = cpu('paks list --json (instant)') - cpu('spack find --json (instant)');
+    // On an idle machine Paks' own work is CPU-bound, so its CPU time is what it adds to a real Spack's.
+    rows.push(
+      '',
+      `Paks' own work around its Spack calls (instant Spack): ${ms(overheadWall)} wall, ${ms(overheadCpu)} CPU. ` +
+        `Beside a real Spack whose \`find --json\` takes 250 ms (Spack 0.23 in issue 13's measurement), that projects to ${ratio(0.25 + overheadCpu, 0.25)}× ` +
+        `(measure it with PAKS_BENCH_SPACK_ROOT).`,
+    );
+    const summary = [
+      `Start-up, median of ${ROUNDS} interleaved rounds (Node ${process.version}, ${new Date().toISOString().slice(0, 10)}); Paks runs ${paksCalls} Spack command(s) for list --json.`,
+      '',
+      ...rows,
+    ].join('\n');
+    console.log(summary);
+    const results = join(root, 'bench', 'results');
+    mkdirSync(results, { recursive: true });
+    writeFileSync(join(results, `start-${Date.now()}.json`), JSON.stringify({ rounds: ROUNDS, node: process.version, samples }, null, 2));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+const ms = (seconds: number) => `${(seconds * 1000).toFixed(0)} ms`;
+const ratio = (a: number, b: number) => (a / b).toFixed(2);
+
+await main();

@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// Bundles the CLI into dist/bin/ so `paks` starts by reading a few files instead of hundreds.
+// Code a command loads on demand (import()) becomes its own chunk, loaded only when it runs.
+// The library keeps its tsc build in dist/ (`import 'paks'`); this is what bin/paks runs.
+import { build } from 'esbuild';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * commander loads node:child_process when it loads (~3 ms), for executable subcommands that
+ * Paks does not have; load it when a subcommand would be spawned instead. Unchanged (with a
+ * warning) if commander's source no longer has that line.
+ */
+const lazyChildProcess = {
+  name: 'commander-lazy-child-process',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, async (args) => {
+      const eager = "const childProcess = require('node:child_process');";
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes(eager)) return { contents: source, loader: 'js', warnings: [{ text: 'commander no longer requires node:child_process as expected; it loads eagerly' }] };
+      return { contents: source.replace(eager, "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };"), loader: 'js' };
+    });
+  },
+};
+const outdir = `${root}dist/bin`;
+await rm(outdir, { recursive: true, force: true });
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: { paks: 'src/cli/main.ts' },
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // Less to parse at start-up; stack traces map back to src/ through the source maps (--debug).
+  minify: process.env.PAKS_BUNDLE_MINIFY !== "0",
+  sourcemap: 'linked',
+  sourcesContent: false,
+  metafile: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  plugins: [lazyChildProcess],
+  // CommonJS dependencies (commander) call require() for Node's built-in modules.
+  banner: { js: "import { createRequire as __paksRequire } from 'node:module'; const require = __paksRequire(import.meta.url);" },
+});
+// `import { z } from 'zod'` cannot be tree-shaken and pulls every zod locale (~380 KB) into
+// the start-up path of any command that validates anything.
+const bundled = Object.values(result.metafile.outputs).flatMap((output) => Object.entries(output.inputs).filter(([, use]) => use.bytesInOutput > 0).map(([input]) => input));
+const locales = bundled.filter((input) => /node_modules\/zod\/.*\/locales\/(?!en\.js)/.test(input));
+if (locales.length) {
+  console.error(`The bundle holds ${locales.length} zod locales: import zod as \`import * as z from 'zod'\`, not \`import { z } from 'zod'\`.`);
+  process.exit(1);
+}
+// Which sources each output file holds: tests check what a command loads through it.
+await writeFile(`${outdir}/meta.json`, JSON.stringify(result.metafile));
