@@ -19,8 +19,9 @@ import * as repo from '../commands/repo.js';
 import * as sbom from '../commands/sbom.js';
 import * as shell from '../commands/shell.js';
 import * as uninstall from '../commands/uninstall.js';
+import * as update from '../commands/update.js';
 
-const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [install, list, uninstall, build, container, push, pull, key, sbom, config, shell, bootstrap, doctor, repo, release];
+const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [install, list, uninstall, build, container, push, pull, key, sbom, config, shell, bootstrap, doctor, repo, release, update];
 
 export async function buildProgram(): Promise<Command> {
   const program = new Command('paks')

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import * as z from 'zod';
 import { PaksError } from '../errors.js';
+import { updateRulesSchema } from '../upstream/rules.js';
 
 /** The settings file of a community package repository, at its root. */
 export const REPO_CONFIG_FILE = 'paks.yaml';
@@ -28,6 +29,8 @@ export const packageSettingsShape = {
   tests: testLevel.optional(),
   /** Build it, but never sign, push or release it (e.g. a private helper). */
   publish: z.boolean().optional(),
+  /** Upstream updates (paks update): source, ignore, track, pre. */
+  update: updateRulesSchema.optional(),
 };
 
 export const packageSettingsSchema = z.object(packageSettingsShape).strict();

@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from './args.mjs';
+import { checksum as upstreamChecksum, versionJson, versions as upstreamVersions } from './upstream.mjs';
 import { allCachedNodes, generateIndex, generateKeyIndex, pushKeys, pushSpec, readIndex, selectSigningKey } from './buildcache.mjs';
 import { ensureLayout, fetchKeysV3, generateIndexV3, generateKeyIndexV3, pushSpecV3 } from './buildcache-v3.mjs';
 import { concretizeAll, gatherReuseCandidates, UnknownPackageError } from './concretize.mjs';
@@ -283,6 +284,7 @@ export const commands = {
   list(ctx, argv) {
     const a = parse('spack list', 'list', argv, [opt(['-d', '--search-description'], 'desc'), opt(['-v', '--virtuals'], 'virtuals'), opt('--format', 'format', 'value'), opt('--count', 'count'), opt(['-r', '--repo'], 'repos', 'append'), opt(['-t', '--tag'], 'tags', 'append')], [{ dest: 'filter', nargs: '*' }]);
     let names = ctx.repos.allNames();
+    if (a.repos.length) names = names.filter((n) => ctx.repos.repos.some((r) => a.repos.includes(r.namespace) && r.has(n)));
     if (a.filter.length) {
       const res = a.filter.map((f) => {
         const pat = f.includes('*') || f.includes('?') ? new RegExp('^' + f.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$', 'i') : new RegExp(f.replace(/[.+^${}()|[\]\\]/g, '\\$&'), 'i');
@@ -295,7 +297,7 @@ export const commands = {
       return 0;
     }
     if (a.format === 'version_json') {
-      out(JSON.stringify(names.map((n) => ({ name: n, latest_version: ctx.repos.get(n).versions.map((v) => v.version).sort(compareVersions).pop() ?? null, versions: ctx.repos.get(n).versions.map((v) => v.version) })), null, 2) + '\n');
+      out(versionJson(names.map((n) => ctx.repos.get(n)), SPACK_VERSION()));
       return 0;
     }
     if (names.length === 0) {
@@ -311,10 +313,16 @@ export const commands = {
     const [s] = parseSpecs(a.package);
     const pkg = ctx.repos.get(s.name, s.namespace);
     if (!pkg) throw new UnknownPackageError(s.name, s.namespace ?? ctx.repos.repos[0]?.namespace ?? 'builtin');
-    const versions = pkg.versions.map((v) => v.version).sort(compareVersions).reverse();
-    if (a.safe) out('==> Safe versions (already checksummed):\n');
-    for (const v of versions) out(`  ${v}\n`);
-    return 0;
+    return upstreamVersions(pkg, a);
+  },
+
+  checksum(ctx, argv) {
+    const a = parse('spack checksum', 'checksum', argv, [opt('--keep-stage', 'keepStage'), opt(['-b', '--batch'], 'batch'), opt(['-l', '--latest'], 'latest'), opt(['-p', '--preferred'], 'preferred'), opt(['-a', '--add-to-package'], 'addToPackage'), opt('--verify', 'verify'), opt(['-j', '--jobs'], 'jobs', 'value')], [{ dest: 'package' }, { dest: 'versions', nargs: '*' }]);
+    if (a.addToPackage && a.verify) throw new UsageError(usageOf('checksum', 'spack checksum'), 'spack checksum', 'argument --verify: not allowed with argument --add-to-package/-a');
+    const [s] = parseSpecs(a.package);
+    const pkg = ctx.repos.get(s.name, s.namespace);
+    if (!pkg) throw new UnknownPackageError(s.name, s.namespace ?? ctx.repos.repos[0]?.namespace ?? 'builtin');
+    return upstreamChecksum(pkg, a, pkg.file, SPACK_VERSION());
   },
 
   info(ctx, argv) {

@@ -113,6 +113,7 @@ export function parsePackage(name, src, repo, file) {
     provides: [],
     homepage: attr(src, 'homepage'),
     url: attr(src, 'url'),
+    listUrl: attr(src, 'list_url'),
     hasCode: !/^\s+has_code\s*=\s*False/m.test(src),
     description: docstring(src, classMatch),
   };
