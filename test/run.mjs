@@ -26,6 +26,10 @@ if (selected.length === 0) {
 }
 // A test file runs Spack when it uses the stand-in helpers (directly or through the e2e world),
 // unless it pins one dialect (`spack: SPACK_0_23`, as the stand-in's fidelity tests do).
+// Pinned, so they run once: test/standin/standin.test.ts and testing.test.ts compare the
+// stand-in with Spack 0.23's transcripts (standin-1.1.test.ts and testing-1.1.test.ts do the
+// same against Spack 1.1's). Everything else that drives Paks through Spack (install, build,
+// list, repo build, release, update, Spack images, containers, the workflow) runs under both.
 const runsSpack = (file) => {
   const text = readFileSync(join(root, file), 'utf8');
   return /helpers\/spack\.js|e2e\/world\.js|from '\.\/world\.js'/.test(text) && !/spack: SPACK_/.test(text);

@@ -33,6 +33,8 @@ import { parseSpecDocument, targetName, type SpecNode } from '../spack/spec-json
 import { specVerifier } from '../trust/verify-clearsigned.js';
 import type { BinaryLookup, LookupOptions } from '../install/binary.js';
 import { layerNodes } from './closure.js';
+import { nodesByHash } from '../spec/compiler.js';
+import { unsatisfiedBecause } from '../spec/satisfies.js';
 import { INDEX_TAG, spackImageTag } from './image.js';
 import { parseDatabase } from './index-spack.js';
 
@@ -66,12 +68,21 @@ export async function lookupSpackNativeBinary(client: PaksClient, registry: Regi
       const where = `${repo.registry}/${repo.repository}`;
       try {
         const db = parseDatabase(await registry.fetchBlobBytes(repo, index.manifest.layers[0]!, MAX_JSON), `${where}:${INDEX_TAG}`);
-        const candidates = Object.values(db.database.installs)
+        const named = Object.values(db.database.installs)
           .filter((r) => r.in_buildcache && r.spec.name === options.name && (!options.version || r.spec.version === options.version))
           .map((r) => {
             const node = r.spec as unknown as SpecNode;
             return { node, arch: { os: node.arch.platform_os, target: targetName(node.arch) } };
           });
+        // The same satisfaction check as for a Paks artifact: the whole request, on the DAG index.spack records.
+        const request = options.request;
+        const nodes = nodesByHash(Object.values(db.database.installs).map((r) => r.spec as unknown as SpecNode));
+        const why = new Map(named.map((c) => [c.node.hash, request ? unsatisfiedBecause(c.node, request.spec, nodes) : undefined]));
+        const candidates = named.filter((c) => why.get(c.node.hash) === undefined);
+        if (named.length && !candidates.length) {
+          reasons.push(`the Spack OCI build cache's ${why.get(named[0]!.node.hash)} (${where})`);
+          continue;
+        }
         const best = rankBinaries({ os: options.host.os, target: options.host.target }, candidates.filter((c) => c.arch.os === options.host.os))[0];
         if (!best) {
           reasons.push(`${where} (a Spack OCI build cache) has no ${options.name}${options.version ? `@${options.version}` : ''} for ${options.host.platform}-${options.host.os}-${options.host.target}`);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { World, type Machine } from '../e2e/world.js';
+import { testSpack } from '../helpers/spack.js';
 
 const ACCEPT = 'application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json';
 const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -56,7 +57,7 @@ describe('paks install from a Spack OCI build cache', () => {
     assert.equal(result.exitCode, 0, result.stderr);
     assert.match(result.stdout + result.stderr, /from 127\.0\.0\.1:\d+\/mirror\/signed@sha256:[0-9a-f]{64} \(signature verified\)/);
     const listed = await alice.paks(['list', '--json']);
-    assert.deepEqual((JSON.parse(listed.stdout) as { name: string }[]).map((s) => s.name).sort(), ['gcc-runtime', 'glibc', 'gmake', 'greet-paks', 'hello-paks']);
+    assert.deepEqual((JSON.parse(listed.stdout) as { name: string }[]).map((s) => s.name).sort(), testSpack.installedWithGreet);
   });
 
   it('an unsigned cache needs unsigned_registries or --no-verify, and says so in one sentence', async () => {

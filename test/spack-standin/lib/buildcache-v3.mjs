@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { createSpackTarball } from './buildcache.mjs';
 import { mirrorCollection, urlJoin, urlToPath } from './mirrors.mjs';
+import { downloadOciTarball, readOciIndex } from './oci.mjs';
 import { Node, nodeFromSpecDict } from './spec.mjs';
 import { gzip } from './tar.mjs';
 import { pyJsonIndent0, sha256hex, SpackError, tty } from './util.mjs';
@@ -182,8 +183,12 @@ export function readIndexV3(mirror) {
   return [...map.values()].map((n) => ({ node: n, inBuildcache: installs[n.hash].in_buildcache }));
 }
 
+// File mirrors with the spec's manifest, and oci:// mirrors whose index.spack lists it (transcript 68).
 export function mirrorsWithSpecV3(ctx, node) {
-  return mirrorCollection(ctx).filter((m) => m.fetchUrl?.startsWith('file://') && existsSync(join(urlToPath(m.fetchUrl), specManifestRel(node))));
+  return mirrorCollection(ctx).filter((m) => {
+    if (m.fetchUrl?.startsWith('oci://')) return readOciIndex(ctx, m).some((e) => e.node.hash === node.hash && e.inBuildcache);
+    return m.fetchUrl?.startsWith('file://') && existsSync(join(urlToPath(m.fetchUrl), specManifestRel(node)));
+  });
 }
 
 // Fetches the spec and tarball of `node` from the first mirror that has them; a signed
@@ -191,6 +196,15 @@ export function mirrorsWithSpecV3(ctx, node) {
 export function downloadTarballV3(ctx, gpg, node, mirrors, unsignedOverride) {
   const tried = [];
   for (const m of mirrors) {
+    if (m.fetchUrl.startsWith('oci://')) {
+      // An OCI mirror added with --unsigned (transcripts 60, 68): the image config is the spec,
+      // its last layer the tarball, checked against binary_cache_checksum.
+      if (!(unsignedOverride || !m.signed)) continue;
+      const dl = downloadOciTarball(ctx, node, m, join(ctx.stageRoot, 'build_cache'));
+      if (!dl) continue;
+      const spec = JSON.parse(readFileSync(dl.specfile, 'utf8'));
+      return { ...dl, expected: spec.binary_cache_checksum?.hash };
+    }
     const root = urlToPath(m.fetchUrl);
     const rel = specManifestRel(node);
     const text = readFileSync(join(root, rel), 'utf8');

@@ -219,10 +219,17 @@ function executeTask(ctx, gpg, t, { counter, total, unsigned, tests, junitCases 
   // Spack 1.1 (transcripts 10, 41): a cache install says "Installing" after its [+] line,
   // a source build says "No binary … found" before it
   const installing = () => tty.msg(`Installing ${t.id} [${counter}/${total}]`);
-  if (!isV1()) installing();
-  // Test knob: a slow install, so a test can interrupt it.
-  const delay = Number(process.env.SPACK_STANDIN_INSTALL_DELAY ?? 0);
-  if (delay > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delay * 1000);
+  // Test knob: a slow install, so a test can interrupt it once Spack has said what it does
+  // (0.23: after "Installing"; 1.x: after the cache's "Fetching" line or, for a source build,
+  // "Installing", since a 1.x cache install says "Installing" only when it is done).
+  const pause = () => {
+    const delay = Number(process.env.SPACK_STANDIN_INSTALL_DELAY ?? 0);
+    if (delay > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delay * 1000);
+  };
+  if (!isV1()) {
+    installing();
+    pause();
+  }
   if (t.useCache) {
     const start = Date.now();
     const mirrors = mirrorsWithSpec(ctx, node);
@@ -231,6 +238,7 @@ function executeTask(ctx, gpg, t, { counter, total, unsigned, tests, junitCases 
       try {
         dl = downloadTarball(ctx, gpg, node, mirrors, unsigned);
         if (dl) {
+          if (isV1()) pause();
           const fetched = Date.now();
           tty.msg(`Extracting ${t.id} from binary cache`);
           extractTarball(ctx, node, dl);
@@ -256,7 +264,10 @@ function executeTask(ctx, gpg, t, { counter, total, unsigned, tests, junitCases 
     if (t.cacheOnly) throw new InstallError('No binary found when cache-only was specified');
     tty.msg(`No binary for ${t.id} found: installing from source`);
   }
-  if (isV1()) installing();
+  if (isV1()) {
+    installing();
+    pause();
+  }
   buildFromSource(ctx, t, { runTests: tests === 'all' || (tests === 'root' && t.isBuildRequest), junitCases });
 }
 

@@ -3,6 +3,8 @@
 // list of specs, `<name>-<version>-<hash>.spack` images whose config is the spec file and whose
 // last layer is the tarball. Configs go to the source cache (`Using cached archive` later).
 // The stand-in is synchronous, so each request runs in a short node child process.
+// Spack 1.1 reads them the same way (its transcript 68: layout-3 configs, the same lines); in
+// 1.x mode buildcache-v3.mjs routes oci:// mirrors here.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
