@@ -38,7 +38,8 @@ export type PackageSettings = z.infer<typeof packageSettingsSchema>;
 
 export const repoConfigShape = {
   /** Where each package goes: <registry>/<package>. */
-  registry: z.string().regex(/^[a-z0-9.-]+(?::\d+)?(?:\/[a-z0-9._/-]+)?$/, 'a registry path such as ghcr.io/org/repo (lowercase)'),
+  // Host[:port] and OCI repository path components (lowercase, single slashes, inner separators only).
+  registry: z.string().regex(/^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/, 'a registry path such as ghcr.io/org/repo (lowercase)'),
   platforms: z.array(platform).min(1).default(['ubuntu-22.04', 'ubuntu-24.04']),
   tests: testLevel.default('root'),
   signing: z
