@@ -102,6 +102,26 @@ function knownPackageOrDie(ctx, abstract) {
 }
 
 // ------------------------------------------------------------------ commands
+// `spack list --format version_json` (transcripts 95/96): Spack writes this JSON by hand, one
+// package per block, with Python's json.dumps separators inside.
+function versionJson(pkgs) {
+  const dumps = (v) => (Array.isArray(v) ? `[${v.map(dumps).join(', ')}]` : v && typeof v === 'object' ? `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${dumps(x)}`).join(', ')}}` : JSON.stringify(v));
+  const depsOf = (pkg, type) => [...new Set(pkg.dependencies.filter((d) => d.type.includes(type)).map((d) => parseSpecs(d.spec)[0].name))].sort();
+  const blocks = pkgs.map((pkg) => {
+    const versions = pkg.versions.map((v) => v.version).sort(compareVersions).reverse();
+    return (
+      `  {"name": "${pkg.name}",\n` +
+      `   "latest_version": "${versions[0] ?? ''}",\n` +
+      `   "versions": ${dumps(versions)},\n` +
+      `   "homepage": "${pkg.homepage ?? 'None'}",\n` +
+      `   "file": "https://github.com/spack/spack/blob/develop/var/spack/repos/builtin/packages/${pkg.name}/package.py",\n` +
+      `   "maintainers": ${dumps(pkg.maintainers ?? [])},\n` +
+      `   "dependencies": ${dumps(Object.fromEntries(['build', 'link', 'run', 'test'].map((t) => [t, depsOf(pkg, t)])))}}`
+    );
+  });
+  return `[\n${blocks.join(',\n')}\n]\n`;
+}
+
 export const commands = {
   python(ctx, argv) {
     const a = parseArgs({ prog: 'spack python', help: 'python', options: [opt('-c', 'command', 'value'), opt('-V', 'version'), opt('-m', 'module', 'value'), opt('-u', 'unbuffered'), opt('-i', 'interp', 'value')], positionals: [{ dest: 'args', nargs: '*' }] }, argv);
@@ -251,7 +271,8 @@ export const commands = {
 
   list(ctx, argv) {
     const a = parse('spack list', 'list', argv, [opt(['-d', '--search-description'], 'desc'), opt(['-v', '--virtuals'], 'virtuals'), opt('--format', 'format', 'value'), opt('--count', 'count'), opt(['-r', '--repo'], 'repos', 'append'), opt(['-t', '--tag'], 'tags', 'append')], [{ dest: 'filter', nargs: '*' }]);
-    let names = ctx.repos.allNames();
+    // -r/--repo/-N: only the packages of these namespaces (transcript 96).
+    let names = a.repos?.length ? [...new Set(ctx.repos.repos.filter((r) => a.repos.includes(r.namespace)).flatMap((r) => r.names()))].sort() : ctx.repos.allNames();
     if (a.filter.length) {
       const res = a.filter.map((f) => {
         const pat = f.includes('*') || f.includes('?') ? new RegExp('^' + f.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$', 'i') : new RegExp(f.replace(/[.+^${}()|[\]\\]/g, '\\$&'), 'i');
@@ -264,7 +285,7 @@ export const commands = {
       return 0;
     }
     if (a.format === 'version_json') {
-      out(JSON.stringify(names.map((n) => ({ name: n, latest_version: ctx.repos.get(n).versions.map((v) => v.version).sort(compareVersions).pop() ?? null, versions: ctx.repos.get(n).versions.map((v) => v.version) })), null, 2) + '\n');
+      out(versionJson(names.map((n) => ctx.repos.get(n))));
       return 0;
     }
     if (names.length === 0) {
@@ -319,6 +340,13 @@ export const commands = {
     for (const [label, t] of [['Build Dependencies', 'build'], ['Link Dependencies', 'link'], ['Run Dependencies', 'run']]) {
       const ds = byType(t);
       o += `\n${label}:\n    ${ds.length ? ds.join('    ') : 'None'}\n`.replace(/    (\S+)    /g, '    $1\n    ');
+    }
+    if (a.tests) {
+      // Transcripts 98/100: the build/install-phase lists stay None even with a check(); stand-alone tests are the test_* methods.
+      const standalone = [...pkg.source.matchAll(/^    def (test_\w*)\(self/gm)].map((m) => `${pkg.className}.${m[1]}`);
+      o += '\nAvailable Build Phase Test Methods:\n    None\n';
+      o += '\nAvailable Install Phase Test Methods:\n    None\n';
+      o += `\nStand-Alone/Smoke Test Methods:\n${standalone.length ? standalone.map((t) => `    ${t}\n`).join('') : '    None\n'}`;
     }
     o += `\nLicenses: \n    ${pkg.licenses.length ? pkg.licenses.join(', ') : 'None'} \n\n`;
     out(o);
