@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import { contextFor, positiveInteger } from '../cli/context.js';
+
+interface ServeOptions {
+  repo?: string;
+  registry?: string;
+  host: string;
+  port: string;
+  baseUrl?: string;
+  ttl: number;
+}
+
+function port(value: string): string {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`'${value}' is not a port number (0-65535)`);
+  return value;
+}
+
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('serve the package metadata API and catalogue live, refreshed from Spack and the registry in the background')
+    .option('--repo <dir>', 'the package repository (default: the one around the current folder)')
+    .option('--registry <registry>', 'where the binaries are, REGISTRY/NAMESPACE (default: registry in paks.yaml)')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on (0: any free port)', port, '8080')
+    .option('--base-url <url>', 'public URL of this server, for links inside the documents (default: the listening address)')
+    .option('--ttl <seconds>', 'collect again after this many seconds', positiveInteger, 300)
+    .action(async (options: ServeOptions, command: Command) => {
+      const ctx = contextFor(command);
+      const client = await ctx.client();
+      const { startLiveCatalogue } = await import('../api/publish.js');
+      const running = await startLiveCatalogue(client, {
+        repo: options.repo,
+        registry: options.registry,
+        host: options.host,
+        port: Number(options.port),
+        baseUrl: options.baseUrl,
+        ttlMs: options.ttl * 1000,
+        accessLog: ctx.globals.quiet ? undefined : (line) => ctx.reporter.out(line),
+      });
+      ctx.reporter.info(`Serving ${running.url} (API at ${running.url}api/v1/packages.json); Ctrl-C stops.`);
+      await new Promise<void>((resolve) => {
+        const stop = (signal: NodeJS.Signals) => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          ctx.reporter.info(`${signal}: stopping.`);
+          void running.close().then(resolve);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+    });
+}
