@@ -8,7 +8,7 @@ import { loadInfoCache } from './cache.js';
 import { collectCatalogue, type CatalogueSource } from './collect.js';
 import { resolveCatalogueTarget } from './open.js';
 import { createRefresher, serveCatalogue, type RunningServer } from './server.js';
-import { buildSite, writeSite } from './site.js';
+import { buildSite, checkSiteTarget, writeSite } from './site.js';
 
 export interface CatalogueFlags {
   repo?: string | undefined;
@@ -61,7 +61,8 @@ async function source(client: PaksClient, flags: CatalogueFlags, manifestCache?:
 /** A registry that cannot be reached is one sentence, not a stack of retries. */
 function registryFailure(registry: string, error: unknown): unknown {
   if (error instanceof PaksError && (error.kind === 'network' || error.kind === 'registry' || error.kind === 'auth')) {
-    return new PaksError(error.kind, `Could not read the binaries in ${registry}: ${describeError(error).replace(/^Could not [^:]*: /, '').replace(/\.$/, '')}.`, {
+    const reason = describeError(error).replace(/^Could not (.*?): (?=\S)/, '$1: ').replace(/\.$/, '');
+    return new PaksError(error.kind, `Could not read the binaries in ${registry} (${reason}).`, {
       ...(error.hint ? { hint: error.hint } : {}),
       cause: error,
     });
@@ -70,6 +71,8 @@ function registryFailure(registry: string, error: unknown): unknown {
 }
 
 export async function buildStaticSite(client: PaksClient, flags: CatalogueFlags & { out: string }): Promise<BuildSummary> {
+  const out = resolve(client.cwd, flags.out);
+  await checkSiteTarget(out);
   const from = await source(client, flags);
   try {
     const catalogue = await collectCatalogue(from, { reporter: client.reporter }).catch((error: unknown) => {
@@ -77,7 +80,7 @@ export async function buildStaticSite(client: PaksClient, flags: CatalogueFlags 
     });
     await from.saveCache();
     const site = buildSite(catalogue.documents);
-    await writeSite(site, resolve(client.cwd, flags.out));
+    await writeSite(site, out);
     const binaries = [...catalogue.binaries.values()].reduce((sum, p) => sum + [...p.versions.values()].reduce((s, b) => s + b.length, 0), 0);
     return { packages: catalogue.recipes.length, binaries, files: site.size };
   } finally {

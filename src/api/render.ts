@@ -22,7 +22,8 @@ function page(options: { title: string; root: string; body: string; description?
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="${h(CONTENT_SECURITY_POLICY.replace(" frame-ancestors 'none'", ''))}">
 <title>${h(options.title)}</title>
-${options.description ? `<meta name="description" content="${h(options.description)}">\n` : ''}<link rel="stylesheet" href="${options.root}assets/catalogue.css">
+${options.description ? `<meta name="description" content="${h(options.description)}">\n` : ''}<link rel="icon" href="${options.root}assets/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="${options.root}assets/catalogue.css">
 <script src="${options.root}assets/catalogue.js" defer></script>
 </head>
 <body>
@@ -187,6 +188,9 @@ footer { margin-top: 2rem; color: var(--muted); font-size: .9rem; }
   td { border: 0; padding: .15rem 0; } td::before { content: attr(data-label) ": "; font-weight: 600; }
   .command { flex-direction: column; }
 }
+`;
+
+export const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#0a58ca"/><path d="M9 8h8a6 6 0 0 1 0 12h-4v5H9zm4 4v4h4a2 2 0 0 0 0-4z" fill="#fff"/></svg>
 `;
 
 /** Search as you type over the list the page already has, and the copy buttons. */

@@ -7,7 +7,7 @@ import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { PaksError } from '../errors.js';
 import { sitePaths, type ApiDocuments } from './documents.js';
-import { CATALOGUE_CSS, CATALOGUE_JS, renderIndex, renderPackage } from './render.js';
+import { CATALOGUE_CSS, CATALOGUE_JS, FAVICON_SVG, renderIndex, renderPackage } from './render.js';
 import { apiSchemas } from './schemas.js';
 
 export interface SiteFile {
@@ -36,6 +36,7 @@ export function buildSite(documents: ApiDocuments): Site {
   site.set('index.html', file(renderIndex(documents.packages), 'text/html; charset=utf-8'));
   site.set('assets/catalogue.css', file(CATALOGUE_CSS, 'text/css; charset=utf-8'));
   site.set('assets/catalogue.js', file(CATALOGUE_JS, 'text/javascript; charset=utf-8'));
+  site.set('assets/favicon.svg', file(FAVICON_SVG, 'image/svg+xml'));
   site.set(sitePaths.packages, jsonFile(documents.packages));
   for (const [name, schema] of Object.entries(apiSchemas)) site.set(sitePaths.schema(name), jsonFile(schema));
   for (const [name, doc] of documents.byName) {
@@ -52,7 +53,8 @@ export function buildSite(documents: ApiDocuments): Site {
  * Writes the site into a fresh temporary folder beside `out`, then swaps it in: readers and
  * a failed build never see half a site. An existing OUT must look like an earlier build.
  */
-export async function writeSite(site: Site, out: string): Promise<void> {
+/** Refuses an OUT that is not a folder Paks may replace (checked before any work, and again when writing). */
+export async function checkSiteTarget(out: string): Promise<boolean> {
   const target = resolve(out);
   const existing = await stat(target).catch(() => undefined);
   if (existing && !existing.isDirectory()) throw new PaksError('usage', `${out} exists and is not a folder.`, { hint: 'Name a new folder, or an earlier output of paks api build.' });
@@ -64,6 +66,12 @@ export async function writeSite(site: Site, out: string): Promise<void> {
       });
     }
   }
+  return existing !== undefined;
+}
+
+export async function writeSite(site: Site, out: string): Promise<void> {
+  const target = resolve(out);
+  const existing = await checkSiteTarget(out);
   await mkdir(dirname(target), { recursive: true });
   const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const old = `${temp}.old`;
