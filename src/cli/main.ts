@@ -3,7 +3,7 @@ import { describeError, isPaksError } from '../errors.js';
 import { redact } from '../redact.js';
 import { paksVersion } from '../version.js';
 
-const COMMANDS = ['install', 'list', 'uninstall', 'build', 'push', 'pull', 'key', 'sbom', 'config', 'shell', 'bootstrap', 'doctor', 'api', 'serve'] as const;
+const COMMANDS = ['install', 'list', 'uninstall', 'build', 'push', 'pull', 'key', 'sbom', 'config', 'shell', 'bootstrap', 'doctor', 'repo', 'api', 'serve'] as const;
 
 export async function buildProgram(): Promise<Command> {
   const program = new Command('paks')

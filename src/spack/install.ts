@@ -14,6 +14,14 @@ export interface SpackInstallOptions {
   jobs?: number;
   onLine?: (line: string) => void;
   live?: boolean;
+  /** Spack's build-time tests (`--test=root|all`). */
+  tests?: 'root' | 'all' | undefined;
+  /** Spack's own JUnit report of the install (`--log-format junit --log-file`). */
+  junitFile?: string | undefined;
+  /** Concretize the roots afresh (their recipe as it is now), reusing installed dependencies. */
+  freshRoots?: boolean;
+  /** Return a failed install (with Spack's output) instead of throwing. */
+  allowFailure?: boolean;
 }
 
 export interface InstalledPrefix {
@@ -27,6 +35,8 @@ export interface InstalledPrefix {
 export interface SpackInstallResult {
   /** Every `[+]` line Spack printed, in order. */
   installed: InstalledPrefix[];
+  /** With allowFailure: Spack's exit code and output when it failed. */
+  failure?: { exitCode: number; stdout: string; stderr: string };
 }
 
 /** `spack install`, with Spack's progress shown live and its `[+] prefix` lines parsed. */
@@ -36,11 +46,15 @@ export async function spackInstall(spack: SpackRunner, specs: readonly string[],
   if (options.jobs) args.push('-j', String(options.jobs));
   if (options.buildcache) args.push('--use-buildcache', `package:${options.buildcache.package},dependencies:${options.buildcache.dependencies}`);
   if (options.skipSignatureCheck) args.push('--no-check-signature');
+  if (options.freshRoots) args.push('--fresh-roots');
+  if (options.tests) args.push(`--test=${options.tests}`);
+  if (options.junitFile) args.push('--log-format', 'junit', '--log-file', options.junitFile);
   for (const file of options.specFiles ?? []) args.push('-f', file);
   const checked = checkSpecArguments(specs);
   args.push(...checked);
   const installed: InstalledPrefix[] = [];
-  await spack.run(args, {
+  const result = await spack.run(args, {
+    allowFailure: options.allowFailure ?? false,
     live: options.live ?? true,
     doing: `install ${[...checked, ...(options.specFiles ?? []).map(() => 'the cached spec')].join(' ')}`,
     onLine: (line) => {
@@ -49,6 +63,7 @@ export async function spackInstall(spack: SpackRunner, specs: readonly string[],
       options.onLine?.(line);
     },
   });
+  if (result.exitCode !== 0) return { installed, failure: { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr } };
   return { installed };
 }
 

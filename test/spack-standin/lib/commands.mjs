@@ -10,6 +10,8 @@ import { Mirror, mirrorCollection, mirrorFromArg, toUrl, urlJoin, urlToPath } fr
 import { abstractToString, compareVersions, formatSpec, nodeFromSpecDict, parseSpecs, satisfies, shortSpec, specLine, treeLines } from './spec.mjs';
 import { Die, Exit, hline, out, err, SpackError, tty } from './util.mjs';
 import { dumpYaml } from './yaml.mjs';
+import { testCommand, testMethods } from './testing.mjs';
+import { createCommand } from './create.mjs';
 
 export const SPACK_VERSION = () => process.env.SPACK_STANDIN_VERSION || '0.23.0.dev0';
 
@@ -342,11 +344,9 @@ export const commands = {
       o += `\n${label}:\n    ${ds.length ? ds.join('    ') : 'None'}\n`.replace(/    (\S+)    /g, '    $1\n    ');
     }
     if (a.tests) {
-      // Transcripts 98/100: the build/install-phase lists stay None even with a check(); stand-alone tests are the test_* methods.
-      const standalone = [...pkg.source.matchAll(/^    def (test_\w*)\(self/gm)].map((m) => `${pkg.className}.${m[1]}`);
-      o += '\nAvailable Build Phase Test Methods:\n    None\n';
-      o += '\nAvailable Install Phase Test Methods:\n    None\n';
-      o += `\nStand-Alone/Smoke Test Methods:\n${standalone.length ? standalone.map((t) => `    ${t}\n`).join('') : '    None\n'}`;
+      const standalone = testMethods(pkg).standalone.map((m) => `${pkg.className}.${m.name}`);
+      o += '\nAvailable Build Phase Test Methods:\n    None\n\nAvailable Install Phase Test Methods:\n    None\n';
+      o += `\nStand-Alone/Smoke Test Methods:\n    ${standalone.length ? standalone.join('\n    ') : 'None'}\n`;
     }
     o += `\nLicenses: \n    ${pkg.licenses.length ? pkg.licenses.join(', ') : 'None'} \n\n`;
     out(o);
@@ -441,7 +441,9 @@ export const commands = {
     }
     if (!a.specs.length && !(a.files ?? []).length) throw new Die('install requires a package argument or active environment');
     const abstract = a.specs.length ? parseSpecs(a.specs) : [];
-    const nodes = abstract.length ? concretizeAll(ctx, abstract, a.fresh ? { reuseCandidates: [] } : {}) : [];
+    // --fresh-roots (--reuse-deps): the roots concretize as if nothing of them were installed (transcript 120's --fresh for the root).
+    const reuse = a.fresh ? { reuseCandidates: [] } : a.freshRoots || a.reuseDeps ? { reuseCandidates: gatherReuseCandidates(ctx).filter((c) => !abstract.some((s) => s.name === c.node.name)) } : {};
+    const nodes = abstract.length ? concretizeAll(ctx, abstract, reuse) : [];
     // -f FILE: concrete specs from JSON files, installed exactly as written (as Spack does).
     for (const file of a.files ?? []) {
       let data;
@@ -461,6 +463,8 @@ export const commands = {
       unsigned: a.noCheckSignature ? true : null,
       failFast: a.failFast,
       includeBuildDeps: a.includeBuildDeps,
+      tests: a.test,
+      junit: a.logFormat === 'junit' && a.logFile ? a.logFile : null,
     });
     return 0;
   },
@@ -968,3 +972,7 @@ export function disambiguate(ctx, abstract, first = false) {
 }
 
 export { gatherReuseCandidates, readIndex, pushKeys, toUrl };
+
+// Added for community repositories (spack test, spack create).
+commands.test = testCommand;
+commands.create = createCommand;

@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { downloadTarball, extractTarball, mirrorsWithSpec } from './buildcache.mjs';
 import { PHASES } from './repo.mjs';
 import { Die, out, SpackError, tty } from './util.mjs';
+import { installTimeTestLog, runBuildTimeTests, writeJunit } from './testing.mjs';
 
 export const pkgId = (n) => `${n.name}-${n.version}-${n.hash}`;
 
@@ -17,6 +18,16 @@ class InstallError extends SpackError {
 }
 
 export function installSpecs(ctx, gpg, roots, opts) {
+  // What `--log-format junit` reports per spec: built (time, output, failure) or skipped.
+  const junitCases = new Map();
+  try {
+    runInstall(ctx, gpg, roots, { ...opts, junitCases });
+  } finally {
+    if (opts.junit) writeInstallJunit(opts.junit, roots, junitCases);
+  }
+}
+
+function runInstall(ctx, gpg, roots, opts) {
   const {
     packageUseCache = true,
     depsUseCache = true,
@@ -25,6 +36,8 @@ export function installSpecs(ctx, gpg, roots, opts) {
     unsigned = null,
     failFast = false,
     includeBuildDeps = false,
+    tests = null,
+    junitCases,
   } = opts;
   const db = ctx.db;
   const tasks = new Map(); // id -> task
@@ -145,7 +158,7 @@ export function installSpecs(ctx, gpg, roots, opts) {
       continue;
     }
     try {
-      executeTask(ctx, gpg, t, { counter, total, unsigned });
+      executeTask(ctx, gpg, t, { counter, total, unsigned, tests, junitCases });
       t.status = 'installed';
       flagInstalled(t.id);
     } catch (exc) {
@@ -180,11 +193,26 @@ export function installSpecs(ctx, gpg, roots, opts) {
   }
 }
 
+function writeInstallJunit(file, roots, cases) {
+  const suites = roots.map((node) => {
+    const nodes = node.traverse();
+    const built = nodes.filter((n) => cases.has(n.hash));
+    const others = nodes.filter((n) => !cases.has(n.hash)).sort((a, b) => (a.name < b.name ? -1 : 1));
+    return {
+      name: `${node.name}_${node.hash.slice(0, 7)}`,
+      arch: node.archStr,
+      compiler: `${node.compiler.name}@=${node.compiler.version}`,
+      cases: [...others.map((n) => ({ classname: n.name, name: n.hash, time: 0.0, skipped: true })), ...built.map((n) => ({ classname: n.name, name: n.hash, ...cases.get(n.hash) }))],
+    };
+  });
+  writeJunit(file, suites);
+}
+
 function console_out(line) {
   out(line + '\n');
 }
 
-function executeTask(ctx, gpg, t, { counter, total, unsigned }) {
+function executeTask(ctx, gpg, t, { counter, total, unsigned, tests, junitCases }) {
   const node = t.node;
   tty.msg(`Installing ${t.id} [${counter}/${total}]`);
   if (t.useCache) {
@@ -219,11 +247,11 @@ function executeTask(ctx, gpg, t, { counter, total, unsigned }) {
     if (t.cacheOnly) throw new InstallError('No binary found when cache-only was specified');
     tty.msg(`No binary for ${t.id} found: installing from source`);
   }
-  buildFromSource(ctx, t);
+  buildFromSource(ctx, t, { runTests: tests === 'all' || (tests === 'root' && t.isBuildRequest), junitCases });
 }
 
 // ---------------------------------------------------------------- source build
-function buildFromSource(ctx, t) {
+function buildFromSource(ctx, t, { runTests = false, junitCases = new Map() } = {}) {
   const node = t.node;
   const pkg = ctx.repos.get(node.name, node.namespace) ?? ctx.repos.get(node.name);
   if (!pkg) throw new SpackError(`Package 'spack.pkg.${node.namespace}.${node.name}' not found.`, "Use 'spack create' to create a new package.");
@@ -259,6 +287,8 @@ function buildFromSource(ctx, t) {
   const failList = (process.env.SPACK_STANDIN_FAIL_BUILD ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   const failPhase = phases.includes('build') ? 'build' : phases[phases.length - 1];
   const times = [];
+  let testLog = null;
+  const phaseStart = log.length;
   mkdirSync(prefix, { recursive: true });
   try {
     for (const phase of phases) {
@@ -275,15 +305,27 @@ function buildFromSource(ctx, t) {
         throw childError(cmd, log, logFile);
       }
       if (phase === 'install') writePrefix(ctx, node, pkg, prefix);
+      if (runTests && phase === (phases.includes('build') ? 'build' : 'install')) {
+        // The programs of the 'build' phase, where check() finds them (self.stage.source_path).
+        const buildDir = join(stage, 'spack-build');
+        writePrefix(ctx, node, pkg, buildDir);
+        log.push(`==> Testing package ${node.name}-${node.version}-${node.hash.slice(0, 7)}`);
+        testLog = runBuildTimeTests(ctx, node, pkg, { stage, buildDir, prefix, buildSystem });
+      }
       times.push([phase, Date.now() - ps]);
     }
   } catch (e) {
     rmSync(prefix, { recursive: true, force: true });
+    if (e instanceof SpackError && e.junitFailure) log.push(e.junitFailure);
+    junitCases.set(node.hash, { time: (Date.now() - t0) / 1000, output: log.slice(phaseStart).join('\n') + '\n', failure: e instanceof SpackError ? e.junitFailure ?? e.message : String(e.message) });
     throw e;
   }
+  if (testLog) log.push(`==> Testing package ${node.name}-${node.version}-${node.hash.slice(0, 7)}`);
+  junitCases.set(node.hash, { time: (Date.now() - t0) / 1000, output: log.slice(phaseStart).join('\n') + '\n' });
   writeFileSync(logFile, log.join('\n') + '\n');
   const tInstall = Date.now();
   writeMetadata(ctx, node, prefix, log, times);
+  if (testLog) writeFileSync(join(prefix, '.spack', 'install-time-test-log.txt'), [...testLog, ...installTimeTestLog(buildSystem)].join('\n') + '\n');
   rmSync(stage, { recursive: true, force: true });
   ctx.db.add(node, { explicit: t.isBuildRequest, prefixOf: (n) => ctx.prefixOf(n) });
   ctx.db.save();
@@ -325,7 +367,7 @@ export function urlForVersion(pkg, version) {
 }
 
 // What a "build" leaves in the prefix: small but real files.
-function writePrefix(ctx, node, pkg, prefix) {
+export function writePrefix(ctx, node, pkg, prefix) {
   const put = (rel, content, mode = 0o644) => {
     const f = join(prefix, rel);
     mkdirSync(dirname(f), { recursive: true });

@@ -1,0 +1,141 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { collect, contextFor, positiveInteger } from '../cli/context.js';
+
+export function register(program: Command): void {
+  const repo = program
+    .command('repo')
+    .description('a community package repository: create it, add recipes, see what changed, build and test');
+
+  repo
+    .command('init')
+    .description('create a package repository with paks.yaml, a GitHub Actions workflow and a README')
+    .argument('<dir>', 'folder to create it in (empty, or a fresh clone)')
+    .option('--namespace <ns>', 'Spack namespace (default: from the folder name)')
+    .option('--registry <reg>', 'where packages are pushed, e.g. ghcr.io/org/repo (default from a GitHub origin)')
+    .option('--platform <os>', 'runner image to build on (repeatable; default ubuntu-22.04 and ubuntu-24.04)', collect)
+    .option('-f, --force', 'write into a folder that is not empty, replacing files of the same name')
+    .action(async (dir: string, options: { namespace?: string; registry?: string; platform?: string[]; force?: boolean }, command: Command) => {
+      const ctx = contextFor(command);
+      const client = await ctx.client();
+      const { initRepository } = await import('../repo/init.js');
+      const { resolve } = await import('node:path');
+      const report = await initRepository(resolve(ctx.cwd, dir), {
+        namespace: options.namespace,
+        registry: options.registry,
+        platforms: options.platform,
+        force: Boolean(options.force),
+        spackVersion: client.values.spack_version,
+        env: ctx.env,
+      });
+      ctx.reporter.out(`Created a package repository in ${report.root} (namespace ${report.namespace}, registry ${report.registry}):`);
+      for (const file of report.created) ctx.reporter.out(`  ${file}`);
+      if (report.gitInitialized) ctx.reporter.out('  and initialized git (branch main)');
+      ctx.reporter.info(`Next: cd ${dir} && paks repo add NAME --from-spack, then see README.md for the secrets to set.`);
+    });
+
+  registerBuildAndAdd(repo);
+
+  repo
+    .command('changed')
+    .description('the packages whose recipes changed, plus the packages here that depend on them')
+    .option('--since <ref>', 'compare with this commit (default: the merge base with the default branch; "" for every package)')
+    .option('--matrix', 'print a GitHub Actions matrix: {"include":[{"package","platform","stage"}]}')
+    .option('--stage <n>', 'with --matrix: only this stage', stageNumber)
+    .option('--stages <n>', 'with --github-output: the workflow has this many stage jobs', positiveInteger)
+    .option('--github-output <file>', 'append stages=N and stage-<i>=<matrix> to this file (GITHUB_OUTPUT)')
+    .option('--json', 'print the packages with reason, stage and dependencies as JSON')
+    .option('--repo <dir>', 'the repository (default: the one the current folder is in)')
+    .action(async (options: { since?: string; matrix?: boolean; stage?: number; stages?: number; githubOutput?: string; json?: boolean; repo?: string }, command: Command) => {
+      const ctx = contextFor(command);
+      const { openCommunityRepository } = await import('../repo/config.js');
+      const { changedPackages, matrixOf, stageOutputs } = await import('../repo/changed.js');
+      const repository = await openCommunityRepository(ctx.cwd, options.repo);
+      const report = await changedPackages(repository, { since: options.since, env: ctx.env });
+      ctx.reporter.info(`${report.packages.length} package${report.packages.length === 1 ? '' : 's'} to build${report.since ? ` (changed since ${report.since.slice(0, 12)})` : ''}${report.stages > 1 ? ` in ${report.stages} stages` : ''}.`);
+      if (options.githubOutput) {
+        const { appendFile } = await import('node:fs/promises');
+        const outputs = stageOutputs(report, options.stages ?? 4);
+        await appendFile(options.githubOutput, Object.entries(outputs).map(([k, v]) => `${k}=${v}\n`).join(''));
+      }
+      if (options.matrix) ctx.reporter.out(JSON.stringify(matrixOf(report, options.stage)));
+      else if (options.json) ctx.reporter.out(JSON.stringify(report, null, 2));
+      else if (!options.githubOutput) for (const pkg of report.packages) ctx.reporter.out(pkg.name);
+    });
+}
+
+function registerBuildAndAdd(repo: Command): void {
+  repo
+    .command('add')
+    .description("add a recipe: Spack's own (with its patches) or a new one for a tarball")
+    .argument('<name>', 'package name')
+    .option('--from-spack', 'copy the recipe from the Spack that Paks uses')
+    .option('--url <url>', 'create a new recipe for this tarball (spack create)')
+    .option('-f, --force', 'replace a recipe of the same name')
+    .option('--repo <dir>', 'the repository (default: the one the current folder is in)')
+    .action(async (name: string, options: { fromSpack?: boolean; url?: string; force?: boolean; repo?: string }, command: Command) => {
+      const ctx = contextFor(command);
+      const { openCommunityRepository } = await import('../repo/config.js');
+      const { addPackage } = await import('../repo/add.js');
+      const { relative } = await import('node:path');
+      const repository = await openCommunityRepository(ctx.cwd, options.repo);
+      const report = await addPackage(await ctx.client(), repository, name, { fromSpack: Boolean(options.fromSpack), url: options.url, force: Boolean(options.force) });
+      ctx.reporter.out(`Added ${name} from ${report.source}:`);
+      for (const file of report.files) ctx.reporter.out(`  ${relative(repository.root, file)}`);
+      ctx.reporter.info(`Next: paks repo build ${name}`);
+    });
+
+  repo
+    .command('build')
+    .description('build and test packages of the repository; with --push sign and push each one')
+    .argument('[packages...]', 'packages to build (default: the ones changed since --changed-since)')
+    .option('--changed-since <ref>', 'build the packages changed since this commit (default: the merge base with the default branch)')
+    .option('--tests <level>', "Spack's build-time tests: root, all or none (default from paks.yaml)")
+    .option('--push', 'sign and push each package that passed to <registry>/<package>')
+    .option('--junit <file>', 'write a JUnit XML report')
+    .option('--keep-going', 'go on with the other packages after a failure')
+    .option('--key <fingerprint>', 'sign with this key')
+    .option('--plain-http', 'talk plain HTTP to the registry')
+    .option('--json', 'print the report as JSON')
+    .option('--repo <dir>', 'the repository (default: the one the current folder is in)')
+    .action(async (packages: string[], options: { changedSince?: string; tests?: string; push?: boolean; junit?: string; keepGoing?: boolean; key?: string; plainHttp?: boolean; json?: boolean; repo?: string }, command: Command) => {
+      const ctx = contextFor(command);
+      const { openCommunityRepository, TEST_LEVELS } = await import('../repo/config.js');
+      if (options.tests && !(TEST_LEVELS as readonly string[]).includes(options.tests)) throw new InvalidArgumentError(`--tests must be root, all or none, not '${options.tests}'.`);
+      const { buildRepository } = await import('../repo/build.js');
+      const { resolve } = await import('node:path');
+      const repository = await openCommunityRepository(ctx.cwd, options.repo);
+      const report = await buildRepository(await ctx.client(), repository, {
+        packages,
+        changedSince: options.changedSince,
+        tests: options.tests as 'root' | 'all' | 'none' | undefined,
+        push: Boolean(options.push),
+        junit: options.junit ? resolve(ctx.cwd, options.junit) : undefined,
+        keepGoing: Boolean(options.keepGoing),
+        plainHttp: Boolean(options.plainHttp),
+        key: options.key,
+      });
+      if (options.json) ctx.reporter.out(JSON.stringify(report, null, 2));
+      else {
+        if (!report.packages.length) ctx.reporter.out('Nothing to build: no package changed.');
+        for (const pkg of report.packages) {
+          const parts: string[] = [];
+          if (pkg.steps.some((s) => s.step === 'build' && s.status === 'passed')) parts.push(`built ${pkg.version}/${pkg.hash?.slice(0, 7)}`);
+          if (pkg.testsPassed !== undefined) parts.push(`tested (${pkg.testsPassed} passed)`);
+          if (pkg.pushed) parts.push(`pushed ${pkg.pushed.reference}`);
+          if (pkg.status !== 'built') parts.push(`${pkg.status} (${pkg.reason})`);
+          ctx.reporter.out(`${pkg.name}: ${parts.join(', ')}`);
+          if (pkg.logTail?.length) {
+            ctx.reporter.out(`  last lines of the log:`);
+            for (const line of pkg.logTail) ctx.reporter.out(`    ${line}`);
+          }
+        }
+      }
+      if (!report.ok) process.exitCode = 1;
+    });
+}
+
+function stageNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`'${value}' is not a stage number (0, 1, …).`);
+  return n;
+}

@@ -1,0 +1,132 @@
+import { access, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { PaksError } from '../errors.js';
+import { paksVersion } from '../version.js';
+import { git, isGitCheckout, originGithubRepository } from './git.js';
+import { REPO_CONFIG_FILE, repoConfigShape } from './config.js';
+import { renderTemplate, repositoryTemplates } from './templates.js';
+
+export interface InitOptions {
+  namespace?: string | undefined;
+  registry?: string | undefined;
+  platforms?: readonly string[] | undefined;
+  force?: boolean;
+  /** The Spack release CI installs (the spack_version setting). */
+  spackVersion: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface InitReport {
+  root: string;
+  namespace: string;
+  registry: string;
+  /** Paths written, relative to root. */
+  created: string[];
+  gitInitialized: boolean;
+}
+
+export const DEFAULT_PUBLIC_KEY = 'keys/publisher.asc';
+
+/** Spack imports a namespace as a Python module path: identifiers joined by dots. */
+const NAMESPACE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+const PYTHON_KEYWORDS = new Set('False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield'.split(' '));
+
+export function checkNamespace(namespace: string): string {
+  if (!NAMESPACE.test(namespace) || namespace.split('.').some((part) => PYTHON_KEYWORDS.has(part))) {
+    throw new PaksError('usage', `Spack would refuse the namespace '${namespace}': a namespace is Python identifiers (letters, digits, underscores, not starting with a digit) joined by dots.`, {
+      hint: `For example: --namespace ${namespaceFrom(namespace)}`,
+    });
+  }
+  return namespace;
+}
+
+/** A valid namespace made from a folder name: my-pkgs → my_pkgs, 2024 → ns_2024. */
+export function namespaceFrom(name: string): string {
+  let ns = name.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '') || 'packages';
+  if (/^\d/.test(ns) || PYTHON_KEYWORDS.has(ns)) ns = `ns_${ns}`;
+  return ns;
+}
+
+/** `paks repo init DIR`: a Spack package repository with paks.yaml, CI and a README, ready to push. */
+export async function initRepository(dir: string, options: InitOptions): Promise<InitReport> {
+  const root = resolve(dir);
+  const namespace = options.namespace !== undefined ? checkNamespace(options.namespace) : namespaceFrom(basename(root));
+  const platforms = options.platforms?.length ? [...options.platforms] : repoConfigShape.platforms.parse(undefined);
+  for (const platform of platforms) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(platform)) throw new PaksError('usage', `'${platform}' is not a runner image name (e.g. ubuntu-24.04).`);
+  }
+
+  const entries = await readdir(root).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [] as string[];
+    if (error.code === 'ENOTDIR') throw new PaksError('usage', `${dir} is a file, not a folder.`);
+    throw error;
+  });
+  const existing = entries.filter((e) => e !== '.git');
+  if (existing.length && !options.force) {
+    throw new PaksError('usage', `${dir} is not empty (it holds ${existing.slice(0, 4).join(', ')}${existing.length > 4 ? ', …' : ''}), so paks repo init will not write into it.`, {
+      hint: 'Use an empty folder or a fresh clone, or pass --force to write the repository files into it (replacing any of the same name).',
+    });
+  }
+  const checkout = entries.length > 0 && (await isGitCheckout(root, options.env));
+  const registry = options.registry ?? (await defaultRegistry(root, checkout, options.env));
+  const registryCheck = repoConfigShape.registry.safeParse(registry);
+  if (!registryCheck.success) throw new PaksError('usage', `--registry ${registry} is not a registry path such as ghcr.io/org/repo (lowercase).`);
+
+  const files: Array<{ target: string; text: string }> = [
+    { target: 'repo.yaml', text: `repo:\n  namespace: '${namespace}'\n` },
+  ];
+  const values = {
+    NAME: basename(root),
+    NAMESPACE: namespace,
+    REGISTRY: registry,
+    PLATFORMS: platforms.map((p) => `  - ${p}`).join('\n'),
+    PUBLIC_KEY: DEFAULT_PUBLIC_KEY,
+    PUBLIC_KEY_URL: await publicKeyUrl(root, checkout, options.env),
+    PAKS_VERSION: paksVersion(),
+    SPACK_VERSION: options.spackVersion,
+    DEFAULT_BRANCH: checkout ? await currentBranch(root, options.env) : 'main',
+  };
+  for (const { template, target } of await repositoryTemplates()) files.push({ target, text: await renderTemplate(template, values) });
+
+  const created: string[] = [];
+  await mkdir(root, { recursive: true });
+  try {
+    await mkdir(join(root, 'packages'), { recursive: true });
+    for (const file of files) {
+      const path = join(root, file.target);
+      const existed = await access(path).then(() => true, () => false);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, file.text, { flag: options.force ? 'w' : 'wx' });
+      if (!existed) created.push(file.target);
+    }
+  } catch (error) {
+    for (const target of created) await rm(join(root, target), { force: true });
+    throw error;
+  }
+  let gitInitialized = false;
+  if (!checkout) {
+    await git(root, ['init', '--quiet', '--initial-branch=main'], { doing: `initialize a git repository in ${dir}`, ...(options.env ? { env: options.env } : {}) });
+    gitInitialized = true;
+  }
+  return { root, namespace, registry, created: [...created, 'packages/'].sort(), gitInitialized };
+}
+
+async function defaultRegistry(root: string, checkout: boolean, env?: NodeJS.ProcessEnv): Promise<string> {
+  const github = checkout ? await originGithubRepository(root, env) : undefined;
+  if (github) return `ghcr.io/${github.owner}/${github.name}`.toLowerCase();
+  throw new PaksError('usage', `paks repo init needs --registry: ${basename(root)} is not a clone of a GitHub repository, so there is no ghcr.io default.`, {
+    hint: `For example: paks repo init ${basename(root)} --registry ghcr.io/YOUR-ORG/${basename(root).toLowerCase()}`,
+  });
+}
+
+async function publicKeyUrl(root: string, checkout: boolean, env?: NodeJS.ProcessEnv): Promise<string> {
+  const github = checkout ? await originGithubRepository(root, env) : undefined;
+  return github ? `https://raw.githubusercontent.com/${github.owner}/${github.name}/HEAD/${DEFAULT_PUBLIC_KEY}` : `<this repository>/raw/HEAD/${DEFAULT_PUBLIC_KEY}`;
+}
+
+async function currentBranch(root: string, env?: NodeJS.ProcessEnv): Promise<string> {
+  const head = await git(root, ['symbolic-ref', '--short', 'HEAD'], { check: false, ...(env ? { env } : {}) });
+  return head.exitCode === 0 && head.stdout.trim() ? head.stdout.trim() : 'main';
+}
+
+export { REPO_CONFIG_FILE };

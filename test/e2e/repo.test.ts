@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { exec, World, type Machine } from './world.js';
+
+const FIX = fileURLToPath(new URL('../fixtures/spack/', import.meta.url));
+/** The build-time check() and stand-alone test_run() of the recorded greet-paks (transcript 99). */
+async function recordedTests(): Promise<string> {
+  const text = await readFile(join(FIX, 'transcripts', '99-cat-greet-paks-with-tests.txt'), 'utf8');
+  return text.slice(text.indexOf('    # build-time test'), text.indexOf('### stderr'));
+}
+const gitEnv = { GIT_AUTHOR_NAME: 'Maintainer', GIT_AUTHOR_EMAIL: 'm@example.com', GIT_COMMITTER_NAME: 'Maintainer', GIT_COMMITTER_EMAIL: 'm@example.com' };
+const git = (cwd: string, ...args: string[]) => exec('git', args, { cwd, env: { ...process.env, ...gitEnv } });
+
+async function tags(registry: TestRegistry, repo: string): Promise<string[]> {
+  const response = await fetch(`${registry.url}/v2/${repo}/tags/list`);
+  if (response.status === 404) return [];
+  return ((await response.json()) as { tags: string[] | null }).tags ?? [];
+}
+
+describe('a community repository: init → add → change → changed → build, test, push', () => {
+  let world: World;
+  let registry: TestRegistry;
+  let maintainer: Machine;
+  let repo: string;
+  let recipe: string;
+
+  before(async () => {
+    world = await World.create();
+    registry = await startRegistry();
+    maintainer = await world.machine('maintainer');
+    repo = join(world.dir, 'community');
+    const created = await maintainer.paks(['key', 'create']);
+    assert.equal(created.exitCode, 0, created.stderr);
+  });
+  after(async () => {
+    await registry?.stop();
+    await world?.dispose();
+  });
+
+  test('init, add two packages from Spack (one depends on the other), commit', async () => {
+    const init = await maintainer.paks(['repo', 'init', repo, '--registry', `${registry.host}/community`, '--platform', 'ubuntu-24.04']);
+    assert.equal(init.exitCode, 0, init.stderr);
+    await mkdir(join(repo, 'keys'));
+    const exported = await maintainer.paks(['key', 'export', join(repo, 'keys', 'publisher.asc')]);
+    assert.equal(exported.exitCode, 0, exported.stderr);
+    for (const name of ['hello-paks', 'greet-paks']) {
+      const added = await maintainer.paks(['repo', 'add', name, '--from-spack', '--repo', repo]);
+      assert.equal(added.exitCode, 0, added.stderr);
+      assert.match(added.stdout, new RegExp(`packages/${name}/package\\.py`));
+    }
+    recipe = join(repo, 'packages', 'greet-paks', 'package.py');
+    await appendFile(recipe, `\n${await recordedTests()}`);
+    const unknown = await maintainer.paks(['repo', 'add', 'no-such-package', '--from-spack', '--repo', repo]);
+    assert.equal(unknown.exitCode, 1);
+    assert.match(unknown.stderr, /Spack has no package named no-such-package/);
+    const again = await maintainer.paks(['repo', 'add', 'hello-paks', '--from-spack', '--repo', repo]);
+    assert.notEqual(again.exitCode, 0);
+    assert.match(again.stderr, /already has a recipe for hello-paks/);
+    await git(repo, 'add', '-A');
+    await git(repo, 'commit', '-qm', 'hello-paks and greet-paks');
+  });
+
+  test('a change to the dependency names both packages, in two stages', async () => {
+    await git(repo, 'checkout', '-qb', 'update-hello');
+    await appendFile(join(repo, 'packages', 'hello-paks', 'package.py'), '    # maintained here\n');
+    await git(repo, 'commit', '-qam', 'touch hello-paks');
+    const changed = await maintainer.paks(['repo', 'changed', '--repo', repo]);
+    assert.equal(changed.exitCode, 0, changed.stderr);
+    assert.deepEqual(changed.stdout.trim().split('\n'), ['hello-paks', 'greet-paks']);
+    const matrix = await maintainer.paks(['repo', 'changed', '--matrix', '--repo', repo]);
+    assert.deepEqual(JSON.parse(matrix.stdout), { include: [{ package: 'hello-paks', platform: 'ubuntu-24.04', stage: 0 }, { package: 'greet-paks', platform: 'ubuntu-24.04', stage: 1 }] });
+  });
+
+  test('repo build --push builds, tests and pushes both, and writes JUnit', async () => {
+    const junit = join(world.dir, 'junit.xml');
+    const built = await maintainer.paks(['repo', 'build', '--push', '--junit', junit, '--repo', repo]);
+    assert.equal(built.exitCode, 0, `${built.stdout}\n${built.stderr}`);
+    assert.match(built.stdout, /^hello-paks: built 1\.1\.0\/\w{7}, pushed 127\.0\.0\.1:\d+\/community\/hello-paks:1\.1\.0-\w{7}@sha256:[0-9a-f]{64}$/m);
+    assert.match(built.stdout, /^greet-paks: built 1\.0\.0\/\w{7}, tested \(1 passed\), pushed .*\/community\/greet-paks:1\.0\.0-\w{7}@sha256:/m);
+    for (const line of built.stdout.trim().split('\n')) {
+      const [, version, hash, tag] = /built ([\d.]+)\/(\w{7}).*:([\d.]+-\w{7})@/.exec(line)!;
+      assert.equal(tag, `${version}-${hash}`, 'the pushed build is the one that was tested');
+    }
+    assert.ok((await tags(registry, 'community/hello-paks')).includes('1.1.0'));
+    assert.ok((await tags(registry, 'community/greet-paks')).includes('latest'));
+    const xml = await readFile(junit, 'utf8');
+    assert.match(xml, /<testsuite name="greet-paks" tests="3" failures="0"/);
+  });
+
+  test('a failing stand-alone test blocks that push and exits non-zero', async () => {
+    const before = await tags(registry, 'community/greet-paks');
+    await writeFile(recipe, (await readFile(recipe, 'utf8')).replace('expected = "Hello from hello-paks, stand-alone!"', 'expected = "Goodbye from hello-paks"'));
+    const built = await maintainer.paks(['repo', 'build', 'greet-paks', '--push', '--repo', repo]);
+    assert.equal(built.exitCode, 1, built.stderr);
+    assert.match(built.stdout, /^greet-paks: built 1\.0\.0\/\w{7}, failed \(its stand-alone tests failed: Expected 'Goodbye from hello-paks' in the output\)$/m);
+    assert.match(built.stdout, /last lines of the log:\n(.*\n)*.*FAILED: GreetPaks::test_run/);
+    assert.deepEqual(await tags(registry, 'community/greet-paks'), before);
+  });
+
+  test('a failing build-time check() fails the build with Spack\'s reason; --keep-going builds the others', async () => {
+    await writeFile(recipe, (await readFile(recipe, 'utf8')).replace('assert "build-check" in out', 'assert "no-such-word" in out'));
+    await appendFile(join(repo, 'packages', 'hello-paks', 'package.py'), '    # again\n');
+    const built = await maintainer.paks(['repo', 'build', 'greet-paks', 'hello-paks', '--keep-going', '--repo', repo, '--tests', 'root']);
+    if (process.env.DEBUG_REPO) console.log(built.stdout, built.stderr);
+    assert.equal(built.exitCode, 1);
+    assert.match(built.stdout, /^hello-paks: built/m);
+    assert.match(built.stdout, /^greet-paks: failed \(the build or its build-time tests failed: AssertionError: unexpected output: greet-paks 1\.0\.0: Hello from hello-paks, build-check!/m);
+    const bad = await maintainer.paks(['repo', 'build', 'nope', '--repo', repo]);
+    assert.equal(bad.exitCode, 2);
+    assert.match(bad.stderr, /There is no package nope in this repository \(greet-paks, hello-paks\)/);
+  });
+});
