@@ -194,14 +194,14 @@ describe('paks api build and paks serve on real builds in a real registry', () =
       await page.goto(served.url);
       assert.equal(await page.locator('#search-count').textContent(), '2 packages');
       await page.getByLabel('Search packages').pressSequentially('greet', { delay: 20 });
-      await page.waitForFunction(() => document.getElementById('search-count')?.textContent === '1 of 2 packages');
+      await page.waitForFunction("document.getElementById('search-count').textContent === '1 of 2 packages'");
       assert.equal(await page.locator('#packages > li:visible').count(), 1);
       await page.getByRole('link', { name: 'greet-paks' }).click();
       await page.waitForURL(/packages\/greet-paks\.html$/);
       assert.equal(await page.locator('#install').textContent(), `paks install greet-paks --registry ${reg}`);
       assert.match((await page.locator('main').textContent()) ?? '', new RegExp(`Signed ${fingerprint.replace(/(.{4})(?=.)/g, '$1 ')}`));
       await page.getByRole('button', { name: 'Copy the install command', exact: true }).click();
-      await page.waitForFunction(() => document.querySelector('button.copy')?.textContent !== 'Copy');
+      await page.waitForFunction("document.querySelector('button.copy').textContent !== 'Copy'");
       const screenshot = join(world.dir, 'catalogue-greet-paks.png');
       await page.screenshot({ path: screenshot, fullPage: true });
       assert.ok((await stat(screenshot)).size > 10_000);
@@ -211,12 +211,12 @@ describe('paks api build and paks serve on real builds in a real registry', () =
     }
 
     // The registry goes away: the server keeps serving what it has and says so once.
-    const before = await (await fetch(`${served.url}api/v1/packages/greet-paks.json`)).json();
+    const before = (await (await fetch(`${served.url}api/v1/packages/greet-paks.json`)).json()) as { versions: unknown };
     await registry.stop();
     await new Promise((resolve) => setTimeout(resolve, 3_500));
     const still = await fetch(`${served.url}api/v1/packages/greet-paks.json`);
     assert.equal(still.status, 200);
-    assert.deepEqual((await still.json()).versions, before.versions);
+    assert.deepEqual(((await still.json()) as { versions: unknown }).versions, before.versions);
     const warnings = served.stderr().split('\n').filter((line) => line.includes('Could not refresh the catalogue'));
     assert.equal(warnings.length, 1, served.stderr());
     assert.match(served.stdout(), /"GET \/packages\/greet-paks\.html" 200 /);
