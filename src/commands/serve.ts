@@ -39,7 +39,8 @@ export function register(program: Command): void {
         ttlMs: options.ttl * 1000,
         accessLog: ctx.globals.quiet ? undefined : (line) => ctx.reporter.out(line),
       });
-      ctx.reporter.info(`Serving ${running.url} (API at ${running.url}api/v1/packages.json); Ctrl-C stops.`);
+      // On stdout, even with --quiet: where it listens is the result of this command.
+      ctx.reporter.out(`Serving ${running.url} (API at ${running.url}api/v1/packages.json); Ctrl-C stops.`);
       await new Promise<void>((resolve) => {
         const stop = (signal: NodeJS.Signals) => {
           process.off('SIGINT', stop);

@@ -42,18 +42,21 @@ async function serve(machine: Machine, args: string[]): Promise<Served> {
   const child = spawn(process.execPath, [PAKS_BIN, 'serve', ...args], { cwd: machine.home, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`paks serve did not start: ${stderr}`)), 60_000);
-    child.stderr!.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      const found = /Serving (http:\/\/\S+\/) /.exec(stderr);
+    const check = () => {
+      const found = /^Serving (http:\/\/\S+\/) /m.exec(stdout);
       if (found) {
         clearTimeout(timer);
         resolve(found[1]!);
       }
+    };
+    child.stdout!.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      check();
     });
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     void exited.then((code) => reject(new Error(`paks serve exited (${code}): ${stderr}`)));
   });
   return { child, url, stderr: () => stderr, stdout: () => stdout, exited };
