@@ -28,6 +28,7 @@ test('repo init writes pages.yml: paks api build, then GitHub Pages, on pushes, 
   const at = steps.findIndex((s) => s?.startsWith('paks api build site'));
   assert.ok(at > 0, steps.join('\n'));
   assert.equal(steps[at + 1], 'actions/upload-pages-artifact');
+  assert.ok(steps.indexOf('actions/cache') < at, 'the spack info cache is restored before the build');
   assert.deepEqual(workflow.jobs.deploy!.steps.map((s) => s.uses?.replace(/@.*/, '')), ['actions/deploy-pages']);
   assert.deepEqual(workflow.jobs.deploy!.permissions, { pages: 'write', 'id-token': 'write' });
   assert.equal(build.permissions?.packages, 'read');
