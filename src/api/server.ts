@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { describeError } from '../errors.js';
 import { filterPackages, sitePaths, type ApiDocuments } from './documents.js';
 import { CONTENT_SECURITY_POLICY } from './render.js';
@@ -173,14 +174,39 @@ function notFoundMessage(path: string): string {
   return `Nothing at /${path}.`;
 }
 
-function send(response: ServerResponse, request: IncomingMessage, status: number, file: SiteFile, path: string): void {
+/** Compressed copies, made once per document (documents are replaced whole on refresh). */
+const gzipped = new WeakMap<SiteFile, SiteFile>();
+const COMPRESS_FROM = 1024;
+
+function gzipVariant(file: SiteFile): SiteFile {
+  let variant = gzipped.get(file);
+  if (!variant) {
+    variant = { body: gzipSync(file.body), contentType: file.contentType, etag: file.etag.replace(/"$/, '-gzip"') };
+    gzipped.set(file, variant);
+  }
+  return variant;
+}
+
+function acceptsGzip(request: IncomingMessage): boolean {
+  const header = request.headers['accept-encoding'];
+  return typeof header === 'string' && header.split(',').some((part) => {
+    const [coding, ...params] = part.trim().split(';');
+    return coding?.trim().toLowerCase() === 'gzip' && !params.some((p) => /^\s*q=0(?:\.0*)?\s*$/.test(p));
+  });
+}
+
+function send(response: ServerResponse, request: IncomingMessage, status: number, original: SiteFile, path: string): void {
   const isApi = path.startsWith('api/');
+  const compressible = original.body.length >= COMPRESS_FROM;
+  const file = compressible && acceptsGzip(request) ? gzipVariant(original) : original;
   const headers: Record<string, string> = {
     ...SECURITY_HEADERS,
     'content-type': file.contentType,
     etag: file.etag,
     'cache-control': path.startsWith('assets/') ? ASSET_CACHE : API_CACHE,
   };
+  if (compressible) headers.vary = 'Accept-Encoding';
+  if (file !== original) headers['content-encoding'] = 'gzip';
   if (isApi) headers['access-control-allow-origin'] = '*';
   if (file.contentType.startsWith('text/html')) headers['content-security-policy'] = CONTENT_SECURITY_POLICY;
   if (etagMatches(request.headers['if-none-match'], file.etag)) {

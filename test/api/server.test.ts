@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { connect } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import type { ApiDocuments } from '../../src/api/documents.js';
 import { createRefresher, serveCatalogue, sitePath, type RunningServer } from '../../src/api/server.js';
@@ -91,6 +92,28 @@ describe('paks serve: the HTTP surface', () => {
     assert.equal(head.status, 200);
     assert.equal(head.body, '');
     assert.equal(head.headers['content-length'], String(Buffer.byteLength(first.body)));
+  });
+
+  test('large documents go out gzip-compressed to clients that accept it, with their own ETag', async () => {
+    const plain = await ask(server.url, '/api/v1/packages.json');
+    const compressed = await new Promise<{ headers: Record<string, string | string[] | undefined>; body: Buffer }>((resolve, reject) => {
+      const url = new URL(server.url);
+      request({ host: url.hostname, port: url.port, path: '/api/v1/packages.json', headers: { 'accept-encoding': 'br;q=1, gzip;q=0.8' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+      })
+        .on('error', reject)
+        .end();
+    });
+    assert.equal(compressed.headers['content-encoding'], 'gzip');
+    assert.equal(compressed.headers.vary, 'Accept-Encoding');
+    assert.equal(gunzipSync(compressed.body).toString('utf8'), plain.body);
+    assert.notEqual(compressed.headers.etag, plain.headers.etag);
+    const notModified = await ask(server.url, '/api/v1/packages.json', { headers: { 'accept-encoding': 'gzip', 'if-none-match': String(compressed.headers.etag) } });
+    assert.equal(notModified.status, 304);
+    const refused = await ask(server.url, '/api/v1/packages.json', { headers: { 'accept-encoding': 'gzip;q=0' } });
+    assert.equal(refused.headers['content-encoding'], undefined);
   });
 
   test('only GET and HEAD: anything else is 405 with Allow and a JSON error', async () => {
