@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { contextFor, positiveInteger } from '../cli/context.js';
+import { InvalidArgumentError } from 'commander';
+import { contextFor } from '../cli/context.js';
 
 interface ServeOptions {
   repo?: string;
@@ -12,8 +13,14 @@ interface ServeOptions {
 
 function port(value: string): string {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`'${value}' is not a port number (0-65535)`);
+  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError(`'${value}' is not a port number (0-65535).`);
   return value;
+}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError(`'${value}' is not a whole number of seconds (1 or more).`);
+  return n;
 }
 
 export function register(program: Command): void {
@@ -25,7 +32,7 @@ export function register(program: Command): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0: any free port)', port, '8080')
     .option('--base-url <url>', 'public URL of this server, for links inside the documents (default: the listening address)')
-    .option('--ttl <seconds>', 'collect again after this many seconds', positiveInteger, 300)
+    .option('--ttl <seconds>', 'collect again after this many seconds', seconds, 300)
     .action(async (options: ServeOptions, command: Command) => {
       const ctx = contextFor(command);
       const client = await ctx.client();

@@ -11,7 +11,7 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { PAKS_BIN } from '../helpers/cli.js';
+import { PAKS_BIN, runPaks } from '../helpers/cli.js';
 import { freePort, startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { World, type Machine } from '../e2e/world.js';
 import { schemaErrors } from './documents.js';
@@ -150,9 +150,12 @@ describe('paks api build and paks serve on real builds in a real registry', () =
   test('a second build replaces OUT whole; a folder that is not a build is refused', async () => {
     const marker = join(site, 'stale.txt');
     await writeFile(marker, 'left from an old build');
-    const again = await builder.paks(['api', 'build', site, '--repo', repo, '--registry', reg]);
+    // In a community repository (paks.yaml), from any folder inside it: no --repo, no --registry.
+    await writeFile(join(repo, 'paks.yaml'), `registry: ${reg}\n`);
+    const again = await runPaks(['api', 'build', site], { home: builder.home, env: builder.env, cwd: join(repo, 'packages'), timeoutMs: 120_000 });
     assert.equal(again.exitCode, 0, again.stderr);
     assert.equal(existsSync(marker), false);
+    assert.equal(JSON.parse(await readFile(join(site, 'api', 'v1', 'packages.json'), 'utf8')).registry, reg);
     const foreign = join(world.dir, 'foreign');
     await mkdir(foreign);
     await writeFile(join(foreign, 'keep.txt'), 'mine');
