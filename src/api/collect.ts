@@ -9,6 +9,7 @@ import type { Reporter } from '../ui/reporter.js';
 import { collectBinaries, type ManifestFactsCache, type PackageBinaries } from './binaries.js';
 import { buildDocuments, type ApiDocuments } from './documents.js';
 import { collectRecipes, type InfoCache, type Recipe } from './recipes.js';
+import { copySboms, type BlobStore } from './sboms.js';
 
 export interface CatalogueSource {
   spack: SpackRunner;
@@ -23,6 +24,8 @@ export interface CatalogueSource {
   /** Spack processes at once. */
   spackConcurrency?: number;
   infoCache?: InfoCache;
+  /** Where SBOM copies are kept by digest; absent: SBOMs are linked in the registry only. */
+  sbomStore?: BlobStore;
   manifestCache?: ManifestFactsCache;
   baseUrl?: string;
 }
@@ -77,7 +80,9 @@ export async function collectRegistryFacts(source: CatalogueSource, names: reado
 export async function collectCatalogue(source: CatalogueSource, options: { reporter?: Reporter; now?: () => Date } = {}): Promise<Catalogue> {
   const recipes = await collectRecipesOnly(source, options.reporter);
   const binaries = await collectRegistryFacts(source, recipes.map((r) => r.name), options.reporter);
+  const files = source.sbomStore ? await copySboms({ client: source.client, binaries, store: source.sbomStore, concurrency: source.concurrency }) : undefined;
   const documents = buildDocuments(recipes, binaries, {
+    ...(files ? { files } : {}),
     registry: source.registry,
     generatedAt: (options.now ?? (() => new Date()))(),
     ...(source.baseUrl ? { baseUrl: source.baseUrl } : {}),

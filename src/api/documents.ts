@@ -4,6 +4,7 @@
  */
 import type { Binary, PackageBinaries } from './binaries.js';
 import type { Recipe } from './recipes.js';
+import { sbomPath } from './sboms.js';
 
 export const API_VERSION = 'v1';
 
@@ -26,7 +27,9 @@ export interface BinaryDocument {
   sbom: { cyclonedx: BlobDocument | null; spdx: BlobDocument | null };
 }
 export interface BlobDocument {
+  /** The copy published with the catalogue when there is one, else the registry's blob URL. */
   url: string;
+  registry_url: string;
   digest: string;
   size: number;
 }
@@ -89,12 +92,16 @@ export interface DocumentOptions {
   /** Absolute site URL ending in `/`; without it, links are relative to the site root. */
   baseUrl?: string;
   generatedAt: Date;
+  /** SBOM copies published with the catalogue, by site path (see sboms.ts). */
+  files?: ReadonlyMap<string, { bytes: Buffer; contentType: string }>;
 }
 
 export interface ApiDocuments {
   packages: PackagesDocument;
   byName: Map<string, PackageDocument>;
   versions: Map<string, Map<string, VersionDocument>>;
+  /** Other files published with the documents (SBOM copies), by site path. */
+  files: Map<string, { bytes: Buffer; contentType: string }>;
 }
 
 export const sitePaths = {
@@ -124,7 +131,7 @@ export function buildDocuments(recipes: readonly Recipe[], binaries: ReadonlyMap
     const latest = recipe.latestVersion ?? allVersions[0] ?? null;
     const perVersion = new Map<string, VersionDocument>();
     for (const version of allVersions) {
-      const docs = (found?.versions.get(version) ?? []).map(binaryDocument).sort((a, b) => (platformSortKey(a) < platformSortKey(b) ? -1 : 1));
+      const docs = (found?.versions.get(version) ?? []).map((b) => binaryDocument(b, (path) => (options.files?.has(path) ? link(path) : undefined))).sort((a, b) => (platformSortKey(a) < platformSortKey(b) ? -1 : 1));
       perVersion.set(version, {
         api_version: API_VERSION,
         name: recipe.name,
@@ -179,6 +186,7 @@ export function buildDocuments(recipes: readonly Recipe[], binaries: ReadonlyMap
     packages: { api_version: API_VERSION, generated_at: generatedAt, registry, count: summaries.length, packages: summaries },
     byName,
     versions,
+    files: new Map(options.files ?? []),
   };
 }
 
@@ -193,7 +201,12 @@ export function filterPackages(document: PackagesDocument, query: string): Packa
   return { ...document, count: packages.length, packages };
 }
 
-function binaryDocument(binary: Binary): BinaryDocument {
+function binaryDocument(binary: Binary, published: (path: string) => string | undefined): BinaryDocument {
+  const blob = (kind: 'cyclonedx' | 'spdx'): BlobDocument | null => {
+    const found = binary.sbom[kind];
+    if (!found) return null;
+    return { url: published(sbomPath(found, kind)) ?? found.url, registry_url: found.url, digest: found.digest, size: found.size };
+  };
   const platform = [binary.platform.os, binary.platform.architecture, binary.platform.variant].filter(Boolean).join('/');
   return {
     platform,
@@ -211,7 +224,7 @@ function binaryDocument(binary: Binary): BinaryDocument {
     created: binary.created ?? null,
     signed: binary.signed,
     signer: binary.signer ? { key_id: binary.signer.keyId, fingerprint: binary.signer.fingerprint ?? null, verified: binary.signer.verified } : null,
-    sbom: { cyclonedx: binary.sbom.cyclonedx ?? null, spdx: binary.sbom.spdx ?? null },
+    sbom: { cyclonedx: blob('cyclonedx'), spdx: blob('spdx') },
   };
 }
 

@@ -5,6 +5,7 @@ import type { PaksClient } from '../client.js';
 import { PaksError, describeError } from '../errors.js';
 import type { ManifestFactsCache } from './binaries.js';
 import { loadInfoCache } from './cache.js';
+import { createBlobStore } from './sboms.js';
 import { collectCatalogue, type CatalogueSource } from './collect.js';
 import { resolveCatalogueTarget } from './open.js';
 import { createRefresher, serveCatalogue, type RunningServer } from './server.js';
@@ -51,6 +52,7 @@ async function source(client: PaksClient, flags: CatalogueFlags, manifestCache?:
     concurrency: client.values.registry_concurrency,
     spackConcurrency: Math.max(1, Math.min(8, availableParallelism())),
     infoCache,
+    sbomStore: createBlobStore(join(client.path('cache_dir'), 'api', 'blobs')),
     ...(manifestCache ? { manifestCache } : {}),
     ...(baseUrl ? { baseUrl } : {}),
     close: () => registryClient.close(),

@@ -90,6 +90,8 @@ function command(id: string, text: string, label: string): string {
 
 export function renderPackage(document: PackageDocument, knownPackages: ReadonlySet<string>): string {
   const root = '../';
+  // Site paths in documents are relative to the site root; this page is one folder down.
+  const href = (url: string) => (/^[a-z][a-z0-9+.-]*:/i.test(url) ? url : `${root}${url}`);
   const dependencyList = (names: readonly string[]) =>
     names.length ? names.map((n) => (knownPackages.has(n) ? `<a href="${h(`${n}.html`)}">${h(n)}</a>` : h(n))).join(', ') : 'none';
   const versions = document.versions
@@ -104,7 +106,7 @@ export function renderPackage(document: PackageDocument, knownPackages: Readonly
 <td data-label="Signature">${signature(b)}</td>
 <td data-label="Size">${h(formatSize(b.size))}</td>
 <td data-label="Pushed">${b.created ? `<time datetime="${h(b.created)}">${h(b.created.slice(0, 10))}</time>` : ''}</td>
-<td data-label="SBOM">${[b.sbom.cyclonedx ? `<a href="${h(b.sbom.cyclonedx.url)}">CycloneDX</a>` : '', b.sbom.spdx ? `<a href="${h(b.sbom.spdx.url)}">SPDX</a>` : ''].filter(Boolean).join(' ') || 'none'}</td>
+<td data-label="SBOM">${[b.sbom.cyclonedx ? `<a href="${h(href(b.sbom.cyclonedx.url))}">CycloneDX</a>` : '', b.sbom.spdx ? `<a href="${h(href(b.sbom.spdx.url))}">SPDX</a>` : ''].filter(Boolean).join(' ') || 'none'}</td>
 <td data-label="Digest"><code class="digest" title="${h(b.digest)}">${h(b.digest.slice(0, 19))}…</code></td>
 </tr>`,
             )

@@ -14,8 +14,13 @@ const strings = { type: 'array', items: text };
 const blob = {
   type: 'object',
   additionalProperties: false,
-  required: ['url', 'digest', 'size'],
-  properties: { url: { type: 'string', format: 'uri' }, digest, size: { type: 'integer', minimum: 0 } },
+  required: ['url', 'registry_url', 'digest', 'size'],
+  properties: {
+    url: { type: 'string', format: 'uri-reference', description: 'the copy published with the catalogue, else the registry blob' },
+    registry_url: { type: 'string', format: 'uri' },
+    digest,
+    size: { type: 'integer', minimum: 0 },
+  },
 };
 
 const binary = {

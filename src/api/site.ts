@@ -44,6 +44,7 @@ export function buildSite(documents: ApiDocuments): Site {
     site.set(sitePaths.page(name), file(renderPackage(doc, names), 'text/html; charset=utf-8'));
     for (const [version, versionDoc] of documents.versions.get(name) ?? []) site.set(sitePaths.version(name, version), jsonFile(versionDoc));
   }
+  for (const [path, extra] of documents.files) site.set(path, { body: extra.bytes, contentType: extra.contentType, etag: `"${createHash('sha256').update(extra.bytes).digest('base64url').slice(0, 27)}"` });
   // GitHub Pages runs Jekyll unless told not to; Jekyll drops files it does not expect.
   site.set('.nojekyll', file('', 'text/plain; charset=utf-8'));
   return site;

@@ -49,9 +49,16 @@ export function register(program: Command): void {
       // On stdout, even with --quiet: where it listens is the result of this command.
       ctx.reporter.out(`Serving ${running.url} (API at ${running.url}api/v1/packages.json); Ctrl-C stops.`);
       await new Promise<void>((resolve) => {
+        // The handlers stay installed until the process ends: execa's child clean-up
+        // (signal-exit) re-raises a signal nobody else listens to, which would kill us
+        // half-way through a clean shutdown. A second signal stops at once.
+        let stopping = false;
         const stop = (signal: NodeJS.Signals) => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
+          if (stopping) {
+            ctx.reporter.info(`${signal} again: stopping now.`);
+            process.exit(130);
+          }
+          stopping = true;
           ctx.reporter.info(`${signal}: stopping.`);
           void running.close().then(resolve);
         };

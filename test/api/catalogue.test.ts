@@ -95,7 +95,7 @@ describe('paks api build and paks serve on real builds in a real registry', () =
     const built = await builder.paks(['api', 'build', site, '--repo', repo, '--registry', reg, '--base-url', 'https://org.example/packages']);
     assert.equal(built.exitCode, 0, built.stderr);
     assert.match(built.stdout, /^Wrote 2 packages \(2 binaries, \d+ files\) to /);
-    const files = (await jsonFiles(site)).map((f) => relative(site, f));
+    const files = (await jsonFiles(join(site, 'api'))).map((f) => relative(site, f));
     assert.deepEqual(files, [
       'api/v1/packages.json',
       'api/v1/packages/greet-paks.json',
@@ -126,10 +126,14 @@ describe('paks api build and paks serve on real builds in a real registry', () =
     assert.equal(binary.platform, 'linux/amd64');
     assert.equal(binary.target, 'icelake');
     assert.equal(binary.tag, '1.0.0-eus5xxl');
-    // The SBOM links lead to the SBOM blobs themselves.
+    // The SBOMs are published with the site (a registry's blob URLs need a token) and match their registry blobs.
     for (const kind of ['cyclonedx', 'spdx'] as const) {
-      const bytes = Buffer.from(await (await fetch(binary.sbom[kind].url)).arrayBuffer());
-      assert.equal(`sha256:${createHash('sha256').update(bytes).digest('hex')}`, binary.sbom[kind].digest);
+      const { url, registry_url: registryUrl, digest } = binary.sbom[kind];
+      assert.match(url, new RegExp(`^https://org\\.example/packages/sbom/${digest.slice(7)}\\.(cdx|spdx)\\.json$`));
+      const copy = await readFile(join(site, new URL(url).pathname.replace('/packages/', '')));
+      assert.equal(`sha256:${createHash('sha256').update(copy).digest('hex')}`, digest);
+      const bytes = Buffer.from(await (await fetch(registryUrl)).arrayBuffer());
+      assert.deepEqual(bytes, copy);
       assert.ok(JSON.parse(bytes.toString('utf8')), kind);
     }
 
