@@ -59,7 +59,7 @@ export interface PackageBinaries {
   versions: Map<string, Binary[]>;
 }
 
-/** Facts of a manifest, by its digest (content-addressed, so they never change). */
+/** Facts of a manifest, by repository, version and digest (content-addressed, so they never change). */
 export type ManifestFactsCache = Map<string, Promise<ManifestFacts>>;
 
 interface ManifestFacts {
@@ -136,9 +136,10 @@ async function packageBinaries(
         entries.push({ descriptor, facts: await manifestFacts(client, repo, descriptor.digest, name, version, cache) });
       }
     } else {
-      const descriptor: Descriptor = { mediaType: top.mediaType, digest: top.digest, size: top.bytes.length };
-      cache.set(top.digest, cache.get(top.digest) ?? factsOf(client, repo, top.manifest, name, version));
-      entries.push({ descriptor, facts: await (cache.get(top.digest) as Promise<ManifestFacts>) });
+      // An older push: the tag names one build's manifest directly.
+      const descriptor: Descriptor = { mediaType: top.mediaType, digest: top.digest, size: top.bytes.length, ...(top.manifest.annotations ? { annotations: top.manifest.annotations } : {}) };
+      const manifest = top.manifest;
+      entries.push({ descriptor, facts: await manifestFacts(client, repo, top.digest, name, version, cache, () => factsOf(client, repo, manifest, name, version)) });
     }
     const binaries = entries.map(({ descriptor, facts }) => binaryOf(repo, descriptor, facts, version, tagSet));
     if (binaries.length) result.versions.set(version, binaries);
@@ -168,16 +169,27 @@ function binaryOf(repo: { registry: string; repository: string }, descriptor: De
   };
 }
 
-function manifestFacts(client: RegistryClient, repo: { registry: string; repository: string }, digest: string, name: string, version: string, cache: ManifestFactsCache): Promise<ManifestFacts> {
-  let facts = cache.get(digest);
-  if (!facts) {
-    facts = client.getManifest({ ...repo, digest }).then((fetched) => {
+function manifestFacts(
+  client: RegistryClient,
+  repo: { registry: string; repository: string },
+  digest: string,
+  name: string,
+  version: string,
+  cache: ManifestFactsCache,
+  read: () => Promise<ManifestFacts> = () =>
+    client.getManifest({ ...repo, digest }).then((fetched) => {
       if (fetched.kind !== 'manifest') throw new PaksError('registry', `${repo.registry}/${repo.repository}@${digest} is an index inside an index, which Paks does not write.`);
       return factsOf(client, repo, fetched.manifest, name, version);
-    });
+    }),
+): Promise<ManifestFacts> {
+  // Facts name blob URLs and the root spec, so they belong to one repository and version.
+  const key = `${repo.registry}/${repo.repository}:${version}@${digest}`;
+  let facts = cache.get(key);
+  if (!facts) {
+    facts = read();
     // A failure is not remembered: the next refresh asks again.
-    facts.catch(() => cache.delete(digest));
-    cache.set(digest, facts);
+    facts.catch(() => cache.delete(key));
+    cache.set(key, facts);
   }
   return facts;
 }
