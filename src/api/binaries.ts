@@ -62,8 +62,9 @@ export interface PackageBinaries {
 /** Facts of a manifest, by repository, version and digest (content-addressed, so they never change). */
 export type ManifestFactsCache = Map<string, Promise<ManifestFacts>>;
 
-interface ManifestFacts {
-  manifest: ImageManifest;
+export interface ManifestFacts {
+  /** The manifest's own annotations (created, Spack target, OS, compiler). */
+  annotations: Record<string, string>;
   size: number;
   root?: { hash: string; signed: boolean; signer?: SpecSigner; sbom: Binary['sbom'] };
 }
@@ -148,7 +149,7 @@ async function packageBinaries(
 }
 
 function binaryOf(repo: { registry: string; repository: string }, descriptor: Descriptor, facts: ManifestFacts, version: string, tags: ReadonlySet<string>): Binary {
-  const annotations = { ...facts.manifest.annotations, ...descriptor.annotations };
+  const annotations = { ...facts.annotations, ...descriptor.annotations };
   const hash = facts.root?.hash;
   const buildTag = hash ? `${version}-${hash.slice(0, 7)}` : undefined;
   const platform = descriptor.platform;
@@ -162,7 +163,7 @@ function binaryOf(repo: { registry: string; repository: string }, descriptor: De
     reference: `${repo.registry}/${repo.repository}@${descriptor.digest}`,
     digest: descriptor.digest,
     size: facts.size,
-    ...(facts.manifest.annotations?.[ANNOTATION_CREATED] ? { created: facts.manifest.annotations[ANNOTATION_CREATED] } : {}),
+    ...(facts.annotations[ANNOTATION_CREATED] ? { created: facts.annotations[ANNOTATION_CREATED] } : {}),
     signed: facts.root?.signed ?? false,
     ...(facts.root?.signer ? { signer: facts.root.signer } : {}),
     sbom: facts.root?.sbom ?? {},
@@ -200,7 +201,8 @@ async function factsOf(client: RegistryClient, repo: { registry: string; reposit
   // The root's spec file: `…-<name>-<version>-<hash>.spec.json[.sig]` (dependencies travel in the same cache).
   const pattern = new RegExp(`(?:^|/)([^/]*-${escapeRegExp(name)}-${escapeRegExp(version)}-([a-z2-7]{32}))\\.spec\\.json(?:\\.sig)?$`);
   const spec = manifest.layers.find((layer) => (layer.mediaType === SPACK_SPEC_SIGNED || layer.mediaType === SPACK_SPEC) && pattern.test(title(layer)));
-  if (!spec) return { manifest, size };
+  const annotations = manifest.annotations ?? {};
+  if (!spec) return { annotations, size };
   const [, stem, hash] = pattern.exec(title(spec)) as RegExpExecArray;
   const sbomLayer = (suffix: string, mediaType: string) => manifest.layers.find((layer) => layer.mediaType === mediaType && title(layer).endsWith(`${stem}${suffix}`));
   const link = (layer: Descriptor | undefined): BlobLink | undefined => (layer ? { digest: layer.digest, size: layer.size, url: blobUrl(repo, layer.digest) } : undefined);
@@ -214,7 +216,7 @@ async function factsOf(client: RegistryClient, repo: { registry: string; reposit
     root.signed = signer !== undefined;
     if (signer) root.signer = signer;
   }
-  return { manifest, size, root };
+  return { annotations, size, root };
 }
 
 export function blobUrl(repo: { registry: string; repository: string }, digest: string): string {

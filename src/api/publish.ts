@@ -3,8 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { PaksClient } from '../client.js';
 import { PaksError, describeError } from '../errors.js';
-import type { ManifestFactsCache } from './binaries.js';
-import { loadInfoCache } from './cache.js';
+import { loadInfoCache, loadManifestFactsCache } from './cache.js';
 import { createBlobStore } from './sboms.js';
 import { collectCatalogue, type CatalogueSource } from './collect.js';
 import { resolveCatalogueTarget } from './open.js';
@@ -35,13 +34,15 @@ function checkBaseUrl(baseUrl: string | undefined): string | undefined {
   return url.href.endsWith('/') ? url.href : `${url.href}/`;
 }
 
-async function source(client: PaksClient, flags: CatalogueFlags, manifestCache?: ManifestFactsCache): Promise<CatalogueSource & { close(): Promise<void>; saveCache(): Promise<void> }> {
+async function source(client: PaksClient, flags: CatalogueFlags): Promise<CatalogueSource & { close(): Promise<void>; saveCache(): Promise<void> }> {
   const baseUrl = checkBaseUrl(flags.baseUrl);
   const target = await resolveCatalogueTarget(client, flags);
-  const [spack, registryClient, infoCache] = await Promise.all([
+  const cacheDir = join(client.path('cache_dir'), 'api');
+  const [spack, registryClient, infoCache, manifests] = await Promise.all([
     client.spack(),
     client.registryClient(),
-    loadInfoCache(join(client.path('cache_dir'), 'api', 'spack-info.json')),
+    loadInfoCache(join(cacheDir, 'spack-info.json')),
+    loadManifestFactsCache(join(cacheDir, 'manifests.json')),
   ]);
   return {
     spack,
@@ -52,11 +53,14 @@ async function source(client: PaksClient, flags: CatalogueFlags, manifestCache?:
     concurrency: client.values.registry_concurrency,
     spackConcurrency: Math.max(1, Math.min(8, availableParallelism())),
     infoCache,
-    sbomStore: createBlobStore(join(client.path('cache_dir'), 'api', 'blobs')),
-    ...(manifestCache ? { manifestCache } : {}),
+    sbomStore: createBlobStore(join(cacheDir, 'blobs')),
+    manifestCache: manifests.cache,
     ...(baseUrl ? { baseUrl } : {}),
     close: () => registryClient.close(),
-    saveCache: () => infoCache.save(),
+    saveCache: async () => {
+      await infoCache.save();
+      await manifests.save();
+    },
   };
 }
 
@@ -94,8 +98,7 @@ export async function startLiveCatalogue(
   client: PaksClient,
   flags: CatalogueFlags & { host: string; port: number; ttlMs: number; accessLog?: ((line: string) => void) | undefined },
 ): Promise<RunningServer> {
-  const manifestCache: ManifestFactsCache = new Map();
-  const from = await source(client, flags, manifestCache);
+  const from = await source(client, flags);
   let listening: string | undefined;
   const refresher = createRefresher({
     ttlMs: flags.ttlMs,

@@ -96,13 +96,15 @@ const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy
 
 export function createCatalogueServer(options: ServerOptions): Server {
   const server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, (request, response) => {
-    const started = process.hrtime.bigint();
-    response.on('finish', () => {
-      if (!options.accessLog) return;
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const length = response.getHeader('content-length') ?? 0;
-      options.accessLog(`${request.socket.remoteAddress ?? '-'} "${request.method} ${(request.url ?? '').slice(0, 200)}" ${response.statusCode} ${length} ${ms.toFixed(1)}ms`);
-    });
+    const log = options.accessLog;
+    if (log) {
+      const started = process.hrtime.bigint();
+      response.on('finish', () => {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        const length = response.getHeader('content-length') ?? 0;
+        log(`${request.socket.remoteAddress ?? '-'} "${request.method} ${(request.url ?? '').slice(0, 200)}" ${response.statusCode} ${length} ${ms.toFixed(1)}ms`);
+      });
+    }
     try {
       handle(request, response, options.refresher);
     } catch (error) {
@@ -138,11 +140,26 @@ function handle(request: IncomingMessage, response: ServerResponse, refresher: R
     return sendError(response, request, 503, 'The catalogue is being collected; try again in a few seconds.');
   }
   let file: SiteFile | undefined = state.site.get(path);
-  if (file && path === sitePaths.packages && query.has('q')) {
-    file = jsonFile(filterPackages(state.documents.packages, query.get('q') ?? ''));
-  }
+  if (file && path === sitePaths.packages && query.has('q')) file = searchResult(state, query.get('q') ?? '');
   if (!file) return sendError(response, request, 404, notFoundMessage(path));
   send(response, request, 200, file, path);
+}
+
+/** `?q=` answers, remembered per catalogue state (a refresh starts a new one); at most 1,000. */
+const searches = new WeakMap<CatalogueState, Map<string, SiteFile>>();
+const MAX_SEARCHES = 1000;
+
+function searchResult(state: CatalogueState, query: string): SiteFile {
+  const key = query.trim().toLowerCase().replace(/\s+/g, ' ');
+  let cached = searches.get(state);
+  if (!cached) searches.set(state, (cached = new Map()));
+  let file = cached.get(key);
+  if (!file) {
+    file = jsonFile(filterPackages(state.documents.packages, key));
+    if (cached.size >= MAX_SEARCHES) cached.delete(cached.keys().next().value as string);
+    cached.set(key, file);
+  }
+  return file;
 }
 
 /** The site path a request names, or undefined for anything that tries to step outside. */

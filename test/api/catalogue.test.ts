@@ -160,6 +160,11 @@ describe('paks api build and paks serve on real builds in a real registry', () =
     assert.equal(again.exitCode, 0, again.stderr);
     assert.equal(existsSync(marker), false);
     assert.equal(JSON.parse(await readFile(join(site, 'api', 'v1', 'packages.json'), 'utf8')).registry, reg);
+    // The second build read the manifests' facts from cache_dir: the same signer, the same SBOM copies.
+    assert.ok(existsSync(join(builder.home, '.paks', 'cache', 'api', 'manifests.json')));
+    const greet = JSON.parse(await readFile(join(site, 'api', 'v1', 'packages', 'greet-paks.json'), 'utf8'));
+    assert.equal(greet.versions[0].binaries[0].signer.fingerprint, fingerprint);
+    assert.ok(existsSync(join(site, greet.versions[0].binaries[0].sbom.spdx.url)));
     const foreign = join(world.dir, 'foreign');
     await mkdir(foreign);
     await writeFile(join(foreign, 'keep.txt'), 'mine');
