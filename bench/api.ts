@@ -5,7 +5,7 @@
  * Spack is the test stand-in (one `spack list`, then one `spack info` per recipe, as with a
  * real Spack); the registry is Debian's docker-registry on loopback. Run `npm run build` first.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
@@ -175,6 +175,18 @@ try {
       console.log(
         `paks serve, ${clients} concurrent clients × ${requestsPerClient} requests: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms, ${errors} errors, ${(latencies.length / seconds).toFixed(0)} requests/s`,
       );
+    }
+    // The same with ApacheBench (apache2-utils), a load generator in C: the Node client above
+    // shares the two cores with the server, so it measures both.
+    const ab = spawnSync('ab', ['-V'], { encoding: 'utf8' });
+    if (ab.status === 0) {
+      for (const path of [`/api/v1/packages/${names[42]}.json`, `/packages/${names[42]}.html`, '/api/v1/packages.json']) {
+        const run = spawnSync('ab', ['-q', '-k', '-c', String(clients), '-n', String(clients * requestsPerClient), `${url.origin}${path}`], { encoding: 'utf8' });
+        const p = (n: number) => new RegExp(`^\\s+${n}%\\s+(\\d+)`, 'm').exec(run.stdout)?.[1] ?? '?';
+        const failed = /Failed requests:\s+(\d+)/.exec(run.stdout)?.[1] ?? '?';
+        const rate = /Requests per second:\s+([\d.]+)/.exec(run.stdout)?.[1] ?? '?';
+        console.log(`ab -k -c ${clients} -n ${clients * requestsPerClient} ${path}: p50 ${p(50)} ms, p99 ${p(99)} ms, ${failed} failed, ${rate} requests/s`);
+      }
     }
   } finally {
     server.kill('SIGTERM');
