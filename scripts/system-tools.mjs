@@ -14,6 +14,7 @@ export const systemTools = [
   { command: 'skopeo', debianPackage: 'skopeo', usedFor: 'copying pushed container images to an OCI layout', neededBy: 'tests' },
   { command: 'umoci', debianPackage: 'umoci', usedFor: 'building a base image and unpacking containers', neededBy: 'tests' },
   { command: 'busybox', debianPackage: 'busybox-static', usedFor: 'the shell of the tiny base image the container tests run', neededBy: 'tests' },
+  { command: 'chromium', debianPackage: 'chromium', usedFor: 'driving the package catalogue in a real browser', neededBy: 'tests' },
   { command: 'setpriv', debianPackage: 'util-linux', usedFor: 'running a check as an unprivileged user', neededBy: 'tests' },
 ];
 

@@ -8,6 +8,7 @@ import * as bootstrap from '../commands/bootstrap.js';
 import * as build from '../commands/build.js';
 import * as config from '../commands/config.js';
 import * as container from '../commands/container.js';
+import * as api from '../commands/api.js';
 import * as doctor from '../commands/doctor.js';
 import * as install from '../commands/install.js';
 import * as key from '../commands/key.js';
@@ -17,11 +18,14 @@ import * as push from '../commands/push.js';
 import * as release from '../commands/release.js';
 import * as repo from '../commands/repo.js';
 import * as sbom from '../commands/sbom.js';
+import * as serve from '../commands/serve.js';
 import * as shell from '../commands/shell.js';
 import * as uninstall from '../commands/uninstall.js';
 import * as update from '../commands/update.js';
 
-const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [install, list, uninstall, build, container, push, pull, key, sbom, config, shell, bootstrap, doctor, repo, release, update];
+const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [install, list, uninstall, build, container, push, pull, key, sbom, config, shell, bootstrap, doctor, repo, release, update, api, serve];
+
+const SIGNALS_HANDLED_BY_COMMAND = new Set(['shell', 'serve']);
 
 export async function buildProgram(): Promise<Command> {
   const program = new Command('paks')
@@ -34,9 +38,10 @@ export async function buildProgram(): Promise<Command> {
     .showSuggestionAfterError(true)
     .configureHelp({ sortSubcommands: false })
     .exitOverride();
-  // `paks shell` reads Ctrl-C itself; every other command stops cleanly on SIGINT/SIGTERM.
+  // `paks shell` reads Ctrl-C and `paks serve` shuts down cleanly by themselves; every other
+  // command stops as an interrupted one on SIGINT/SIGTERM.
   program.hook('preAction', async (_program, action) => {
-    if (action.name() === 'shell') return;
+    if (SIGNALS_HANDLED_BY_COMMAND.has(action.name())) return;
     const { handleInterruptions } = await import('./signals.js');
     handleInterruptions();
   });

@@ -41,6 +41,8 @@ export interface PackageBuild {
   /** Stand-alone tests: specs passed (Spack counts specs). */
   testsPassed?: number;
   pushed?: { reference: string; digest: string };
+  /** The container pushed beside it (paks.yaml `container:`). */
+  container?: { reference: string; digest: string };
   /** Why it failed or was skipped, in one sentence. */
   reason?: string;
   /** The last lines of Spack's build or test log. */
@@ -119,7 +121,7 @@ async function buildOne(client: PaksClient, spack: SpackRunner, repo: CommunityR
   await prefetchDependencies(client, repo, recipes, name, options);
 
   // The same padded install tree as `paks build`, which then pushes exactly this build.
-  await withTemporaryScope({ ...buildScope(client.values.build_padded_length), repos: [spackRoot] }, async (scope) => {
+  await withTemporaryScope({ ...buildScope(client.values.build_padded_length), dialect: await spack.dialect(), repos: [spackRoot] }, async (scope) => {
     const runner = scope ? spack.withScope(scope.dir) : spack;
     // 1. Build from source with Spack's build-time tests.
     let started = Date.now();
@@ -168,10 +170,19 @@ async function buildOne(client: PaksClient, spack: SpackRunner, repo: CommunityR
   try {
     const { buildSpecs } = await import('../build/build.js');
     // name/hash: exactly the build that passed its tests, not another installed one.
-    const built = await buildSpecs(client, [repo.root, `${name}/${result.hash}`], { push: target, key: options.key, plainHttp: options.plainHttp });
+    const container = packageSettings(repo.config, name).container;
+    if (container) client.reporter.info(`Pushing ${name} also as a container on ${container.base_image} to ${target}/container`);
+    const built = await buildSpecs(client, [repo.root, `${name}/${result.hash}`], {
+      push: target,
+      key: options.key,
+      plainHttp: options.plainHttp,
+      ...(container ? { baseImage: container.base_image, entrypoint: container.entrypoint } : {}),
+    });
     const published = built.caches[0]?.published;
     if (!published) throw new PaksError('internal', `paks build did not report a push of ${name}.`);
     result.pushed = { reference: published.reference, digest: published.digest };
+    const image = built.caches[0]?.container;
+    if (image) result.container = { reference: image.reference, digest: image.digest };
     result.steps.push({ step: 'push', status: 'passed', seconds: seconds(started), detail: published.reference });
   } catch (error) {
     fail(result, 'push', started, `the push to ${target} failed: ${describeError(error).replace(/\.$/, '')}`, []);
@@ -246,6 +257,7 @@ export function buildSummary(report: RepoBuildReport): string[] {
     if (pkg.steps.some((s) => s.step === 'build' && s.status === 'passed')) parts.push(`built ${pkg.version}/${pkg.hash?.slice(0, 7)}`);
     if (pkg.testsPassed !== undefined) parts.push(`tested (${pkg.testsPassed} passed)`);
     if (pkg.pushed) parts.push(`pushed ${pkg.pushed.reference}`);
+    if (pkg.container) parts.push(`container ${pkg.container.reference}`);
     if (pkg.status !== 'built') parts.push(`${pkg.status} (${pkg.reason})`);
     lines.push(`${pkg.name}: ${parts.join(', ')}`);
     if (pkg.logTail?.length) lines.push('  last lines of the log:', ...pkg.logTail.map((line) => `    ${line}`));

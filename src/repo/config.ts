@@ -18,6 +18,16 @@ export const PACKAGE_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 const platform = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a runner image name such as ubuntu-24.04');
 const testLevel = z.enum(TEST_LEVELS);
 
+/** A runnable single-package image pushed beside each package (`<registry>/<package>/container`). */
+const containerSchema = z
+  .object({
+    /** The base image, e.g. ghcr.io/org/base:1 (its layers come first, verified). */
+    base_image: z.string().min(1),
+    /** The image's entrypoint instead of a shell. */
+    entrypoint: z.string().min(1).optional(),
+  })
+  .strict();
+
 /**
  * What one package may override or add. Later features add their own key here
  * (`update:` for upstream updates, `container:` for container images): one key each,
@@ -31,6 +41,8 @@ export const packageSettingsShape = {
   publish: z.boolean().optional(),
   /** Upstream updates (paks update): source, ignore, track, pre. */
   update: updateRulesSchema.optional(),
+  /** A container for this package (overrides the repository's `container:`; null: none). */
+  container: containerSchema.nullable().optional(),
 };
 
 export const packageSettingsSchema = z.object(packageSettingsShape).strict();
@@ -38,7 +50,8 @@ export type PackageSettings = z.infer<typeof packageSettingsSchema>;
 
 export const repoConfigShape = {
   /** Where each package goes: <registry>/<package>. */
-  registry: z.string().regex(/^[a-z0-9.-]+(?::\d+)?(?:\/[a-z0-9._/-]+)?$/, 'a registry path such as ghcr.io/org/repo (lowercase)'),
+  // Host[:port] and OCI repository path components (lowercase, single slashes, inner separators only).
+  registry: z.string().regex(/^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/, 'a registry path such as ghcr.io/org/repo (lowercase)'),
   platforms: z.array(platform).min(1).default(['ubuntu-22.04', 'ubuntu-24.04']),
   tests: testLevel.default('root'),
   signing: z
@@ -55,6 +68,8 @@ export const repoConfigShape = {
     })
     .strict()
     .default({ tag: '{package}-v{version}' }),
+  /** A container for every published package, unless the package says otherwise. */
+  container: containerSchema.optional(),
   packages: z.record(z.string().regex(PACKAGE_NAME, 'a package name (lowercase letters, digits, dashes)'), packageSettingsSchema.nullable().transform((v) => v ?? {})).default({}),
 };
 
@@ -174,7 +189,8 @@ function lineOf(root: Node | null, path: (string | number)[], counter: LineCount
 /** The settings of one package: the repository's, with its own overrides. */
 export function packageSettings(config: RepoConfig, name: string): Required<Pick<PackageSettings, 'platforms' | 'tests' | 'publish'>> & PackageSettings {
   const own = config.packages[name] ?? {};
-  return { ...own, platforms: own.platforms ?? config.platforms, tests: own.tests ?? config.tests, publish: own.publish ?? true };
+  const container = own.container === null ? undefined : (own.container ?? config.container);
+  return { ...own, platforms: own.platforms ?? config.platforms, tests: own.tests ?? config.tests, publish: own.publish ?? true, ...(container ? { container } : { container: undefined }) };
 }
 
 /** The release tag of a package version, from release.tag. */

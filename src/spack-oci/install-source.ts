@@ -29,12 +29,11 @@ import { SPACK_SPEC_SIGNED } from '../oci/media-types.js';
 import { formatReference, parseReference } from '../oci/reference.js';
 import { listReferrers } from '../oci/referrers.js';
 import type { Descriptor } from '../oci/schemas.js';
-import { parseSpecDocument, targetName, type SpecNode } from '../spack/spec-json.js';
+import { parseSpecDocument, SpecNodeSchema, targetName, type SpecNode } from '../spack/spec-json.js';
 import { specVerifier } from '../trust/verify-clearsigned.js';
+import { unsatisfiedBecause } from '../spec/satisfies.js';
 import type { BinaryLookup, LookupOptions } from '../install/binary.js';
 import { layerNodes } from './closure.js';
-import { nodesByHash } from '../spec/compiler.js';
-import { unsatisfiedBecause } from '../spec/satisfies.js';
 import { INDEX_TAG, spackImageTag } from './image.js';
 import { parseDatabase } from './index-spack.js';
 
@@ -68,24 +67,26 @@ export async function lookupSpackNativeBinary(client: PaksClient, registry: Regi
       const where = `${repo.registry}/${repo.repository}`;
       try {
         const db = parseDatabase(await registry.fetchBlobBytes(repo, index.manifest.layers[0]!, MAX_JSON), `${where}:${INDEX_TAG}`);
-        const named = Object.values(db.database.installs)
-          .filter((r) => r.in_buildcache && r.spec.name === options.name && (!options.version || r.spec.version === options.version))
-          .map((r) => {
-            const node = r.spec as unknown as SpecNode;
-            return { node, arch: { os: node.arch.platform_os, target: targetName(node.arch) } };
-          });
-        // The same satisfaction check as for a Paks artifact: the whole request, on the DAG index.spack records.
-        const request = options.request;
-        const nodes = nodesByHash(Object.values(db.database.installs).map((r) => r.spec as unknown as SpecNode));
-        const why = new Map(named.map((c) => [c.node.hash, request ? unsatisfiedBecause(c.node, request.spec, nodes) : undefined]));
-        const candidates = named.filter((c) => why.get(c.node.hash) === undefined);
-        if (named.length && !candidates.length) {
-          reasons.push(`the Spack OCI build cache's ${why.get(named[0]!.node.hash)} (${where})`);
-          continue;
+        // Records are parsed like any spec JSON (defaults included); one Paks cannot read is passed over.
+        const nodes = new Map<string, SpecNode>();
+        for (const [hash, record] of Object.entries(db.database.installs)) {
+          const parsed = SpecNodeSchema.safeParse({ hash, ...(record.spec as object) });
+          if (parsed.success) nodes.set(parsed.data.hash, parsed.data);
         }
-        const best = rankBinaries({ os: options.host.os, target: options.host.target }, candidates.filter((c) => c.arch.os === options.host.os))[0];
+        const named = [...nodes.values()]
+          .filter((node) => db.database.installs[node.hash]?.in_buildcache && node.name === options.name && (!options.version || node.version === options.version))
+          .filter((node) => node.arch.platform_os === options.host.os);
+        // The same satisfaction check as for Paks artifacts: the whole request, not just name and version.
+        const why = options.request ? named.map((node) => unsatisfiedBecause(node, options.request!.spec, nodes)) : [];
+        const candidates = named
+          .filter((_, i) => why[i] === undefined)
+          .map((node) => ({ node, arch: { os: node.arch.platform_os, target: targetName(node.arch) } }));
+        const best = rankBinaries({ os: options.host.os, target: options.host.target }, candidates)[0];
         if (!best) {
-          reasons.push(`${where} (a Spack OCI build cache) has no ${options.name}${options.version ? `@${options.version}` : ''} for ${options.host.platform}-${options.host.os}-${options.host.target}`);
+          const reason = why.find((w) => w !== undefined);
+          reasons.push(reason
+            ? `${where} (a Spack OCI build cache): ${reason}`
+            : `${where} (a Spack OCI build cache) has no ${options.name}${options.version ? `@${options.version}` : ''} for ${options.host.platform}-${options.host.os}-${options.host.target}`);
           continue;
         }
         const signedOnly = options.verify && !options.unsignedRegistries.some((r) => sameRegistry(r, base));

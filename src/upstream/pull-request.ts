@@ -136,7 +136,7 @@ async function commitInWorktree(toplevel: string, baseSha: string, branch: strin
   try {
     const packageDir = relative(toplevel, join(spackRepo.packagesDir, entry.package));
     const spackRoot = join(tree, relative(toplevel, spackRepo.root));
-    const added = await withTemporaryScope({ repos: [spackRoot] }, (scope) =>
+    const added = await withTemporaryScope({ dialect: await options.spack.dialect(), repos: [spackRoot] }, (scope) =>
       addUpstreamVersion(join(tree, packageDir, 'package.py'), entry.package, entry.update!, { ...options.download, spack: scope ? options.spack.withScope(scope.dir) : options.spack }),
     );
     await git(tree, ['add', '--', packageDir], { env, doing: `stage ${packageDir}` });

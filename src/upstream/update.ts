@@ -61,7 +61,7 @@ export async function checkPackages(repo: CommunityRepository, spackRepo: Packag
     });
   }
   const selected = options.packages.length ? [...new Set(options.packages)].sort() : all;
-  return withTemporaryScope({ repos: [spackRepo.root] }, async (scope) => {
+  return withTemporaryScope({ dialect: await options.spack.dialect(), repos: [spackRepo.root] }, async (scope) => {
     const spack = scope ? options.spack.withScope(scope.dir) : options.spack;
     let known: Map<string, string[]> | undefined;
     try {
@@ -93,7 +93,7 @@ export async function updatePackages(repo: CommunityRepository, spackRepo: Packa
     const { openUpdatePullRequests } = await import('./pull-request.js');
     await openUpdatePullRequests(packages, repo, spackRepo, { ...options.pullRequests, spack: options.spack, ...(options.download ? { download: options.download } : {}), ...(options.reporter ? { reporter: options.reporter } : {}) });
   } else if (options.apply) {
-    await withTemporaryScope({ repos: [spackRepo.root] }, async (scope) => {
+    await withTemporaryScope({ dialect: await options.spack.dialect(), repos: [spackRepo.root] }, async (scope) => {
       const spack = scope ? options.spack.withScope(scope.dir) : options.spack;
       for (const entry of packages) {
         if (entry.action !== 'update available' || !entry.update) continue;

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
@@ -97,6 +97,22 @@ describe('paks container: a runnable single-package image', () => {
     assert.equal(built.exitCode, 0, built.stderr);
     assert.match(built.stdout, /^Pushed container 127\.0\.0\.1:\d+\/paks\/built\/container:1\.0\.0-[a-z2-7]{7}@sha256:/m);
     const index = await get(registry, 'paks/built/container/manifests/latest');
+    assert.equal(index.manifests.length, 1);
+  });
+
+  it('a community repository whose paks.yaml names container.base_image pushes the container with each package', async () => {
+    const repo = join(world.dir, 'community');
+    const init = await builder.paks(['repo', 'init', repo, '--registry', `${registry.host}/community`, '--platform', 'ubuntu-24.04']);
+    assert.equal(init.exitCode, 0, init.stderr);
+    const added = await builder.paks(['repo', 'add', 'hello-paks', '--from-spack', '--repo', repo]);
+    assert.equal(added.exitCode, 0, added.stderr);
+    const config = join(repo, 'paks.yaml');
+    writeFileSync(config, `${readFileSync(config, 'utf8')}\ncontainer:\n  base_image: ${registry.host}/base/mini:1\n`);
+    assert.equal((await builder.paks(['key', 'create'])).exitCode, 0);
+    const built = await builder.paks(['repo', 'build', 'hello-paks', '--push', '--tests', 'none', '--repo', repo]);
+    assert.equal(built.exitCode, 0, built.stderr);
+    assert.match(built.stdout, /container 127\.0\.0\.1:\d+\/community\/hello-paks\/container:/);
+    const index = await get(registry, 'community/hello-paks/container/manifests/latest');
     assert.equal(index.manifests.length, 1);
   });
 

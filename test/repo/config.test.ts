@@ -19,6 +19,17 @@ test('paks.yaml: defaults fill what is not written, packages override per packag
   assert.equal(releaseTag(config, 'greet-paks', '1.0.0'), 'greet-paks-v1.0.0');
 });
 
+test('paks.yaml: a repository-wide container, overridden or switched off per package', async (t) => {
+  const root = await temporaryDirectory(t);
+  await writeFile(join(root, 'paks.yaml'), 'registry: ghcr.io/org/pkgs\ncontainer:\n  base_image: ghcr.io/org/base:1\npackages:\n  a:\n    container:\n      base_image: ghcr.io/org/other:2\n      entrypoint: /bin/a\n  b:\n    container: null\n');
+  const config = await loadRepoConfig(root);
+  assert.deepEqual(packageSettings(config, 'a').container, { base_image: 'ghcr.io/org/other:2', entrypoint: '/bin/a' });
+  assert.equal(packageSettings(config, 'b').container, undefined);
+  assert.deepEqual(packageSettings(config, 'c').container, { base_image: 'ghcr.io/org/base:1' });
+  await writeFile(join(root, 'paks.yaml'), 'registry: ghcr.io/org/pkgs\ncontainer:\n  base: x\n');
+  await assert.rejects(loadRepoConfig(root), (e: PaksError) => e.exitCode === 2 && /container/.test(e.message));
+});
+
 test('findRepository walks up from a folder inside, or takes --repo', async (t) => {
   const root = await temporaryDirectory(t);
   await writeFile(join(root, 'paks.yaml'), 'registry: ghcr.io/org/pkgs\n');

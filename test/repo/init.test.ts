@@ -52,6 +52,9 @@ test('repo init takes the registry from a GitHub origin and refuses bad input', 
   await assert.rejects(initRepository(clone, { spackVersion: 'v0.23.1' }), (e: PaksError) => e.exitCode === 2 && /is not empty/.test(e.message));
   await assert.rejects(initRepository(join(dir, 'x'), { namespace: 'class', registry: 'ghcr.io/a/b', spackVersion: 'v' }), (e: PaksError) => /Spack would refuse the namespace 'class'/.test(e.message));
   await assert.rejects(initRepository(join(dir, 'y'), { spackVersion: 'v' }), (e: PaksError) => e.exitCode === 2 && /needs --registry/.test(e.message));
+  for (const registry of ['bad//ref', 'ghcr.io/Org/x', 'ghcr.io/org/x/', 'ghcr.io/-org/x']) {
+    await assert.rejects(initRepository(join(dir, 'z'), { registry, spackVersion: 'v' }), (e: PaksError) => e.exitCode === 2 && /is not a registry path/.test(e.message), registry);
+  }
   // --force writes into it, replacing only its own files.
   await writeFile(join(clone, 'LICENSE'), 'mine\n');
   await initRepository(clone, { spackVersion: 'v0.23.1', force: true });

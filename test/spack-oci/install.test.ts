@@ -70,6 +70,14 @@ describe('paks install from a Spack OCI build cache', () => {
     assert.match(allowed.stdout + allowed.stderr, /\(unsigned\)/);
   });
 
+  it('uses a Spack-native binary only when it satisfies the whole request, and says why not', async () => {
+    const carol = await user('carol', 'mirror/signed');
+    const refused = await carol.paks(['install', '--cache-only', 'greet-paks ^hello-paks@1.0.0']);
+    assert.notEqual(refused.exitCode, 0);
+    assert.match(refused.stderr, /greet-paks depends on hello-paks@1\.1\.0; you asked \^hello-paks@1\.0\.0/);
+    assert.deepEqual(JSON.parse((await carol.paks(['list', '--json'])).stdout), []);
+  });
+
   it('refuses a binary_cache_checksum that does not match the layer, and installs nothing', async () => {
     const repo = 'mirror/plain';
     const tag = await tagOf(registry, repo, 'hello-paks-');

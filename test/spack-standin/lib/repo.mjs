@@ -109,6 +109,7 @@ export function parsePackage(name, src, repo, file) {
     dependencies: [],
     variants: {},
     licenses: [],
+    maintainers: [],
     patches: [],
     provides: [],
     homepage: attr(src, 'homepage'),
@@ -140,6 +141,9 @@ export function parsePackage(name, src, repo, file) {
         pkg.variants[vname] = { name: vname, default: kwargs.default ?? false, description: kwargs.description ?? '', values: kwargs.values ?? null, multi: kwargs.multi === true };
         break;
       }
+      case 'maintainers':
+        for (const a of args) pkg.maintainers.push(String(a));
+        break;
       case 'license':
         pkg.licenses.push(String(args[0]));
         break;

@@ -238,7 +238,7 @@ export function versionJson(pkgs, spackVersion) {
     }
     const list = (a) => JSON.stringify(a).replace(/","/g, '", "');
     const depsText = `{${Object.entries(deps).map(([k, v]) => `"${k}": ${list(v)}`).join(', ')}}`;
-    return `  {"name": "${pkg.name}",\n   "latest_version": "${preferred}",\n   "versions": ${list(versions)},\n   "homepage": "${pkg.homepage ?? 'None'}",\n   "file": "${file}",\n   "maintainers": [],\n   "dependencies": ${depsText}}`;
+    return `  {"name": "${pkg.name}",\n   "latest_version": "${preferred}",\n   "versions": ${list(versions)},\n   "homepage": "${pkg.homepage ?? 'None'}",\n   "file": "${file}",\n   "maintainers": ${list(pkg.maintainers ?? [])},\n   "dependencies": ${depsText}}`;
   });
   return `[\n${items.join(',\n')}\n]\n`;
 }

@@ -1,0 +1,295 @@
+/**
+ * `paks serve`: the same site as `paks api build`, from memory, over node:http. The whole
+ * surface is a map lookup (no file system), so no path can reach anything else; data is
+ * refreshed in the background and swapped in whole, so no request ever waits on the registry
+ * once there is data.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { describeError } from '../errors.js';
+import { filterPackages, sitePaths, type ApiDocuments } from './documents.js';
+import { CONTENT_SECURITY_POLICY } from './render.js';
+import { buildSite, jsonFile, type Site, type SiteFile } from './site.js';
+
+export interface CatalogueState {
+  documents: ApiDocuments;
+  site: Site;
+  loadedAt: Date;
+}
+
+export interface RefresherOptions {
+  /** Collects everything again (Spack and the registry). */
+  load: () => Promise<ApiDocuments>;
+  /** How long data is fresh; then it is collected again in the background. */
+  ttlMs: number;
+  /** Said once when refreshing starts failing, and once when it works again. */
+  warn?: (line: string) => void;
+  info?: (line: string) => void;
+}
+
+export interface Refresher {
+  current(): CatalogueState | undefined;
+  /** The first collection: throws when it fails (there is nothing to serve yet). */
+  start(): Promise<CatalogueState>;
+  /** Collects again now; keeps the old data when that fails. */
+  refresh(): Promise<void>;
+  stop(): void;
+}
+
+export function createRefresher(options: RefresherOptions): Refresher {
+  let state: CatalogueState | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let failing = false;
+  let stopped = false;
+  const load = async () => {
+    const documents = await options.load();
+    state = { documents, site: buildSite(documents), loadedAt: new Date() };
+  };
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => void refresher.refresh(), options.ttlMs);
+    timer.unref();
+  };
+  const refresher: Refresher = {
+    current: () => state,
+    async start() {
+      await load();
+      schedule();
+      return state as CatalogueState;
+    },
+    refresh() {
+      running ??= load()
+        .then(() => {
+          if (failing) options.info?.('Refreshing the catalogue works again.');
+          failing = false;
+        })
+        .catch((error: unknown) => {
+          if (!failing) options.warn?.(`Could not refresh the catalogue (still serving the data from ${state?.loadedAt.toISOString() ?? 'before'}): ${describeError(error)}`);
+          failing = true;
+        })
+        .finally(() => {
+          running = undefined;
+          schedule();
+        });
+      return running;
+    },
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+  };
+  return refresher;
+}
+
+export interface ServerOptions {
+  refresher: Refresher;
+  /** One line per request; absent: no access log. */
+  accessLog?: (line: string) => void;
+}
+
+const MAX_URL = 2048;
+const API_CACHE = 'public, max-age=60';
+const ASSET_CACHE = 'public, max-age=300';
+const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
+
+export function createCatalogueServer(options: ServerOptions): Server {
+  const server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, (request, response) => {
+    const log = options.accessLog;
+    if (log) {
+      const started = process.hrtime.bigint();
+      response.on('finish', () => {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        const length = response.getHeader('content-length') ?? 0;
+        log(`${request.socket.remoteAddress ?? '-'} "${request.method} ${(request.url ?? '').slice(0, 200)}" ${response.statusCode} ${length} ${ms.toFixed(1)}ms`);
+      });
+    }
+    try {
+      handle(request, response, options.refresher);
+    } catch (error) {
+      sendError(response, request, 500, `Paks could not answer: ${describeError(error)}`);
+    }
+  });
+  return server;
+}
+
+function handle(request: IncomingMessage, response: ServerResponse, refresher: Refresher): void {
+  const method = request.method ?? 'GET';
+  const rawUrl = request.url ?? '/';
+  if (method !== 'GET' && method !== 'HEAD') {
+    response.setHeader('allow', 'GET, HEAD');
+    return sendError(response, request, 405, `${method} is not allowed here: the catalogue is read-only (GET and HEAD).`);
+  }
+  if (rawUrl.length > MAX_URL) return sendError(response, request, 414, `The address is longer than ${MAX_URL} characters.`);
+  // A GET carries no body; refuse one instead of reading it.
+  const declared = Number(request.headers['content-length'] ?? 0);
+  if ((Number.isFinite(declared) && declared > 0) || request.headers['transfer-encoding']) {
+    response.setHeader('connection', 'close');
+    return sendError(response, request, 413, 'A request to the catalogue has no body.');
+  }
+  const queryAt = rawUrl.indexOf('?');
+  const rawPath = queryAt < 0 ? rawUrl : rawUrl.slice(0, queryAt);
+  const query = new URLSearchParams(queryAt < 0 ? '' : rawUrl.slice(queryAt + 1));
+  const path = sitePath(rawPath);
+  if (path === undefined) return sendError(response, request, 400, 'That path is not allowed.');
+
+  const state = refresher.current();
+  if (!state) {
+    response.setHeader('retry-after', '5');
+    return sendError(response, request, 503, 'The catalogue is being collected; try again in a few seconds.');
+  }
+  let file: SiteFile | undefined = state.site.get(path);
+  if (file && path === sitePaths.packages && query.has('q')) file = searchResult(state, query.get('q') ?? '');
+  if (!file) return sendError(response, request, 404, notFoundMessage(path));
+  send(response, request, 200, file, path);
+}
+
+/** `?q=` answers, remembered per catalogue state (a refresh starts a new one); at most 1,000. */
+const searches = new WeakMap<CatalogueState, Map<string, SiteFile>>();
+const MAX_SEARCHES = 1000;
+
+function searchResult(state: CatalogueState, query: string): SiteFile {
+  const key = query.trim().toLowerCase().replace(/\s+/g, ' ');
+  let cached = searches.get(state);
+  if (!cached) searches.set(state, (cached = new Map()));
+  let file = cached.get(key);
+  if (!file) {
+    file = jsonFile(filterPackages(state.documents.packages, key));
+    if (cached.size >= MAX_SEARCHES) cached.delete(cached.keys().next().value as string);
+    cached.set(key, file);
+  }
+  return file;
+}
+
+/** The site path a request names, or undefined for anything that tries to step outside. */
+export function sitePath(rawPath: string): string | undefined {
+  if (!rawPath.startsWith('/') || rawPath.includes('\\') || rawPath.startsWith('//')) return undefined;
+  const segments: string[] = [];
+  for (const raw of rawPath.slice(1).split('/')) {
+    let segment: string;
+    try {
+      segment = decodeURIComponent(raw);
+    } catch {
+      return undefined;
+    }
+    // Encoded separators, dot segments and control characters never name a document.
+    if (segment === '.' || segment === '..' || /[/\\\0-\x1f]/.test(segment)) return undefined;
+    segments.push(segment);
+  }
+  const path = segments.join('/');
+  if (path === '') return 'index.html';
+  if (path.endsWith('/')) return `${path}index.html`;
+  return path;
+}
+
+function notFoundMessage(path: string): string {
+  const pkg = /^api\/v1\/packages\/([^/]+)\.json$/.exec(path) ?? /^packages\/([^/]+)\.html$/.exec(path);
+  if (pkg) return `No package named ${pkg[1]} in this catalogue.`;
+  const version = /^api\/v1\/packages\/([^/]+)\/([^/]+)\.json$/.exec(path);
+  if (version) return `No version ${version[2]} of ${version[1]} in this catalogue.`;
+  return `Nothing at /${path}.`;
+}
+
+/** Compressed copies, made once per document (documents are replaced whole on refresh). */
+const gzipped = new WeakMap<SiteFile, SiteFile>();
+const COMPRESS_FROM = 1024;
+
+function gzipVariant(file: SiteFile): SiteFile {
+  let variant = gzipped.get(file);
+  if (!variant) {
+    variant = { body: gzipSync(file.body), contentType: file.contentType, etag: file.etag.replace(/"$/, '-gzip"') };
+    gzipped.set(file, variant);
+  }
+  return variant;
+}
+
+function acceptsGzip(request: IncomingMessage): boolean {
+  const header = request.headers['accept-encoding'];
+  return typeof header === 'string' && header.split(',').some((part) => {
+    const [coding, ...params] = part.trim().split(';');
+    return coding?.trim().toLowerCase() === 'gzip' && !params.some((p) => /^\s*q=0(?:\.0*)?\s*$/.test(p));
+  });
+}
+
+function send(response: ServerResponse, request: IncomingMessage, status: number, original: SiteFile, path: string): void {
+  const isApi = path.startsWith('api/');
+  const compressible = original.body.length >= COMPRESS_FROM;
+  const file = compressible && acceptsGzip(request) ? gzipVariant(original) : original;
+  const headers: Record<string, string> = {
+    ...SECURITY_HEADERS,
+    'content-type': file.contentType,
+    etag: file.etag,
+    'cache-control': path.startsWith('assets/') ? ASSET_CACHE : API_CACHE,
+  };
+  if (compressible) headers.vary = 'Accept-Encoding';
+  if (file !== original) headers['content-encoding'] = 'gzip';
+  if (isApi) headers['access-control-allow-origin'] = '*';
+  if (file.contentType.startsWith('text/html')) headers['content-security-policy'] = CONTENT_SECURITY_POLICY;
+  if (etagMatches(request.headers['if-none-match'], file.etag)) {
+    response.writeHead(304, headers);
+    response.end();
+    return;
+  }
+  headers['content-length'] = String(file.body.length);
+  response.writeHead(status, headers);
+  response.end(request.method === 'HEAD' ? undefined : file.body);
+}
+
+function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
+}
+
+function sendError(response: ServerResponse, request: IncomingMessage, status: number, message: string): void {
+  const body = Buffer.from(`${JSON.stringify({ error: message })}\n`);
+  response.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(body.length),
+    'cache-control': 'no-store',
+    'access-control-allow-origin': '*',
+  });
+  response.end(request.method === 'HEAD' ? undefined : body);
+}
+
+export interface RunningServer {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Listens, collects the first data (failing when that fails), and serves until close(). */
+export async function serveCatalogue(options: ServerOptions & { host: string; port: number; onListening?: (url: string) => void }): Promise<RunningServer> {
+  const server = createCatalogueServer(options);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}/`;
+  options.onListening?.(url);
+  const close = async () => {
+    options.refresher.stop();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    // Requests in flight get a moment to finish; then connections are dropped.
+    const force = setTimeout(() => server.closeAllConnections(), 2_000);
+    force.unref();
+    await closed;
+    clearTimeout(force);
+  };
+  try {
+    await options.refresher.start();
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { url, server, close };
+}
+
