@@ -19,6 +19,7 @@ import {
   PGP_KEYS,
   SPACK_SPEC,
   SPACK_SPEC_SIGNED,
+  SPACK_V3_MANIFEST,
   SPDX_JSON,
 } from '../oci/media-types.js';
 import { mapWithConcurrency } from '../oci/pool.js';
@@ -203,9 +204,10 @@ function manifestFacts(
 async function factsOf(client: RegistryClient, repo: { registry: string; repository: string }, manifest: ImageManifest, name: string, version: string): Promise<ManifestFacts> {
   const size = manifest.layers.reduce((sum, layer) => sum + layer.size, 0);
   const title = (layer: Descriptor) => layer.annotations?.[ANNOTATION_TITLE] ?? '';
-  // The root's spec file: `…-<name>-<version>-<hash>.spec.json[.sig]` (dependencies travel in the same cache).
-  const pattern = new RegExp(`(?:^|/)([^/]*-${escapeRegExp(name)}-${escapeRegExp(version)}-([a-z2-7]{32}))\\.spec\\.json(?:\\.sig)?$`);
-  const spec = manifest.layers.find((layer) => (layer.mediaType === SPACK_SPEC_SIGNED || layer.mediaType === SPACK_SPEC) && pattern.test(title(layer)));
+  // The root's spec file: layout v2 `…-<name>-<version>-<hash>.spec.json[.sig]`, v3 the spec manifest
+  // `v3/manifests/spec/<name>/<name>-<version>-<hash>.spec.manifest.json` (dependencies travel in the same cache).
+  const pattern = new RegExp(`(?:^|/)((?:[^/]*-)?${escapeRegExp(name)}-${escapeRegExp(version)}-([a-z2-7]{32}))\\.spec\\.(?:json(?:\\.sig)?|manifest\\.json)$`);
+  const spec = manifest.layers.find((layer) => (layer.mediaType === SPACK_SPEC_SIGNED || layer.mediaType === SPACK_SPEC || layer.mediaType === SPACK_V3_MANIFEST) && pattern.test(title(layer)));
   const annotations = manifest.annotations ?? {};
   if (!spec) return { annotations, size };
   const [, stem, hash] = pattern.exec(title(spec)) as RegExpExecArray;
@@ -214,14 +216,33 @@ async function factsOf(client: RegistryClient, repo: { registry: string; reposit
   const cyclonedx = link(sbomLayer('.cdx.json', CYCLONEDX_JSON));
   const spdx = link(sbomLayer('.spdx.json', SPDX_JSON));
   const root: NonNullable<ManifestFacts['root']> = { hash: hash as string, signed: false, sbom: { ...(cyclonedx ? { cyclonedx } : {}), ...(spdx ? { spdx } : {}) } };
-  if (spec.mediaType === SPACK_SPEC_SIGNED) {
+  if (spec.mediaType === SPACK_SPEC_SIGNED || spec.mediaType === SPACK_V3_MANIFEST) {
     const text = (await client.fetchBlobBytes(repo, spec, SPEC_LIMIT)).toString('utf8');
-    const keys = await Promise.all(manifest.layers.filter((layer) => layer.mediaType === PGP_KEYS).map((layer) => client.fetchBlobBytes(repo, layer, KEY_LIMIT)));
+    const keys = spec.mediaType === SPACK_V3_MANIFEST
+      ? await v3PublishedKeys(client, repo, manifest, title)
+      : await Promise.all(manifest.layers.filter((layer) => layer.mediaType === PGP_KEYS).map((layer) => client.fetchBlobBytes(repo, layer, KEY_LIMIT)));
     const signer = await readSpecSigner(text, keys);
     root.signed = signer !== undefined;
     if (signer) root.signer = signer;
   }
   return { annotations, size, root };
+}
+
+/** Layout v3: each `v3/manifests/key/<FPR>.key.manifest.json` names the blob that holds the key. */
+async function v3PublishedKeys(client: RegistryClient, repo: { registry: string; repository: string }, manifest: ImageManifest, title: (layer: Descriptor) => string): Promise<Buffer[]> {
+  const { MEDIA_TYPE, blobOf, blobPath, parseManifest } = await import('../buildcache/layout-v3.js');
+  const keyManifests = manifest.layers.filter((layer) => /^v3\/manifests\/key\/[0-9A-F]{40}\.key\.manifest\.json$/.test(title(layer)));
+  const keys: Buffer[] = [];
+  for (const layer of keyManifests) {
+    try {
+      const record = blobOf(parseManifest((await client.fetchBlobBytes(repo, layer, KEY_LIMIT)).toString('utf8'), title(layer)), MEDIA_TYPE.key, title(layer));
+      const blob = manifest.layers.find((l) => title(l) === blobPath(record.checksum));
+      if (blob) keys.push(await client.fetchBlobBytes(repo, blob, KEY_LIMIT));
+    } catch {
+      // A key Paks cannot read is not a published key.
+    }
+  }
+  return keys;
 }
 
 export function blobUrl(repo: { registry: string; repository: string }, digest: string): string {

@@ -233,7 +233,13 @@ export function versionJson(pkgs, spackVersion) {
       : `https://github.com/spack/spack/blob/develop/var/spack/spack/pkg/${pkg.namespace}/${pkg.name}.py`;
     const deps = {};
     for (const type of ['build', 'link', 'run', 'test']) {
-      const ordered = [...pkg.dependencies.filter((d) => d.implicit), ...pkg.dependencies.filter((d) => !d.implicit)];
+      let ordered = [...pkg.dependencies.filter((d) => d.implicit), ...pkg.dependencies.filter((d) => !d.implicit)];
+      // Spack 1.1 lists the language virtuals after the other dependencies although the recipe
+      // declares depends_on("c") first (1.1 transcripts 96 and 99: greet-paks ["gmake", "hello-paks", "c"]).
+      if (!spackVersion.startsWith('0.')) {
+        const language = (d) => ['c', 'cxx', 'fortran'].includes(d.spec.split(/[@+~%^ ]/)[0]);
+        ordered = [...ordered.filter((d) => !language(d)), ...ordered.filter(language)];
+      }
       deps[type] = [...new Set(ordered.filter((d) => d.type.includes(type)).map((d) => d.spec.split(/[@+~%^ ]/)[0]))];
     }
     const list = (a) => JSON.stringify(a).replace(/","/g, '", "');
