@@ -208,7 +208,9 @@ export async function pushSpackImages(options: SpackImagesOptions): Promise<Push
     const rootLayer = plan.layers[plan.layers.length - 1]!.descriptor;
     const specFile = await rawSpecFile(cache.root, spec);
     const base = defaultBase(architecture);
-    const config = await specImageConfig(plan, base, readLayer, specConfigFields(dialect, specFile, { checksum: rootLayer.digest.slice('sha256:'.length), size: rootLayer.size }));
+    // 1.x: archive_timestamp is when the tarball was made (its file's time), so the same cache gives the same config.
+    const made = dialect === '1.1' ? await stat(join(cache.root, spec.tarball)).then((st) => st.mtime.toISOString().replace('Z', '+00:00'), () => undefined) : undefined;
+    const config = await specImageConfig(plan, base, readLayer, specConfigFields(dialect, specFile, { checksum: rootLayer.digest.slice('sha256:'.length), size: rootLayer.size, ...(made ? { timestamp: made } : {}) }));
     // A config names this push's own Env and diff_ids: new, so no HEAD first.
     const configBlob = await client.pushBlobBytes(repo, spackJson(config), OCI_IMAGE_CONFIG, { fresh: true });
     const manifest = imageManifest(base, configBlob, plan.layers.map((l) => l.descriptor), { 'org.opencontainers.image.description': specDescription(dialect, plan.root) });
