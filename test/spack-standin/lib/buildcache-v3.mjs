@@ -12,7 +12,8 @@ import { gunzipSync } from 'node:zlib';
 import { createSpackTarball } from './buildcache.mjs';
 import { mirrorCollection, urlJoin, urlToPath } from './mirrors.mjs';
 import { downloadOciTarball, readOciIndex } from './oci.mjs';
-import { Node, nodeFromSpecDict } from './spec.mjs';
+import { nodeFromSpecDict } from './spec.mjs';
+import { databaseInstalls, nodesOfDatabase } from './database.mjs';
 import { gzip } from './tar.mjs';
 import { pyJsonIndent0, sha256hex, SpackError, tty } from './util.mjs';
 
@@ -149,15 +150,7 @@ function readSpecBlobs(root, url, { announce = false } = {}) {
 
 export function generateIndexV3(root, url) {
   const roots = readSpecBlobs(root, url, { announce: true });
-  const installs = {};
-  const inCache = new Set(roots.map((n) => n.hash));
-  const add = (n) => {
-    if (installs[n.hash]) return;
-    for (const e of n.sortedDeps()) add(e.node);
-    installs[n.hash] = { spec: n.dict, ref_count: 0, in_buildcache: inCache.has(n.hash) };
-    for (const e of n.deps) installs[e.node.hash].ref_count++;
-  };
-  for (const n of roots) add(n);
+  const installs = databaseInstalls(roots);
   const buf = Buffer.from(JSON.stringify({ database: { version: '8', installs } }));
   writeBlob(root, buf);
   writeManifest(root, 'v3/manifests/index/index.manifest.json', [record(buf, MEDIA.index, 'none')]);
@@ -172,15 +165,7 @@ export function readIndexV3(mirror) {
     throw e;
   }
   const installs = JSON.parse(readBlobOf(root, rel, MEDIA.index).buf.toString('utf8')).database.installs;
-  const map = new Map();
-  for (const [h, rec] of Object.entries(installs)) map.set(h, new Node(rec.spec, []));
-  for (const n of map.values()) {
-    for (const d of n.dict.dependencies ?? []) {
-      const c = map.get(d.hash);
-      if (c) n.deps.push({ node: c, deptypes: d.parameters?.deptypes ?? [], virtuals: d.parameters?.virtuals ?? [] });
-    }
-  }
-  return [...map.values()].map((n) => ({ node: n, inBuildcache: installs[n.hash].in_buildcache }));
+  return nodesOfDatabase(installs);
 }
 
 // File mirrors with the spec's manifest, and oci:// mirrors whose index.spack lists it (transcript 68).

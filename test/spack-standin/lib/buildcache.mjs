@@ -6,7 +6,8 @@ import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSy
 import { dirname, join, relative, sep } from 'node:path';
 import { createTar, gzip, readTar } from './tar.mjs';
 import { downloadOciTarball, readOciIndex } from './oci.mjs';
-import { Node, nodeFromSpecDict } from './spec.mjs';
+import { nodeFromSpecDict } from './spec.mjs';
+import { databaseInstalls, nodesOfDatabase } from './database.mjs';
 import { dumpYaml, parseYaml } from './yaml.mjs';
 import { mirrorCollection, urlJoin, urlToPath } from './mirrors.mjs';
 import { pyBytesRepr, pyJsonIndent0, sha256hex, SpackError, tty } from './util.mjs';
@@ -172,15 +173,7 @@ export function readSpecFiles(root) {
 
 export function generateIndex(root) {
   const roots = readSpecFiles(root);
-  const installs = {};
-  const inCache = new Set(roots.map((n) => n.hash));
-  const add = (n) => {
-    if (installs[n.hash]) return;
-    for (const e of n.sortedDeps()) add(e.node);
-    installs[n.hash] = { spec: n.dict, ref_count: 0, in_buildcache: inCache.has(n.hash) };
-    for (const e of n.deps) installs[e.node.hash].ref_count++;
-  };
-  for (const n of roots) add(n);
+  const installs = databaseInstalls(roots);
   const text = JSON.stringify({ database: { version: '7', installs } });
   const bc = join(root, 'build_cache');
   mkdirSync(bc, { recursive: true });
@@ -201,15 +194,7 @@ export function readIndex(mirror) {
   }
   const data = JSON.parse(readFileSync(file, 'utf8'));
   const installs = data.database.installs;
-  const map = new Map();
-  for (const [h, rec] of Object.entries(installs)) map.set(h, new Node(rec.spec, []));
-  for (const n of map.values()) {
-    for (const d of n.dict.dependencies ?? []) {
-      const c = map.get(d.hash);
-      if (c) n.deps.push({ node: c, deptypes: d.parameters?.deptypes ?? [], virtuals: d.parameters?.virtuals ?? [] });
-    }
-  }
-  return [...map.values()].map((n) => ({ node: n, inBuildcache: installs[n.hash].in_buildcache }));
+  return nodesOfDatabase(installs);
 }
 
 // All specs available from configured binary mirrors (index + spec files),

@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Node } from './spec.mjs';
+import { nodesOfDatabase } from './database.mjs';
 import { SpackError, sha256hex, tty } from './util.mjs';
 
 const FETCH = `
@@ -82,15 +82,7 @@ export function readOciIndex(ctx, mirror) {
     throw e;
   }
   const installs = data.database.installs;
-  const map = new Map();
-  for (const [h, rec] of Object.entries(installs)) map.set(h, new Node(rec.spec, []));
-  for (const n of map.values()) {
-    for (const d of n.dict.dependencies ?? []) {
-      const c = map.get(d.hash);
-      if (c) n.deps.push({ node: c, deptypes: d.parameters?.deptypes ?? [], virtuals: d.parameters?.virtuals ?? [] });
-    }
-  }
-  return [...map.values()].map((n) => ({ node: n, inBuildcache: installs[n.hash].in_buildcache }));
+  return nodesOfDatabase(installs);
 }
 
 // Fetches one spec's image: config (the spec file) into the source cache, the last layer as the tarball.
