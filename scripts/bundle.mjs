@@ -3,6 +3,7 @@
 // Code a command loads on demand (import()) becomes its own chunk, loaded only when it runs.
 // The library keeps its tsc build in dist/ (`import 'paks'`); this is what bin/paks runs.
 import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
@@ -56,3 +57,9 @@ if (locales.length) {
 }
 // Which sources each output file holds: tests check what a command loads through it.
 await writeFile(`${outdir}/meta.json`, JSON.stringify(result.metafile));
+
+// `paks --help` as commander prints it when stdout is not a terminal (80 columns, no colour):
+// bin/paks prints this file for a plain `paks --help` that is piped or captured, without
+// loading the CLI. A terminal gets commander's own, fitted to its width.
+const help = execFileSync(process.execPath, [`${root}bin/paks`, 'help'], { stdio: ['ignore', 'pipe', 'inherit'] });
+await writeFile(`${outdir}/help.txt`, help);
