@@ -89,6 +89,10 @@ export interface ServerOptions {
   accessLog?: (line: string) => void;
 }
 
+/** The body size an answer sent, for the access log (headers given to writeHead are not kept on the response). */
+const SENT_BYTES = Symbol('paks.sentBytes');
+type Answered = ServerResponse & { [SENT_BYTES]?: number };
+
 const MAX_URL = 2048;
 const API_CACHE = 'public, max-age=60';
 const ASSET_CACHE = 'public, max-age=300';
@@ -101,7 +105,7 @@ export function createCatalogueServer(options: ServerOptions): Server {
       const started = process.hrtime.bigint();
       response.on('finish', () => {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        const length = response.getHeader('content-length') ?? 0;
+        const length = (response as Answered)[SENT_BYTES] ?? 0;
         log(`${request.socket.remoteAddress ?? '-'} "${request.method} ${(request.url ?? '').slice(0, 200)}" ${response.statusCode} ${length} ${ms.toFixed(1)}ms`);
       });
     }
@@ -130,7 +134,6 @@ function handle(request: IncomingMessage, response: ServerResponse, refresher: R
   }
   const queryAt = rawUrl.indexOf('?');
   const rawPath = queryAt < 0 ? rawUrl : rawUrl.slice(0, queryAt);
-  const query = new URLSearchParams(queryAt < 0 ? '' : rawUrl.slice(queryAt + 1));
   const path = sitePath(rawPath);
   if (path === undefined) return sendError(response, request, 400, 'That path is not allowed.');
 
@@ -140,9 +143,12 @@ function handle(request: IncomingMessage, response: ServerResponse, refresher: R
     return sendError(response, request, 503, 'The catalogue is being collected; try again in a few seconds.');
   }
   let file: SiteFile | undefined = state.site.get(path);
-  if (file && path === sitePaths.packages && query.has('q')) file = searchResult(state, query.get('q') ?? '');
+  if (file && queryAt >= 0 && path === sitePaths.packages) {
+    const query = new URLSearchParams(rawUrl.slice(queryAt + 1));
+    if (query.has('q')) file = searchResult(state, query.get('q') ?? '');
+  }
   if (!file) return sendError(response, request, 404, notFoundMessage(path));
-  send(response, request, 200, file, path);
+  send(response, request, file, path);
 }
 
 /** `?q=` answers, remembered per catalogue state (a refresh starts a new one); at most 1,000. */
@@ -167,11 +173,13 @@ export function sitePath(rawPath: string): string | undefined {
   if (!rawPath.startsWith('/') || rawPath.includes('\\') || rawPath.startsWith('//')) return undefined;
   const segments: string[] = [];
   for (const raw of rawPath.slice(1).split('/')) {
-    let segment: string;
-    try {
-      segment = decodeURIComponent(raw);
-    } catch {
-      return undefined;
+    let segment = raw;
+    if (raw.includes('%')) {
+      try {
+        segment = decodeURIComponent(raw);
+      } catch {
+        return undefined;
+      }
     }
     // Encoded separators, dot segments and control characters never name a document.
     if (segment === '.' || segment === '..' || /[/\\\0-\x1f]/.test(segment)) return undefined;
@@ -212,28 +220,46 @@ function acceptsGzip(request: IncomingMessage): boolean {
   });
 }
 
-function send(response: ServerResponse, request: IncomingMessage, status: number, original: SiteFile, path: string): void {
-  const isApi = path.startsWith('api/');
+/**
+ * Everything about an answer that does not depend on the request, made once per document
+ * (and per gzip variant): the header lists for 200 and 304, flat as writeHead takes them.
+ */
+interface Prepared {
+  file: SiteFile;
+  ok: string[];
+  notModified: string[];
+}
+const preparedFiles = new WeakMap<SiteFile, Prepared>();
+
+function prepare(file: SiteFile, path: string, compressible: boolean, gzip: boolean): Prepared {
+  let prepared = preparedFiles.get(file);
+  if (prepared) return prepared;
+  const headers: string[] = [];
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) headers.push(name, value);
+  headers.push('content-type', file.contentType, 'etag', file.etag, 'cache-control', path.startsWith('assets/') ? ASSET_CACHE : API_CACHE);
+  if (compressible) headers.push('vary', 'Accept-Encoding');
+  if (gzip) headers.push('content-encoding', 'gzip');
+  if (path.startsWith('api/')) headers.push('access-control-allow-origin', '*');
+  if (file.contentType.startsWith('text/html')) headers.push('content-security-policy', CONTENT_SECURITY_POLICY);
+  prepared = { file, notModified: headers, ok: [...headers, 'content-length', String(file.body.length)] };
+  preparedFiles.set(file, prepared);
+  return prepared;
+}
+
+function send(response: ServerResponse, request: IncomingMessage, original: SiteFile, path: string): void {
   const compressible = original.body.length >= COMPRESS_FROM;
-  const file = compressible && acceptsGzip(request) ? gzipVariant(original) : original;
-  const headers: Record<string, string> = {
-    ...SECURITY_HEADERS,
-    'content-type': file.contentType,
-    etag: file.etag,
-    'cache-control': path.startsWith('assets/') ? ASSET_CACHE : API_CACHE,
-  };
-  if (compressible) headers.vary = 'Accept-Encoding';
-  if (file !== original) headers['content-encoding'] = 'gzip';
-  if (isApi) headers['access-control-allow-origin'] = '*';
-  if (file.contentType.startsWith('text/html')) headers['content-security-policy'] = CONTENT_SECURITY_POLICY;
-  if (etagMatches(request.headers['if-none-match'], file.etag)) {
-    response.writeHead(304, headers);
+  const gzip = compressible && acceptsGzip(request);
+  const { file, ok, notModified } = prepare(gzip ? gzipVariant(original) : original, path, compressible, gzip);
+  const ifNoneMatch = request.headers['if-none-match'];
+  if (ifNoneMatch && etagMatches(ifNoneMatch, file.etag)) {
+    response.writeHead(304, notModified);
     response.end();
     return;
   }
-  headers['content-length'] = String(file.body.length);
-  response.writeHead(status, headers);
-  response.end(request.method === 'HEAD' ? undefined : file.body);
+  response.writeHead(200, ok);
+  if (request.method === 'HEAD') return void response.end();
+  (response as Answered)[SENT_BYTES] = file.body.length;
+  response.end(file.body);
 }
 
 function etagMatches(header: string | undefined, etag: string): boolean {
@@ -251,7 +277,9 @@ function sendError(response: ServerResponse, request: IncomingMessage, status: n
     'cache-control': 'no-store',
     'access-control-allow-origin': '*',
   });
-  response.end(request.method === 'HEAD' ? undefined : body);
+  if (request.method === 'HEAD') return void response.end();
+  (response as Answered)[SENT_BYTES] = body.length;
+  response.end(body);
 }
 
 export interface RunningServer {
