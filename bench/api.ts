@@ -39,9 +39,9 @@ if (process.argv.includes('--serve-synthetic')) {
   const { createRefresher, serveCatalogue } = await import('../src/api/server.js');
   const documents = sampleDocuments(Number(arg('serve-synthetic', '1000')));
   const refresher = createRefresher({ ttlMs: 3_600_000, load: async () => documents });
-  const running = await serveCatalogue({ refresher, host: '127.0.0.1', port: 0 });
-  console.log(`Serving ${running.url} (synthetic)`);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void running.close().then(() => process.exit(0)));
+  const running = await serveCatalogue({ refresher, host: '127.0.0.1', port: 0, workers: Number(arg('workers', '0')) });
+  if (running.role !== 'worker') console.log(`Serving ${running.url} (synthetic)`);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => (running.role === 'worker' ? undefined : void running.close().then(() => process.exit(0))));
   await new Promise(() => undefined);
 }
 

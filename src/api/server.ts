@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { describeError } from '../errors.js';
+import { WORKER_PORT_VARIABLE, forkWorkers, isServeWorker, isWorkerMessage, reservePort, type WorkerMessage } from './cluster.js';
 import { filterPackages, sitePaths, type ApiDocuments } from './documents.js';
 import { CONTENT_SECURITY_POLICY } from './render.js';
 import { buildSite, jsonFile, type Site, type SiteFile } from './site.js';
@@ -35,6 +36,8 @@ export interface Refresher {
   /** Collects again now; keeps the old data when that fails. */
   refresh(): Promise<void>;
   stop(): void;
+  /** Called with every data set collected from now on (the cluster primary passes them on). */
+  watch(listener: (state: CatalogueState) => void): void;
 }
 
 export function createRefresher(options: RefresherOptions): Refresher {
@@ -43,9 +46,12 @@ export function createRefresher(options: RefresherOptions): Refresher {
   let running: Promise<void> | undefined;
   let failing = false;
   let stopped = false;
+  const listeners: ((state: CatalogueState) => void)[] = [];
   const load = async () => {
     const documents = await options.load();
-    state = { documents, site: buildSite(documents), loadedAt: new Date() };
+    const loaded: CatalogueState = { documents, site: buildSite(documents), loadedAt: new Date() };
+    state = loaded;
+    for (const listener of listeners) listener(loaded);
   };
   const schedule = () => {
     if (stopped) return;
@@ -78,6 +84,9 @@ export function createRefresher(options: RefresherOptions): Refresher {
     stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+    },
+    watch(listener) {
+      listeners.push(listener);
     },
   };
   return refresher;
@@ -284,33 +293,34 @@ function sendError(response: ServerResponse, request: IncomingMessage, status: n
 
 export interface RunningServer {
   url: string;
-  server: Server;
+  /** The HTTP server of this process (none in a cluster primary: its workers answer). */
+  server?: Server;
+  /** `worker`: a process forked by a cluster primary; it says nothing and stops with the primary. */
+  role: 'single' | 'primary' | 'worker';
   close(): Promise<void>;
 }
 
+export interface ServeOptions extends ServerOptions {
+  host: string;
+  port: number;
+  /** Processes answering requests (node:cluster) beside the one that collects; 0 or 1: this process answers. */
+  workers?: number;
+  onListening?: (url: string) => void;
+}
+
+const urlOf = (address: { address: string; family: string; port: number }) => `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/`;
+
 /** Listens, collects the first data (failing when that fails), and serves until close(). */
-export async function serveCatalogue(options: ServerOptions & { host: string; port: number; onListening?: (url: string) => void }): Promise<RunningServer> {
+export async function serveCatalogue(options: ServeOptions): Promise<RunningServer> {
+  if (isServeWorker()) return serveAsWorker(options);
+  if ((options.workers ?? 0) > 1) return serveWithWorkers(options, options.workers!);
   const server = createCatalogueServer(options);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}/`;
+  await listen(server, options.port, options.host);
+  const url = urlOf(server.address() as AddressInfo);
   options.onListening?.(url);
   const close = async () => {
     options.refresher.stop();
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    // Requests in flight get a moment to finish; then connections are dropped.
-    const force = setTimeout(() => server.closeAllConnections(), 2_000);
-    force.unref();
-    await closed;
-    clearTimeout(force);
+    await closeServer(server);
   };
   try {
     await options.refresher.start();
@@ -318,6 +328,74 @@ export async function serveCatalogue(options: ServerOptions & { host: string; po
     await close();
     throw error;
   }
-  return { url, server, close };
+  return { url, server, role: 'single', close };
 }
 
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+async function closeServer(server: Server): Promise<void> {
+  if (!server.listening) return;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  // Requests in flight get a moment to finish; then connections are dropped.
+  const force = setTimeout(() => server.closeAllConnections(), 2_000);
+  force.unref();
+  await closed;
+  clearTimeout(force);
+}
+
+/** The primary: collects and refreshes, hands every data set to its workers. */
+async function serveWithWorkers(options: ServeOptions, count: number): Promise<RunningServer> {
+  const reserved = await reservePort(options.host, options.port);
+  const pool = forkWorkers(count, reserved.port);
+  const url = urlOf(reserved);
+  const message = (state: CatalogueState): WorkerMessage => ({ paks: 'catalogue', documents: state.documents, site: state.site, loadedAt: state.loadedAt.toISOString() });
+  options.refresher.watch((state) => pool.broadcast(message(state)));
+  const close = async () => {
+    options.refresher.stop();
+    await pool.close();
+  };
+  try {
+    await pool.listening;
+    options.onListening?.(url);
+    await options.refresher.start();
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { url, role: 'primary', close };
+}
+
+/** A worker: answers from the data its primary sends; stops when told to or when the primary goes. */
+async function serveAsWorker(options: ServeOptions): Promise<RunningServer> {
+  let state: CatalogueState | undefined;
+  const mirror: Refresher = {
+    current: () => state,
+    start: async () => state as CatalogueState,
+    refresh: async () => undefined,
+    stop: () => undefined,
+    watch: () => undefined,
+  };
+  const server = createCatalogueServer({ ...options, refresher: mirror });
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= closeServer(server).then(() => {
+      if (process.connected) process.disconnect();
+    }));
+  process.on('message', (message: unknown) => {
+    if (!isWorkerMessage(message)) return;
+    if (message.paks === 'close') return void close();
+    state = { documents: message.documents, site: message.site, loadedAt: new Date(message.loadedAt) };
+  });
+  process.once('disconnect', () => void close());
+  await listen(server, Number(process.env[WORKER_PORT_VARIABLE]), options.host);
+  return { url: urlOf(server.address() as AddressInfo), server, role: 'worker', close };
+}
