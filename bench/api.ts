@@ -30,6 +30,8 @@ const rounds = Number(arg('rounds', '3'));
 const coldRounds = Number(arg('cold-rounds', '1'));
 const clients = Number(arg('clients', '200'));
 const requestsPerClient = Number(arg('requests', '25'));
+// `--workers 0,2`: measure `paks serve` as one process, then with two cluster workers.
+const workerCounts = arg('workers', '0').split(',').map(Number);
 
 // `--synthetic N`: only the serve part, on N hand-made packages (the tests' sample
 // documents) served in-process by a child; no Spack, no registry, starts in a second.
@@ -207,17 +209,17 @@ async function loadServer(url: URL, serverPid: number, names: string[], version:
 
 if (synthetic) {
   const sampleNames = Array.from({ length: synthetic }, (_, i) => (i === 0 ? 'zlib' : `pkg-${i}`));
-  const { url, child } = await startServer([...process.execArgv, process.argv[1]!, '--serve-synthetic', String(synthetic), ...workerArgs()], process.env);
-  try {
-    await loadServer(url, child.pid!, sampleNames, '1.0.0');
-  } finally {
-    child.kill('SIGTERM');
+  for (const workers of workerCounts) {
+    console.log(`-- ${workers > 1 ? `${workers} workers` : 'one process'}`);
+    const { url, child } = await startServer([...process.execArgv, process.argv[1]!, '--serve-synthetic', String(synthetic), '--workers', String(workers)], process.env);
+    try {
+      await loadServer(url, child.pid!, sampleNames, '1.0.0');
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
   }
   process.exit(0);
-}
-
-function workerArgs(): string[] {
-  return process.argv.includes('--workers') ? ['--workers', arg('workers', '0')] : [];
 }
 
 const world = await World.create();
@@ -251,11 +253,15 @@ try {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !key.startsWith('PAKS_')) env[key] = value;
   Object.assign(env, machine.env, { HOME: machine.home, CI: 'true' });
-  const { url, child } = await startServer([PAKS_BIN, '--quiet', 'serve', '--repo', repo, '--registry', reg, '--port', '0', '--ttl', '3600', ...workerArgs()], env);
-  try {
-    await loadServer(url, child.pid!, names, '1.0.0');
-  } finally {
-    child.kill('SIGTERM');
+  for (const workers of workerCounts) {
+    console.log(`-- paks serve ${workers > 1 ? `--workers ${workers}` : '(one process)'}`);
+    const { url, child } = await startServer([PAKS_BIN, '--quiet', 'serve', '--repo', repo, '--registry', reg, '--port', '0', '--ttl', '3600', '--workers', String(workers)], env);
+    try {
+      await loadServer(url, child.pid!, names, '1.0.0');
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
   }
 } finally {
   await registry.stop();
