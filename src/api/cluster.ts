@@ -59,6 +59,7 @@ export function forkWorkers(count: number, port: number): WorkerPool {
   let replacements = count * 3;
   let current: WorkerMessage | undefined;
   let failStart: (error: Error) => void = () => undefined;
+  // The first `count` workers to listen resolve `listening`; replacements come later.
   let waiting = count;
   let started: () => void = () => undefined;
   const listening = new Promise<void>((resolve, reject) => {
@@ -81,10 +82,7 @@ export function forkWorkers(count: number, port: number): WorkerPool {
       workers.delete(worker);
       if (stopping) return;
       if (!up) return failStart(new Error(`A serve worker stopped before it listened (${signal ?? `exit code ${code}`}).`));
-      if (replacements-- > 0) {
-        waiting++;
-        fork();
-      }
+      if (replacements-- > 0) fork();
     });
   };
   for (let i = 0; i < count; i++) fork();
