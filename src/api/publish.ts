@@ -96,7 +96,7 @@ export async function buildStaticSite(client: PaksClient, flags: CatalogueFlags 
 
 export async function startLiveCatalogue(
   client: PaksClient,
-  flags: CatalogueFlags & { host: string; port: number; ttlMs: number; accessLog?: ((line: string) => void) | undefined },
+  flags: CatalogueFlags & { host: string; port: number; ttlMs: number; workers?: number; accessLog?: ((line: string) => void) | undefined },
 ): Promise<RunningServer> {
   const from = await source(client, flags);
   let listening: string | undefined;
@@ -119,6 +119,7 @@ export async function startLiveCatalogue(
       refresher,
       host: flags.host,
       port: flags.port,
+      ...(flags.workers ? { workers: flags.workers } : {}),
       onListening: (url) => (listening = url),
       ...(flags.accessLog ? { accessLog: flags.accessLog } : {}),
     });

@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { describeError } from '../errors.js';
+import { WORKER_PORT_VARIABLE, forkWorkers, isServeWorker, isWorkerMessage, reservePort, type WorkerMessage } from './cluster.js';
 import { filterPackages, sitePaths, type ApiDocuments } from './documents.js';
 import { CONTENT_SECURITY_POLICY } from './render.js';
 import { buildSite, jsonFile, type Site, type SiteFile } from './site.js';
@@ -35,6 +36,8 @@ export interface Refresher {
   /** Collects again now; keeps the old data when that fails. */
   refresh(): Promise<void>;
   stop(): void;
+  /** Called with every data set collected from now on (the cluster primary passes them on). */
+  watch(listener: (state: CatalogueState) => void): void;
 }
 
 export function createRefresher(options: RefresherOptions): Refresher {
@@ -43,9 +46,12 @@ export function createRefresher(options: RefresherOptions): Refresher {
   let running: Promise<void> | undefined;
   let failing = false;
   let stopped = false;
+  const listeners: ((state: CatalogueState) => void)[] = [];
   const load = async () => {
     const documents = await options.load();
-    state = { documents, site: buildSite(documents), loadedAt: new Date() };
+    const loaded: CatalogueState = { documents, site: buildSite(documents), loadedAt: new Date() };
+    state = loaded;
+    for (const listener of listeners) listener(loaded);
   };
   const schedule = () => {
     if (stopped) return;
@@ -79,6 +85,9 @@ export function createRefresher(options: RefresherOptions): Refresher {
       stopped = true;
       if (timer) clearTimeout(timer);
     },
+    watch(listener) {
+      listeners.push(listener);
+    },
   };
   return refresher;
 }
@@ -88,6 +97,10 @@ export interface ServerOptions {
   /** One line per request; absent: no access log. */
   accessLog?: (line: string) => void;
 }
+
+/** The body size an answer sent, for the access log (headers given to writeHead are not kept on the response). */
+const SENT_BYTES = Symbol('paks.sentBytes');
+type Answered = ServerResponse & { [SENT_BYTES]?: number };
 
 const MAX_URL = 2048;
 const API_CACHE = 'public, max-age=60';
@@ -101,7 +114,7 @@ export function createCatalogueServer(options: ServerOptions): Server {
       const started = process.hrtime.bigint();
       response.on('finish', () => {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        const length = response.getHeader('content-length') ?? 0;
+        const length = (response as Answered)[SENT_BYTES] ?? 0;
         log(`${request.socket.remoteAddress ?? '-'} "${request.method} ${(request.url ?? '').slice(0, 200)}" ${response.statusCode} ${length} ${ms.toFixed(1)}ms`);
       });
     }
@@ -130,7 +143,6 @@ function handle(request: IncomingMessage, response: ServerResponse, refresher: R
   }
   const queryAt = rawUrl.indexOf('?');
   const rawPath = queryAt < 0 ? rawUrl : rawUrl.slice(0, queryAt);
-  const query = new URLSearchParams(queryAt < 0 ? '' : rawUrl.slice(queryAt + 1));
   const path = sitePath(rawPath);
   if (path === undefined) return sendError(response, request, 400, 'That path is not allowed.');
 
@@ -140,9 +152,12 @@ function handle(request: IncomingMessage, response: ServerResponse, refresher: R
     return sendError(response, request, 503, 'The catalogue is being collected; try again in a few seconds.');
   }
   let file: SiteFile | undefined = state.site.get(path);
-  if (file && path === sitePaths.packages && query.has('q')) file = searchResult(state, query.get('q') ?? '');
+  if (file && queryAt >= 0 && path === sitePaths.packages) {
+    const query = new URLSearchParams(rawUrl.slice(queryAt + 1));
+    if (query.has('q')) file = searchResult(state, query.get('q') ?? '');
+  }
   if (!file) return sendError(response, request, 404, notFoundMessage(path));
-  send(response, request, 200, file, path);
+  send(response, request, file, path);
 }
 
 /** `?q=` answers, remembered per catalogue state (a refresh starts a new one); at most 1,000. */
@@ -167,11 +182,13 @@ export function sitePath(rawPath: string): string | undefined {
   if (!rawPath.startsWith('/') || rawPath.includes('\\') || rawPath.startsWith('//')) return undefined;
   const segments: string[] = [];
   for (const raw of rawPath.slice(1).split('/')) {
-    let segment: string;
-    try {
-      segment = decodeURIComponent(raw);
-    } catch {
-      return undefined;
+    let segment = raw;
+    if (raw.includes('%')) {
+      try {
+        segment = decodeURIComponent(raw);
+      } catch {
+        return undefined;
+      }
     }
     // Encoded separators, dot segments and control characters never name a document.
     if (segment === '.' || segment === '..' || /[/\\\0-\x1f]/.test(segment)) return undefined;
@@ -212,28 +229,46 @@ function acceptsGzip(request: IncomingMessage): boolean {
   });
 }
 
-function send(response: ServerResponse, request: IncomingMessage, status: number, original: SiteFile, path: string): void {
-  const isApi = path.startsWith('api/');
+/**
+ * Everything about an answer that does not depend on the request, made once per document
+ * (and per gzip variant): the header lists for 200 and 304, flat as writeHead takes them.
+ */
+interface Prepared {
+  file: SiteFile;
+  ok: string[];
+  notModified: string[];
+}
+const preparedFiles = new WeakMap<SiteFile, Prepared>();
+
+function prepare(file: SiteFile, path: string, compressible: boolean, gzip: boolean): Prepared {
+  let prepared = preparedFiles.get(file);
+  if (prepared) return prepared;
+  const headers: string[] = [];
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) headers.push(name, value);
+  headers.push('content-type', file.contentType, 'etag', file.etag, 'cache-control', path.startsWith('assets/') ? ASSET_CACHE : API_CACHE);
+  if (compressible) headers.push('vary', 'Accept-Encoding');
+  if (gzip) headers.push('content-encoding', 'gzip');
+  if (path.startsWith('api/')) headers.push('access-control-allow-origin', '*');
+  if (file.contentType.startsWith('text/html')) headers.push('content-security-policy', CONTENT_SECURITY_POLICY);
+  prepared = { file, notModified: headers, ok: [...headers, 'content-length', String(file.body.length)] };
+  preparedFiles.set(file, prepared);
+  return prepared;
+}
+
+function send(response: ServerResponse, request: IncomingMessage, original: SiteFile, path: string): void {
   const compressible = original.body.length >= COMPRESS_FROM;
-  const file = compressible && acceptsGzip(request) ? gzipVariant(original) : original;
-  const headers: Record<string, string> = {
-    ...SECURITY_HEADERS,
-    'content-type': file.contentType,
-    etag: file.etag,
-    'cache-control': path.startsWith('assets/') ? ASSET_CACHE : API_CACHE,
-  };
-  if (compressible) headers.vary = 'Accept-Encoding';
-  if (file !== original) headers['content-encoding'] = 'gzip';
-  if (isApi) headers['access-control-allow-origin'] = '*';
-  if (file.contentType.startsWith('text/html')) headers['content-security-policy'] = CONTENT_SECURITY_POLICY;
-  if (etagMatches(request.headers['if-none-match'], file.etag)) {
-    response.writeHead(304, headers);
+  const gzip = compressible && acceptsGzip(request);
+  const { file, ok, notModified } = prepare(gzip ? gzipVariant(original) : original, path, compressible, gzip);
+  const ifNoneMatch = request.headers['if-none-match'];
+  if (ifNoneMatch && etagMatches(ifNoneMatch, file.etag)) {
+    response.writeHead(304, notModified);
     response.end();
     return;
   }
-  headers['content-length'] = String(file.body.length);
-  response.writeHead(status, headers);
-  response.end(request.method === 'HEAD' ? undefined : file.body);
+  response.writeHead(200, ok);
+  if (request.method === 'HEAD') return void response.end();
+  (response as Answered)[SENT_BYTES] = file.body.length;
+  response.end(file.body);
 }
 
 function etagMatches(header: string | undefined, etag: string): boolean {
@@ -251,38 +286,41 @@ function sendError(response: ServerResponse, request: IncomingMessage, status: n
     'cache-control': 'no-store',
     'access-control-allow-origin': '*',
   });
-  response.end(request.method === 'HEAD' ? undefined : body);
+  if (request.method === 'HEAD') return void response.end();
+  (response as Answered)[SENT_BYTES] = body.length;
+  response.end(body);
 }
 
 export interface RunningServer {
   url: string;
-  server: Server;
+  /** The HTTP server of this process (none in a cluster primary: its workers answer). */
+  server?: Server;
+  /** `worker`: a process forked by a cluster primary; it says nothing and stops with the primary. */
+  role: 'single' | 'primary' | 'worker';
   close(): Promise<void>;
 }
 
+export interface ServeOptions extends ServerOptions {
+  host: string;
+  port: number;
+  /** Processes answering requests (node:cluster) beside the one that collects; 0 or 1: this process answers. */
+  workers?: number;
+  onListening?: (url: string) => void;
+}
+
+const urlOf = (address: { address: string; family: string; port: number }) => `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/`;
+
 /** Listens, collects the first data (failing when that fails), and serves until close(). */
-export async function serveCatalogue(options: ServerOptions & { host: string; port: number; onListening?: (url: string) => void }): Promise<RunningServer> {
+export async function serveCatalogue(options: ServeOptions): Promise<RunningServer> {
+  if (isServeWorker()) return serveAsWorker(options);
+  if ((options.workers ?? 0) > 1) return serveWithWorkers(options, options.workers!);
   const server = createCatalogueServer(options);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}/`;
+  await listen(server, options.port, options.host);
+  const url = urlOf(server.address() as AddressInfo);
   options.onListening?.(url);
   const close = async () => {
     options.refresher.stop();
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    // Requests in flight get a moment to finish; then connections are dropped.
-    const force = setTimeout(() => server.closeAllConnections(), 2_000);
-    force.unref();
-    await closed;
-    clearTimeout(force);
+    await closeServer(server);
   };
   try {
     await options.refresher.start();
@@ -290,6 +328,74 @@ export async function serveCatalogue(options: ServerOptions & { host: string; po
     await close();
     throw error;
   }
-  return { url, server, close };
+  return { url, server, role: 'single', close };
 }
 
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+async function closeServer(server: Server): Promise<void> {
+  if (!server.listening) return;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  // Requests in flight get a moment to finish; then connections are dropped.
+  const force = setTimeout(() => server.closeAllConnections(), 2_000);
+  force.unref();
+  await closed;
+  clearTimeout(force);
+}
+
+/** The primary: collects and refreshes, hands every data set to its workers. */
+async function serveWithWorkers(options: ServeOptions, count: number): Promise<RunningServer> {
+  const reserved = await reservePort(options.host, options.port);
+  const pool = forkWorkers(count, reserved.port);
+  const url = urlOf(reserved);
+  const message = (state: CatalogueState): WorkerMessage => ({ paks: 'catalogue', documents: state.documents, site: state.site, loadedAt: state.loadedAt.toISOString() });
+  options.refresher.watch((state) => pool.broadcast(message(state)));
+  const close = async () => {
+    options.refresher.stop();
+    await pool.close();
+  };
+  try {
+    await pool.listening;
+    options.onListening?.(url);
+    await options.refresher.start();
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { url, role: 'primary', close };
+}
+
+/** A worker: answers from the data its primary sends; stops when told to or when the primary goes. */
+async function serveAsWorker(options: ServeOptions): Promise<RunningServer> {
+  let state: CatalogueState | undefined;
+  const mirror: Refresher = {
+    current: () => state,
+    start: async () => state as CatalogueState,
+    refresh: async () => undefined,
+    stop: () => undefined,
+    watch: () => undefined,
+  };
+  const server = createCatalogueServer({ ...options, refresher: mirror });
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= closeServer(server).then(() => {
+      if (process.connected) process.disconnect();
+    }));
+  process.on('message', (message: unknown) => {
+    if (!isWorkerMessage(message)) return;
+    if (message.paks === 'close') return void close();
+    state = { documents: message.documents, site: message.site, loadedAt: new Date(message.loadedAt) };
+  });
+  process.once('disconnect', () => void close());
+  await listen(server, Number(process.env[WORKER_PORT_VARIABLE]), options.host);
+  return { url: urlOf(server.address() as AddressInfo), server, role: 'worker', close };
+}

@@ -9,12 +9,19 @@ interface ServeOptions {
   port: string;
   baseUrl?: string;
   ttl: number;
+  workers: number;
 }
 
 function port(value: string): string {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError(`'${value}' is not a port number (0-65535).`);
   return value;
+}
+
+function count(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 256) throw new InvalidArgumentError(`'${value}' is not a number of worker processes (0-256).`);
+  return n;
 }
 
 function seconds(value: string): number {
@@ -33,6 +40,7 @@ export function register(program: Command): void {
     .option('--port <port>', 'port to listen on (0: any free port)', port, '8080')
     .option('--base-url <url>', 'public URL of this server, for links inside the documents (default: the listening address)')
     .option('--ttl <seconds>', 'collect again after this many seconds', seconds, 300)
+    .option('--workers <n>', 'processes answering requests (0 or 1: one process does everything)', count, 0)
     .action(async (options: ServeOptions, command: Command) => {
       const ctx = contextFor(command);
       const client = await ctx.client();
@@ -44,8 +52,16 @@ export function register(program: Command): void {
         port: Number(options.port),
         baseUrl: options.baseUrl,
         ttlMs: options.ttl * 1000,
+        workers: options.workers,
         accessLog: ctx.globals.quiet ? undefined : (line) => ctx.reporter.out(line),
       });
+      if (running.role === 'worker') {
+        // A worker stops when its primary tells it to (or goes away); signals go to the primary.
+        const ignore = () => undefined;
+        process.on('SIGINT', ignore);
+        process.on('SIGTERM', ignore);
+        return;
+      }
       // On stdout, even with --quiet: where it listens is the result of this command.
       ctx.reporter.out(`Serving ${running.url} (API at ${running.url}api/v1/packages.json); Ctrl-C stops.`);
       await new Promise<void>((resolve) => {

@@ -4,10 +4,11 @@
  * driven in Debian's chromium.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { get as httpGet } from 'node:http';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
@@ -186,6 +187,41 @@ describe('paks api build and paks serve on real builds in a real registry', () =
     assert.doesNotMatch(failed.stderr, /at .*\.js:\d+/);
     assert.equal(existsSync(out), false);
     assert.deepEqual((await readdir(world.dir)).filter((n) => n.startsWith('.not-written')), []);
+  });
+
+  test('paks serve --workers 2: every worker answers with the same bytes and ETag; SIGTERM ends them all', async (t) => {
+    const served = await serve(builder, ['--repo', repo, '--registry', reg, '--port', '0', '--workers', '2']);
+    t.after(async () => {
+      if (served.child.exitCode === null) served.child.kill('SIGKILL');
+    });
+    const workers = spawnSync('pgrep', ['-P', String(served.child.pid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+    assert.equal(workers.length, 2, `worker processes of ${served.child.pid}: ${workers.join(' ')}`);
+    // A fresh connection per request: the primary hands connections to the workers in turn.
+    const ask = (headers: Record<string, string> = {}) =>
+      new Promise<{ status: number; etag: string; body: string }>((resolve, reject) => {
+        const req = httpGet(`${served.url}api/v1/packages/greet-paks.json`, { agent: false, headers }, (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, etag: String(res.headers.etag), body }));
+        });
+        req.on('error', reject);
+      });
+    const answers = await Promise.all(Array.from({ length: 12 }, () => ask()));
+    assert.deepEqual(new Set(answers.map((a) => a.status)), new Set([200]));
+    assert.equal(new Set(answers.map((a) => a.etag)).size, 1, answers.map((a) => a.etag).join(' '));
+    assert.equal(new Set(answers.map((a) => a.body)).size, 1);
+    const notModified = await Promise.all(Array.from({ length: 4 }, () => ask({ 'if-none-match': answers[0]!.etag })));
+    assert.deepEqual(new Set(notModified.map((a) => a.status)), new Set([304]));
+    // Each worker writes the access log; the primary alone says where it listens.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(served.stdout().match(/"GET \/api\/v1\/packages\/greet-paks\.json" 200 \d+ /g)?.length, 12, served.stdout());
+    assert.equal(served.stdout().match(/"GET \/api\/v1\/packages\/greet-paks\.json" 304 0 /g)?.length, 4, served.stdout());
+    assert.equal(served.stdout().match(/^Serving /gm)?.length, 1, served.stdout());
+
+    served.child.kill('SIGTERM');
+    assert.equal(await served.exited, 0, served.stderr());
+    assert.equal(served.stderr().match(/SIGTERM: stopping\./g)?.length, 1, served.stderr());
+    for (const pid of workers) assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, `worker ${pid} still runs`);
   });
 
   test('paks serve: the catalogue in chromium, search as you type, a package page, its install command', async (t) => {

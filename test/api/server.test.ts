@@ -76,6 +76,9 @@ describe('paks serve: the HTTP surface', () => {
     const version = await ask(server.url, '/api/v1/packages/zlib/1.0.0.json');
     assert.equal(schemaErrors('version', JSON.parse(version.body)), '');
     assert.ok(access.some((line) => /"GET \/api\/v1\/packages.json" 200 \d+ [\d.]+ms$/.test(line)), access.join('\n'));
+    // The logged size is the body's, not a placeholder.
+    const logged = access.find((line) => line.includes('"GET /api/v1/packages.json"'));
+    assert.equal(/ 200 (\d+) /.exec(logged ?? '')?.[1], String(Buffer.byteLength(list.body)));
   });
 
   test('If-None-Match answers 304 without a body; HEAD has the headers and no body', async () => {
