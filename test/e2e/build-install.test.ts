@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
@@ -232,13 +232,14 @@ describe('build → push → pull → install, with real gpg and a real registry
     try {
       const user = await world.machine('victim', { registries: [`${registry.host}/paks`] });
       await user.paks(['key', 'trust', publicKey]);
-      const result = await user.paks(['install', 'greet-paks']);
+      // Its own temporary folder: other tests pull greet-paks at the same time into the shared one.
+      const tmp = await mkdtemp(join(world.dir, 'victim-tmp-'));
+      const result = await user.paks(['install', 'greet-paks'], { TMPDIR: tmp });
       assert.equal(result.exitCode, 1);
       assert.match(result.stderr, /Refusing the binary of greet-paks/);
       assert.match(result.stderr, /does not match/);
       assert.equal((await user.paks(['list', 'greet-paks', '--json'])).stdout.trim(), '[]');
-      const leftovers = (await readdir(join(world.dir, '..'))).filter((n) => n.startsWith('paks-pull-greet-paks'));
-      for (const name of leftovers) assert.ok(!(await stat(join(world.dir, '..', name)).catch(() => undefined)), `${name} left behind`);
+      assert.deepEqual((await readdir(tmp)).filter((n) => n.startsWith('paks-')), [], 'no pulled files or scopes left behind');
     } finally {
       await writeFile(data, original);
     }
