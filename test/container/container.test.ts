@@ -9,17 +9,12 @@ import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } fro
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { MANIFEST_ACCEPT, registryGet, startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { World, type Machine } from '../e2e/world.js';
 
 const exec = promisify(execFile);
-const ACCEPT = 'application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json';
 
-async function get(registry: TestRegistry, path: string): Promise<any> {
-  const response = await fetch(`${registry.url}/v2/${path}`, { headers: { accept: ACCEPT } });
-  assert.equal(response.status, 200, path);
-  return response.json();
-}
+const get = async (registry: TestRegistry, path: string): Promise<any> => JSON.parse((await registryGet(registry, path)).toString('utf8'));
 
 /** umoci init/new/unpack, busybox as /bin/sh, repack, config, skopeo copy to the registry. */
 async function pushBaseImage(dir: string, target: string, architecture = 'amd64'): Promise<void> {
@@ -124,7 +119,7 @@ describe('paks container: a runnable single-package image', () => {
     assert.equal(arm.exitCode, 2);
     assert.match(arm.stderr, /^Error: The base image .*base\/arm:1 is for linux\/arm64, but the package is built for linux\/amd64\./m);
     // An index without this platform: only the arm64 image in it.
-    const armManifest = await fetch(`${registry.url}/v2/base/arm/manifests/1`, { headers: { accept: ACCEPT } });
+    const armManifest = await fetch(`${registry.url}/v2/base/arm/manifests/1`, { headers: { accept: MANIFEST_ACCEPT } });
     const armBytes = Buffer.from(await armManifest.arrayBuffer());
     const { createHash } = await import('node:crypto');
     const index = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${createHash('sha256').update(armBytes).digest('hex')}`, size: armBytes.length, platform: { os: 'linux', architecture: 'arm64' } }] };

@@ -135,3 +135,13 @@ function answers(url: string): Promise<boolean> {
     req.end();
   });
 }
+
+/** What tests accept for a manifest: an OCI image manifest or index. */
+export const MANIFEST_ACCEPT = 'application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json';
+
+/** GET `/v2/<path>` from a test registry (plain HTTP); anything but 200 fails the test. */
+export async function registryGet(registry: TestRegistry, path: string): Promise<Buffer> {
+  const response = await fetch(`${registry.url}/v2/${path}`, { headers: { accept: MANIFEST_ACCEPT } });
+  if (response.status !== 200) throw new Error(`GET ${path}: the registry answered ${response.status}`);
+  return Buffer.from(await response.arrayBuffer());
+}

@@ -4,18 +4,13 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { registryGet, startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { World, type Machine } from '../e2e/world.js';
 import { testSpack } from '../helpers/spack.js';
 
-const ACCEPT = 'application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json';
 const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
-async function get(registry: TestRegistry, path: string): Promise<Buffer> {
-  const response = await fetch(`${registry.url}/v2/${path}`, { headers: { accept: ACCEPT } });
-  assert.equal(response.status, 200, path);
-  return Buffer.from(await response.arrayBuffer());
-}
+const get = registryGet;
 async function tagOf(registry: TestRegistry, repo: string, prefix: string): Promise<string> {
   const { tags } = JSON.parse((await get(registry, `${repo}/tags/list`)).toString()) as { tags: string[] };
   return tags.find((t) => t.startsWith(prefix) && t.endsWith('.spack'))!;

@@ -6,20 +6,15 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { registryGet, startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { World, type Machine } from '../e2e/world.js';
 import { testSpack } from '../helpers/spack.js';
 import { readBuildCache } from '../../src/buildcache/read-build-cache.js';
 
 const recorded = JSON.parse(readFileSync(fileURLToPath(new URL('../fixtures/spack-oci/recorded.json', import.meta.url)), 'utf8')) as Record<string, string>;
-const ACCEPT = 'application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json';
 const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
-async function get(registry: TestRegistry, path: string): Promise<Buffer> {
-  const response = await fetch(`${registry.url}/v2/${path}`, { headers: { accept: ACCEPT } });
-  assert.equal(response.status, 200, path);
-  return Buffer.from(await response.arrayBuffer());
-}
+const get = registryGet;
 // Spack 0.23 writes layout 2 images (transcript 66 of 0.23), Spack 1.1 layout 3 ones (1.1's 66).
 const v1 = testSpack.series === '1.1';
 // What index.spack lists after greet-paks: 0.23's index has the link/run closure and externals; 1.1's spec
