@@ -3,8 +3,8 @@ import type { SpackRunner } from './runner.js';
 import { checkSpecArguments } from './runner.js';
 import { variantsOf, type VariantValue } from '../spec/variants.js';
 import { compilerLabel, dependencyTypes, parseFindOutput, targetName, type SpecNode } from './spec-json.js';
-import { compilerOf, nodesByHash } from '../spec/compiler.js';
-import { findFormat, parseFindLine } from './dialect/find.js';
+import { compilerEdge, compilerOf, nodesByHash } from '../spec/compiler.js';
+import { COMPILER_FORMAT, PREFIX_FORMAT, parseFindLines, parseFoundCompiler } from './dialect/find.js';
 
 /** An installed spec as Paks reports it (stable JSON for scripts). */
 export interface InstalledSpec {
@@ -27,17 +27,17 @@ export interface InstalledSpec {
 /**
  * Installed specs matching the constraints (all when none). `find --json` says everything but
  * the install prefix, and `--format` cannot list dependencies (they exclude each other), so
- * prefixes cost a second Spack call; without `prefixes` only externals carry one.
+ * prefixes cost a second Spack call, run beside the first; without `prefixes` only externals
+ * carry one. Both calls read the same in Spack 0.23 and 1.x, so no `spack --version` comes
+ * first. Spack 1.x's JSON names a compiler only as a dependency node, which a query for some
+ * packages leaves out: for those nodes alone a third call asks `{compiler}`.
  */
 export async function findInstalled(spack: SpackRunner, constraints: readonly string[] = [], options: { prefixes?: boolean } = {}): Promise<InstalledSpec[]> {
   const specs = checkSpecArguments(constraints);
   const wantPrefixes = options.prefixes ?? true;
-  const dialect = await spack.dialect();
-  // 1.x: a query for one package lists no compiler node, so `{compiler}` in the --format line answers for it.
-  const wantLines = wantPrefixes || dialect.series === '1.x';
   const [json, lines] = await Promise.all([
     spack.run(['find', '--json', ...specs], { allowFailure: true }),
-    wantLines ? spack.run(['find', '--format', findFormat(dialect), ...specs], { allowFailure: true }) : undefined,
+    wantPrefixes ? spack.run(['find', '--format', PREFIX_FORMAT, ...specs], { allowFailure: true }) : undefined,
   ]);
   if (json.exitCode !== 0) {
     if (/No package matches the query/.test(json.stderr + json.stdout)) return [];
@@ -45,17 +45,22 @@ export async function findInstalled(spack: SpackRunner, constraints: readonly st
     throw spackCommandError(json, `list installed packages${specs.length ? ` matching ${specs.join(' ')}` : ''}`);
   }
   const nodes = json.stdout.trim() ? parseFindOutput(json.stdout) : [];
-  const found = new Map<string, { prefix: string; compiler?: string | null }>();
-  for (const line of lines?.stdout.split('\n') ?? []) {
-    const parsed = parseFindLine(dialect, line);
-    if (parsed) found.set(parsed.hash, parsed);
-  }
+  const prefixes = parseFindLines(lines?.stdout);
   const byHash = nodesByHash(nodes);
+  const unnamed = nodes.filter((node) => !compilerOf(node, byHash) && compilerEdge(node));
+  const compilers = new Map<string, string | null>();
+  if (unnamed.length) {
+    const answer = await spack.run(['find', '--format', COMPILER_FORMAT, ...unnamed.map((node) => `/${node.hash}`)], {
+      doing: 'tell the compilers of installed packages',
+    });
+    for (const [hash, text] of parseFindLines(answer.stdout)) compilers.set(hash, parseFoundCompiler(text));
+  }
   return nodes.map((node) => {
-    const line = found.get(node.hash);
-    // A query for one package lists no compiler node, so 1.x's {compiler} answers for it.
-    const compiler = compilerLabel(compilerOf(node, byHash)) ?? (line?.compiler === undefined ? undefined : (line.compiler ?? 'none'));
-    const prefix = wantPrefixes ? line?.prefix : undefined;
+    const named = compilerLabel(compilerOf(node, byHash));
+    const asked = compilers.get(node.hash);
+    // Spack 1.x: externals, runtimes and compiler-wrapper have no compiler ({compiler} prints none).
+    const compiler = named ?? (asked === undefined ? (compilerEdge(node) ? undefined : 'none') : (asked ?? 'none'));
+    const prefix = wantPrefixes ? prefixes.get(node.hash) : undefined;
     return toInstalledSpec(node, prefix ?? node.external?.path ?? null, compiler);
   });
 }

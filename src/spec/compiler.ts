@@ -10,10 +10,15 @@ const COMPILER_VIRTUALS = new Set(['c', 'cxx', 'fortran']);
  */
 export function compilerOf(node: SpecNode, nodesByHash: ReadonlyMap<string, SpecNode>): Compiler | undefined {
   if (node.compiler) return { name: node.compiler.name, version: node.compiler.version };
-  const edge = (node.dependencies ?? []).find((d) => d.parameters?.virtuals?.some((v) => COMPILER_VIRTUALS.has(v)));
+  const edge = compilerEdge(node);
   if (!edge) return undefined;
   const compiler = nodesByHash.get(edge.hash);
   return compiler ? { name: compiler.name, version: compiler.version } : undefined;
+}
+
+/** Spack 1.x: the dependency that provides c, cxx or fortran (none for externals and runtimes). */
+export function compilerEdge(node: SpecNode): { name: string; hash: string } | undefined {
+  return (node.dependencies ?? []).find((d) => d.parameters?.virtuals?.some((v) => COMPILER_VIRTUALS.has(v)));
 }
 
 export function nodesByHash(nodes: readonly SpecNode[]): Map<string, SpecNode> {

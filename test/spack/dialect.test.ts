@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { bootstrapSpack, needsPackageRepository } from '../../src/spack/bootstrap.js';
 import { parseCompilerList } from '../../src/spack/dialect/compiler.js';
 import { compilerOf, nodesByHash } from '../../src/spec/compiler.js';
-import { findFormat, parseFindLine } from '../../src/spack/dialect/find.js';
+import { PREFIX_FORMAT, parseFindLines, parseFoundCompiler } from '../../src/spack/dialect/find.js';
 import { dialectOf } from '../../src/spack/dialect/index.js';
 import { specFileArguments } from '../../src/spack/dialect/install.js';
 import { pushDependencyArguments } from '../../src/spack/dialect/push.js';
@@ -48,10 +48,14 @@ test('the compiler of a 1.x node is its c/cxx/fortran dependency; 0.23 nodes car
 });
 
 test('find --format and compiler list read in both dialects (1.1 transcripts 130d, 00c)', () => {
-  assert.equal(findFormat(V023), '{hash} {prefix}');
-  assert.deepEqual(parseFindLine(V023, 'eus5xxlme3e4olqwzmc6dk5dp6hopdrj /opt/x y'), { hash: 'eus5xxlme3e4olqwzmc6dk5dp6hopdrj', prefix: '/opt/x y' });
-  assert.deepEqual(parseFindLine(V11, '2i36ouybuqlq746bmzdayrr4hle6batk gcc@12.2.0/7hpvzmw7t4gm77pyj6cyp62ayivt7ryf /opt/g'), { hash: '2i36ouybuqlq746bmzdayrr4hle6batk', compiler: 'gcc@12.2.0', prefix: '/opt/g' });
-  assert.deepEqual(parseFindLine(V11, 'tjjstrbvka3lhnw3edahta747jog3ooa none /opt/r'), { hash: 'tjjstrbvka3lhnw3edahta747jog3ooa', compiler: null, prefix: '/opt/r' });
+  assert.equal(PREFIX_FORMAT, '{hash} {prefix}');
+  const lines = parseFindLines('eus5xxlme3e4olqwzmc6dk5dp6hopdrj /opt/x y\n2i36ouybuqlq746bmzdayrr4hle6batk gcc@12.2.0/7hpvzmw7t4gm77pyj6cyp62ayivt7ryf\n==> not a line\n');
+  assert.deepEqual([...lines], [
+    ['eus5xxlme3e4olqwzmc6dk5dp6hopdrj', '/opt/x y'],
+    ['2i36ouybuqlq746bmzdayrr4hle6batk', 'gcc@12.2.0/7hpvzmw7t4gm77pyj6cyp62ayivt7ryf'],
+  ]);
+  assert.equal(parseFoundCompiler('gcc@12.2.0/7hpvzmw7t4gm77pyj6cyp62ayivt7ryf'), 'gcc@12.2.0');
+  assert.equal(parseFoundCompiler('none'), null);
   assert.deepEqual(parseCompilerList('==> Available compilers\n-- gcc debian12-x86_64 ------\n[e]  gcc@12.2.0\n'), ['gcc@12.2.0']);
   assert.deepEqual(parseCompilerList('==> Available compilers\n-- gcc debian12-x86_64 ------\ngcc@12.2.0\n'), ['gcc@12.2.0']);
 });

@@ -1,23 +1,28 @@
-/** What `spack find --format` can tell beyond `--json`, per Spack release. */
-import type { SpackDialect } from './index.js';
+/**
+ * What `spack find --format` can tell beyond `--json`, in a form both
+ * releases understand, so listing needs no `spack --version` first.
+ */
+/** Install prefixes: both releases print `<hash> <prefix>` (transcript 130, 0.23 and 1.1). */
+export const PREFIX_FORMAT = '{hash} {prefix}';
 
-export interface FoundLine {
-  hash: string;
-  prefix: string;
-  /** `gcc@12.2.0` (1.x only: its JSON has no compiler field), or null for none. */
-  compiler?: string | null;
+/**
+ * 1.x only: `{compiler}` prints `gcc@12.2.0/<hash>` or `none` (1.1 transcript 130d). Its JSON
+ * has no compiler field, and a query for some packages does not list their compiler nodes.
+ */
+export const COMPILER_FORMAT = '{hash} {compiler}';
+
+/** `<hash> <rest>` lines of `find --format`, by hash (the rest may contain spaces). */
+export function parseFindLines(text: string | undefined): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const line of text?.split('\n') ?? []) {
+    const at = line.indexOf(' ');
+    const hash = line.slice(0, at);
+    if (at > 0 && /^[a-z2-7]{32}$/.test(hash)) found.set(hash, line.slice(at + 1).trim());
+  }
+  return found;
 }
 
-/** 1.x: `{compiler}` prints `gcc@12.2.0/<hash>` or `none`; 0.23's JSON already has the compiler. */
-export function findFormat(dialect: SpackDialect): string {
-  return dialect.series === '1.x' ? '{hash} {compiler} {prefix}' : '{hash} {prefix}';
-}
-
-export function parseFindLine(dialect: SpackDialect, line: string): FoundLine | undefined {
-  const parts = line.trim().split(' ');
-  if (parts.length < 2 || !/^[a-z2-7]{32}$/.test(parts[0]!)) return undefined;
-  const hash = parts[0]!;
-  if (dialect.series === '0.x') return { hash, prefix: parts.slice(1).join(' ') };
-  const compiler = parts[1] === 'none' ? null : parts[1]!.replace(/\/[a-z2-7]+$/, '');
-  return { hash, compiler, prefix: parts.slice(2).join(' ') };
+/** `gcc@12.2.0/<hash>` → `gcc@12.2.0`; `none` → null. */
+export function parseFoundCompiler(text: string): string | null {
+  return text === 'none' ? null : text.replace(/\/[a-z2-7]+$/, '');
 }
