@@ -6,8 +6,11 @@
  *   - `paks --version` and `paks --help` against `node -e 0`;
  *   - `paks list --json` against `spack find --json`, for each Spack: the test stand-in (a
  *     Node script, so about as slow to start as Paks), an instant Spack (replays what the
- *     stand-in printed for the same command lines: what is left is Paks' own overhead), and a
- *     real Spack when PAKS_BENCH_SPACK_ROOT names one.
+ *     stand-in printed for the same command lines: what is left is Paks' own overhead), a
+ *     Spack as slow as a real one (the instant Spack after a CPU-bound wait of --spack-ms,
+ *     250 ms by default: issue 13's median for Spack 0.23's `find --json`; two calls at once
+ *     then compete for the two cores as real ones do), and a real Spack when
+ *     PAKS_BENCH_SPACK_ROOT names one.
  * Writes a table to stdout and the raw figures to bench/results/.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -22,6 +25,9 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const roundsArg = process.argv.indexOf('--rounds');
 const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 21;
 const PAKS = join(root, 'bin', 'paks');
+const spackMsArg = process.argv.indexOf('--spack-ms');
+/** How long the simulated Spack takes per command, CPU-bound (Python's start included). */
+const SPACK_MS = spackMsArg > 0 ? Number(process.argv[spackMsArg + 1]) : 250;
 
 interface Case {
   name: string;
@@ -98,6 +104,25 @@ function instantSpack(dir: string, standinRoot: string, standinEnv: Record<strin
   return String(calls.length);
 }
 
+/**
+ * The instant Spack's answers after SPACK_MS of CPU-bound work in Python (what a real Spack
+ * spends importing itself and reading its database), so two calls at once compete for the
+ * cores with each other and with Paks as real ones would.
+ */
+function simulatedSpack(dir: string, instant: string): void {
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  const busy = `import time, sys\nend = time.process_time() + float(sys.argv[1])\nwhile time.process_time() < end: pass\n`;
+  // Python's own start (~20 ms here) is part of the budget: burn what is left of it.
+  const pythonStart = median(Array.from({ length: 5 }, () => {
+    const t = process.hrtime.bigint();
+    execFileSync('python3', ['-c', '0']);
+    return Number(process.hrtime.bigint() - t) / 1e6;
+  }));
+  const burn = Math.max(0, SPACK_MS - pythonStart) / 1000;
+  writeFileSync(join(dir, 'bin', 'spack'), `#!/bin/sh\npython3 -c '${busy}' ${burn.toFixed(3)}\nexec '${join(instant, 'bin', 'spack')}' "$@"\n`);
+  chmodSync(join(dir, 'bin', 'spack'), 0o755);
+}
+
 async function main(): Promise<void> {
   if (!process.argv.includes('--no-build')) execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
   const work = mkdtempSync(join(tmpdir(), 'paks-bench-start-'));
@@ -111,6 +136,8 @@ async function main(): Promise<void> {
     const standinEnv = { ...standin.env };
     const instant = join(work, 'instant');
     const paksCalls = instantSpack(instant, standin.root, standinEnv, home);
+    const simulated = join(work, 'simulated');
+    simulatedSpack(simulated, instant);
 
     // The same CLI from tsc's dist/ (one file per module, as before the bundle), for comparison.
     const unbundled = (...args: string[]) => [
@@ -128,12 +155,17 @@ async function main(): Promise<void> {
     const spacks: Array<[string, string, Record<string, string>]> = [
       ['stand-in', standin.root, standinEnv],
       ['instant', instant, {}],
+      [`simulated ${SPACK_MS} ms`, simulated, {}],
     ];
     if (process.env.PAKS_BENCH_SPACK_ROOT) spacks.push(['real', process.env.PAKS_BENCH_SPACK_ROOT, {}]);
+    // Nothing remembered: no settings snapshot, no Spack queries started early (a cache folder
+    // that cannot be created), as on the first run after installing Paks.
+    const forgetful = { XDG_CACHE_HOME: '/proc/paks-bench-no-cache' };
     for (const [label, spackRoot, env] of spacks) {
       cases.push(
         { name: `spack find --json (${label})`, command: join(spackRoot, 'bin', 'spack'), args: ['find', '--json'], env: { ...env, SPACK_ROOT: spackRoot } },
         { name: `paks list --json (${label})`, command: process.execPath, args: [PAKS, 'list', '--json'], env: { ...env, PAKS_SPACK_ROOT: spackRoot } },
+        { name: `paks list --json (${label}, first run)`, command: process.execPath, args: [PAKS, 'list', '--json'], env: { ...env, ...forgetful, PAKS_SPACK_ROOT: spackRoot } },
         { name: `paks list --json (${label}, unbundled)`, command: process.execPath, args: unbundled('list', '--json'), env: { ...env, PAKS_SPACK_ROOT: spackRoot } },
       );
     }
@@ -160,6 +192,7 @@ async function main(): Promise<void> {
       rows.push(
         row(`spack find --json (${label} Spack)`, base, null),
         row(`paks list --json (${label} Spack)`, `paks list --json (${label})`, base, '≤ 1.3×'),
+        row(`paks list --json (${label} Spack), first run`, `paks list --json (${label}, first run)`, base),
         row(`paks list --json (${label} Spack), unbundled`, `paks list --json (${label}, unbundled)`, base),
       );
     }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** A sibling temporary name, so a rename onto the target is atomic (same filesystem). */
@@ -58,5 +58,25 @@ export async function withFileLock<T>(path: string, work: () => Promise<T>, { ti
     return await work();
   } finally {
     await rm(lock, { force: true });
+  }
+}
+
+/**
+ * `mkdir -p` for caches under folders Paks does not own ($XDG_CACHE_HOME). Node 20's own
+ * `mkdir({ recursive: true })` never returns when a parent refuses new entries with ENOENT
+ * (a path under /proc), so this creates each missing parent itself, once.
+ */
+export async function makeFolders(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    const parent = dirname(dir);
+    if (code !== 'ENOENT' || parent === dir) throw error;
+    await makeFolders(parent);
+    await mkdir(dir).catch((again: NodeJS.ErrnoException) => {
+      if (again.code !== 'EEXIST') throw again;
+    });
   }
 }

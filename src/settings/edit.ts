@@ -4,7 +4,8 @@ import { isMap, parseDocument, type Document } from 'yaml';
 import { PaksError } from '../errors.js';
 import { withFileLock, writeFileAtomic } from '../fs/atomic.js';
 import { isListKey, type SettingKey } from './schema.js';
-import { parseSettingsText, shippedSettingsFile } from './load.js';
+import { shippedSettingsFile } from './load.js';
+import { parseSettingsText } from './read.js';
 import { parseTypedValue, requireKey, show, validateValue } from './values.js';
 
 export interface SettingChange {

@@ -3,7 +3,7 @@ import { execa } from 'execa';
 import { PaksError } from '../errors.js';
 import { temporarySibling, writeFileAtomic } from '../fs/atomic.js';
 import { initSettingsFile } from './edit.js';
-import { parseSettingsText } from './load.js';
+import { parseSettingsText } from './read.js';
 
 /**
  * Opens the settings file in an editor on a copy, and replaces the real file only when

@@ -1,11 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseDocument } from 'yaml';
-import { PaksError } from '../errors.js';
-import { SETTING_KEYS, type SettingKey, type Settings } from './schema.js';
-import { parseTypedValue, requireKey, validateValue } from './values.js';
+import type { SettingKey, Settings } from './schema.js';
 
 export type SettingSource = 'default' | 'user' | 'env';
 
@@ -38,69 +34,24 @@ export function userSettingsFile(location: SettingsLocation = {}): string {
   return join(location.home ?? homedir(), '.paks', 'settings.yml');
 }
 
-/** Reads a settings file into a plain map of validated values (missing file: empty). */
-export async function readSettingsFile(file: string, { required = false } = {}): Promise<Partial<Settings>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !required) return {};
-    if (code === 'ENOENT') throw new PaksError('settings', `Settings file ${file} does not exist.`, { hint: 'Create it with: paks config init' });
-    throw new PaksError('settings', `Cannot read settings file ${file}: ${(error as Error).message}.`);
-  }
-  return parseSettingsText(text, file);
-}
-
-export function parseSettingsText(text: string, file: string): Partial<Settings> {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  const problem = doc.errors[0];
-  if (problem) {
-    const line = problem.linePos?.[0]?.line;
-    throw new PaksError('settings', `${file} is not valid YAML${line ? ` (line ${line})` : ''}: ${problem.message.split('\n')[0]}.`, {
-      hint: `Fix the file by hand or start again with: paks config init --force`,
-    });
-  }
-  const data: unknown = doc.toJS();
-  if (data === null || data === undefined) return {};
-  if (typeof data !== 'object' || Array.isArray(data)) {
-    throw new PaksError('settings', `${file} must hold a mapping of settings (key: value), not ${Array.isArray(data) ? 'a list' : typeof data}.`);
-  }
-  const out: Partial<Settings> = {};
-  for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
-    const known = requireKey(key, file);
-    (out as Record<string, unknown>)[known] = validateValue(known, value, file);
-  }
-  return out;
-}
-
-/** Shipped defaults, then the user file key by key, then PAKS_<KEY> variables. */
+/**
+ * Shipped defaults, then the user file key by key, then PAKS_<KEY> variables. Unchanged
+ * files and variables are answered from the last run's snapshot without parsing anything.
+ */
 export async function loadSettings(location: SettingsLocation = {}): Promise<LoadedSettings> {
   const env = location.env ?? process.env;
-  const shippedFile = shippedSettingsFile();
-  const userFile = userSettingsFile(location);
-  const defaults = await readSettingsFile(shippedFile, { required: true });
+  const home = location.home ?? homedir();
   const explicit = Boolean(location.settingsFile ?? env.PAKS_SETTINGS_FILE) && !location.allowMissing;
-  const user = await readSettingsFile(userFile, { required: explicit });
-  const values = {} as Record<SettingKey, unknown>;
-  const sources = {} as Record<SettingKey, SettingSource>;
-  for (const key of SETTING_KEYS) {
-    const envName = `PAKS_${key.toUpperCase()}`;
-    const envValue = env[envName];
-    if (envValue !== undefined) {
-      values[key] = validateValue(key, parseTypedValue(key, envValue, envName), envName);
-      sources[key] = 'env';
-    } else if (key in user) {
-      values[key] = user[key];
-      sources[key] = 'user';
-    } else if (key in defaults) {
-      values[key] = defaults[key];
-      sources[key] = 'default';
-    } else {
-      throw new PaksError('internal', `The shipped settings file ${shippedFile} has no value for ${key}.`);
-    }
-  }
-  return { values: values as Settings, sources, userFile, shippedFile };
+  const files = { shippedFile: shippedSettingsFile(), userFile: userSettingsFile(location), userFileRequired: explicit };
+  const { readSnapshot, snapshotFile, snapshotKey, writeSnapshot } = await import('./snapshot.js');
+  const stored = snapshotFile(home, env);
+  const key = snapshotKey(files, env);
+  const known = readSnapshot(stored, key);
+  if (known) return known;
+  const { readSettings } = await import('./read.js');
+  const settings = await readSettings(files, env);
+  await writeSnapshot(stored, key, settings);
+  return settings;
 }
 
 /** `~/x` → an absolute path under home. */

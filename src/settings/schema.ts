@@ -1,4 +1,7 @@
 import * as z from 'zod';
+import { SETTING_KEYS, type SettingKey } from './keys.js';
+
+export { SETTING_KEYS, type SettingKey };
 
 /** The schema of every setting: one place that says what each key may hold. */
 export const settingsShape = {
@@ -23,15 +26,11 @@ export const settingsShape = {
   spack_git_url: z.string().min(1),
   spack_packages_version: z.string().min(1),
   spack_packages_git_url: z.string().min(1),
-} as const;
+} as const satisfies Record<SettingKey, z.ZodType>;
 
 export const settingsSchema = z.object(settingsShape).strict();
 
 export type Settings = z.infer<typeof settingsSchema>;
-export type SettingKey = keyof Settings;
-
-export const SETTING_KEYS = Object.keys(settingsShape) as SettingKey[];
-
 export function isSettingKey(key: string): key is SettingKey {
   return Object.hasOwn(settingsShape, key);
 }

@@ -2,9 +2,11 @@ import { PaksError } from '../errors.js';
 import type { SpackRunner } from './runner.js';
 import { checkSpecArguments } from './runner.js';
 import { variantsOf, type VariantValue } from '../spec/variants.js';
-import { compilerLabel, dependencyTypes, parseFindOutput, targetName, type SpecNode } from './spec-json.js';
+import type { SpecNode } from './spec-json.js';
+import { compilerLabel, dependencyTypes, targetName } from './spec-node.js';
 import { compilerEdge, compilerOf, nodesByHash } from '../spec/compiler.js';
 import { COMPILER_FORMAT, PREFIX_FORMAT, parseFindLines, parseFoundCompiler } from './dialect/find.js';
+import { prefixMemory } from './prefixes.js';
 
 /** An installed spec as Paks reports it (stable JSON for scripts). */
 export interface InstalledSpec {
@@ -27,17 +29,22 @@ export interface InstalledSpec {
 /**
  * Installed specs matching the constraints (all when none). `find --json` says everything but
  * the install prefix, and `--format` cannot list dependencies (they exclude each other), so
- * prefixes cost a second Spack call, run beside the first; without `prefixes` only externals
- * carry one. Both calls read the same in Spack 0.23 and 1.x, so no `spack --version` comes
- * first. Spack 1.x's JSON names a compiler only as a dependency node, which a query for some
- * packages leaves out: for those nodes alone a third call asks `{compiler}`.
+ * prefixes come from a second call, or from what earlier calls said (prefixes.ts) when every
+ * spec's remembered prefix is still there; without `prefixes` only externals carry one. Both
+ * calls read the same in Spack 0.23 and 1.x, so no `spack --version` comes first. Spack 1.x's
+ * JSON names a compiler only as a dependency node, which a query for some packages leaves
+ * out: for those nodes alone another call asks `{compiler}`.
  */
 export async function findInstalled(spack: SpackRunner, constraints: readonly string[] = [], options: { prefixes?: boolean } = {}): Promise<InstalledSpec[]> {
   const specs = checkSpecArguments(constraints);
-  const wantPrefixes = options.prefixes ?? true;
-  const [json, lines] = await Promise.all([
+  const memory = (options.prefixes ?? true) ? prefixMemory(spack) : undefined;
+  const askPrefixes = () => spack.run(['find', '--format', PREFIX_FORMAT, ...specs], { allowFailure: true });
+  const [json, lines, { parseFindOutput }] = await Promise.all([
     spack.run(['find', '--json', ...specs], { allowFailure: true }),
-    wantPrefixes ? spack.run(['find', '--format', PREFIX_FORMAT, ...specs], { allowFailure: true }) : undefined,
+    // Nothing remembered for this Spack: ask for prefixes beside the JSON rather than after it.
+    memory?.empty ? askPrefixes() : undefined,
+    // The spec-JSON schemas (zod) load while Spack runs, not before it starts.
+    import('./spec-json.js'),
   ]);
   if (json.exitCode !== 0) {
     if (/No package matches the query/.test(json.stderr + json.stdout)) return [];
@@ -45,22 +52,25 @@ export async function findInstalled(spack: SpackRunner, constraints: readonly st
     throw spackCommandError(json, `list installed packages${specs.length ? ` matching ${specs.join(' ')}` : ''}`);
   }
   const nodes = json.stdout.trim() ? parseFindOutput(json.stdout) : [];
-  const prefixes = parseFindLines(lines?.stdout);
   const byHash = nodesByHash(nodes);
   const unnamed = nodes.filter((node) => !compilerOf(node, byHash) && compilerEdge(node));
+  const recalled = lines || !memory ? undefined : memory.recall(nodes.filter((node) => !node.external).map((node) => node.hash));
+  const [answered, compilerLines] = await Promise.all([
+    memory && !recalled ? (lines ?? askPrefixes()) : undefined,
+    unnamed.length
+      ? spack.run(['find', '--format', COMPILER_FORMAT, ...unnamed.map((node) => `/${node.hash}`)], { doing: 'tell the compilers of installed packages' })
+      : undefined,
+  ]);
+  const prefixes = recalled ?? parseFindLines(answered?.stdout);
+  if (answered?.exitCode === 0) await memory?.remember(prefixes, { complete: specs.length === 0 });
   const compilers = new Map<string, string | null>();
-  if (unnamed.length) {
-    const answer = await spack.run(['find', '--format', COMPILER_FORMAT, ...unnamed.map((node) => `/${node.hash}`)], {
-      doing: 'tell the compilers of installed packages',
-    });
-    for (const [hash, text] of parseFindLines(answer.stdout)) compilers.set(hash, parseFoundCompiler(text));
-  }
+  for (const [hash, text] of parseFindLines(compilerLines?.stdout)) compilers.set(hash, parseFoundCompiler(text));
   return nodes.map((node) => {
     const named = compilerLabel(compilerOf(node, byHash));
     const asked = compilers.get(node.hash);
     // Spack 1.x: externals, runtimes and compiler-wrapper have no compiler ({compiler} prints none).
     const compiler = named ?? (asked === undefined ? (compilerEdge(node) ? undefined : 'none') : (asked ?? 'none'));
-    const prefix = wantPrefixes ? prefixes.get(node.hash) : undefined;
+    const prefix = memory ? prefixes.get(node.hash) : undefined;
     return toInstalledSpec(node, prefix ?? node.external?.path ?? null, compiler);
   });
 }

@@ -1,9 +1,54 @@
-import { execa } from 'execa';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { Reporter } from '../ui/reporter.js';
 import { PaksError } from '../errors.js';
 import { spackCommandError } from './errors.js';
 import type { SpackInstallation } from './locate.js';
 import { dialectOf, type SpackDialect } from './dialect/index.js';
+
+/** Where bin/prefetch.js leaves the queries it started early (absent when Paks is used as a library). */
+const PREFETCH = Symbol.for('paks.spack-prefetch');
+
+interface Prefetch {
+  take(executable: string, args: readonly string[], spackRoot: string | null, env: NodeJS.ProcessEnv): StartedSpack | undefined;
+  record(executable: string, args: readonly string[], spackRoot: string | null, env: NodeJS.ProcessEnv): void;
+}
+
+interface SpackEnd {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  error?: NodeJS.ErrnoException;
+}
+
+/** A running Spack: its output from the first byte, and how it ended (bin/prefetch.js makes the same). */
+interface StartedSpack {
+  child: ChildProcess;
+  ended: Promise<SpackEnd>;
+  listen(onChunk: (stream: 'stdout' | 'stderr', chunk: Buffer) => void): void;
+}
+
+// node:child_process rather than execa: this runs before every Spack command, and loading
+// execa (~110 KB bundled) cost ~15 ms of start-up on each (bench/start.ts).
+function startSpack(executable: string, args: readonly string[], env: NodeJS.ProcessEnv): StartedSpack {
+  const child = spawn(executable, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let listener: ((stream: 'stdout' | 'stderr', chunk: Buffer) => void) | undefined;
+  for (const name of ['stdout', 'stderr'] as const) child[name].on('data', (chunk: Buffer) => listener?.(name, chunk));
+  const ended = new Promise<SpackEnd>((resolve) => {
+    let failure: NodeJS.ErrnoException | undefined;
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      failure = error;
+      // A process that never started has no 'close' to wait for.
+      if (child.pid === undefined) resolve({ code: null, signal: null, error });
+    });
+    child.once('close', (code, signal) => resolve({ code, signal, ...(failure ? { error: failure } : {}) }));
+  });
+  return {
+    child,
+    ended,
+    listen(onChunk) {
+      listener = onChunk;
+    },
+  };
+}
 
 /** `spack --version` is asked once per installation, whichever runner (scope) asks. */
 const dialects = new WeakMap<SpackInstallation, Promise<SpackDialect>>();
@@ -18,7 +63,6 @@ export interface SpackRunOptions {
   doing?: string;
   /** Return the failure instead of throwing. */
   allowFailure?: boolean;
-  signal?: AbortSignal;
 }
 
 export interface SpackResult {
@@ -36,7 +80,7 @@ export interface SpackRunnerOptions {
 }
 
 /**
- * The one place that runs Spack. Arguments go to execa as an array (no shell), and every
+ * The one place that runs Spack. Arguments go to Spack as an array (no shell), and every
  * spec string is checked so it cannot be read as an option.
  */
 export class SpackRunner {
@@ -64,6 +108,11 @@ export class SpackRunner {
     return known;
   }
 
+  /** The environment Spack runs with (before SPACK_ROOT is set). */
+  get env(): NodeJS.ProcessEnv {
+    return this.options.env ?? process.env;
+  }
+
   get scopes(): readonly string[] {
     return this.options.scopes ?? [];
   }
@@ -76,55 +125,48 @@ export class SpackRunner {
     reporter?.debug(`running: ${this.installation.executable} ${fullArgs.join(' ')}`);
     const env = { ...(this.options.env ?? process.env) };
     if (this.installation.root) env.SPACK_ROOT = this.installation.root;
-    let child;
-    try {
-      child = execa(this.installation.executable, fullArgs, {
-        env,
-        extendEnv: false,
-        reject: false,
-        stdin: 'ignore',
-        buffer: true,
-        stripFinalNewline: false,
-        cancelSignal: runOptions.signal,
-        lines: false,
-      });
-    } catch (error) {
-      throw new PaksError('spack', `Could not start Spack (${this.installation.executable}): ${(error as Error).message}.`);
-    }
-    if (runOptions.live || runOptions.onLine) {
-      for (const [name, stream] of [['stdout', child.stdout], ['stderr', child.stderr]] as const) {
-        let pending = '';
-        stream?.on('data', (chunk: Buffer) => {
-          pending += chunk.toString('utf8');
-          let at;
-          while ((at = pending.indexOf('\n')) >= 0) {
-            const line = pending.slice(0, at);
-            pending = pending.slice(at + 1);
-            runOptions.onLine?.(line, name);
-            // Spack's progress is on stdout; its stderr (errors, gpg chatter) goes into the error message.
-            if (runOptions.live && name === 'stdout' && line.trim()) reporter?.info(line);
-            else if (name === 'stderr' && line.trim()) reporter?.debug(line);
-          }
-        });
+    // A query bin/paks started early for this exact call (bin/prefetch.js), or a new process.
+    const prefetch = (globalThis as { [PREFETCH]?: Prefetch })[PREFETCH];
+    const root = this.installation.root ?? null;
+    prefetch?.record(this.installation.executable, fullArgs, root, env);
+    const early = prefetch?.take(this.installation.executable, fullArgs, root, env);
+    if (early) reporter?.debug(`spack ${args.slice(0, 2).join(' ')} was started early, while Paks loaded`);
+    const started = early ?? startSpack(this.installation.executable, fullArgs, env);
+    const output = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+    const pending = { stdout: '', stderr: '' };
+    started.listen((name, chunk) => {
+      output[name].push(chunk);
+      if (!runOptions.live && !runOptions.onLine) return;
+      pending[name] += chunk.toString('utf8');
+      let at;
+      while ((at = pending[name].indexOf('\n')) >= 0) {
+        const line = pending[name].slice(0, at);
+        pending[name] = pending[name].slice(at + 1);
+        runOptions.onLine?.(line, name);
+        // Spack's progress is on stdout; its stderr (errors, gpg chatter) goes into the error message.
+        if (runOptions.live && name === 'stdout' && line.trim()) reporter?.info(line);
+        else if (name === 'stderr' && line.trim()) reporter?.debug(line);
       }
-    }
-    const started = Date.now();
+    });
+    const { child } = started;
+    const startedAt = Date.now();
     const forget = stopOnInterrupt(child);
-    const result = await child.finally(forget);
+    const ended = await started.ended.finally(forget);
     const signal = interruptedBy();
     if (signal) throw new Interrupted(signal);
-    reporter?.debug(`spack ${args.slice(0, 2).join(' ')} finished in ${Date.now() - started} ms (exit ${result.exitCode})`);
-    if (result.failed && result.exitCode === undefined) {
-      const code = (result as { code?: string }).code;
-      throw new PaksError('spack', `Could not run Spack (${this.installation.executable}): ${code === 'ENOENT' ? 'the file does not exist' : result.shortMessage}.`, {
+    reporter?.debug(`spack ${args.slice(0, 2).join(' ')} finished in ${Date.now() - startedAt} ms (exit ${ended.code ?? ended.signal})`);
+    if (ended.error && child.pid === undefined) {
+      const reason = ended.error.code === 'ENOENT' ? 'the file does not exist' : ended.error.message;
+      throw new PaksError('spack', `Could not run Spack (${this.installation.executable}): ${reason}.`, {
         hint: 'Check --spack-root / the spack_root setting, or run "paks bootstrap".',
       });
     }
+    const result = { exitCode: ended.code ?? 1, stdout: Buffer.concat(output.stdout).toString('utf8'), stderr: Buffer.concat(output.stderr).toString('utf8') };
     const outcome: SpackResult = {
       args: fullArgs,
-      exitCode: result.exitCode ?? 1,
-      stdout: String(result.stdout ?? ''),
-      stderr: String(result.stderr ?? ''),
+      exitCode: result.exitCode,
+      stdout: result.stdout,
+      stderr: result.stderr,
     };
     if (outcome.exitCode !== 0 && !runOptions.allowFailure) {
       throw spackCommandError(outcome, runOptions.doing ?? `run "spack ${args.join(' ')}"`);

@@ -148,3 +148,38 @@ test('config edit saves a valid edit and keeps the file when the edit is broken'
   assert.equal(none.exitCode, 2);
   assert.match(none.stderr, /No editor is configured/);
 });
+
+test('unchanged settings come back from the snapshot; an edit, a touch or a changed variable reads the files again', async (t) => {
+  const home = await temporaryDirectory(t);
+  await mkdir(join(home, '.paks'));
+  const file = join(home, '.paks', 'settings.yml');
+  await writeFile(file, 'default_tag: main\n');
+  const env = { PAKS_REGISTRY_CONCURRENCY: '2', PAKS_REGISTRY_PASSWORD: 'hunter2-secret' };
+  const first = await loadSettings({ home, env });
+  const snapshot = join(home, '.cache', 'paks', 'settings.json');
+  const stored = await readFile(snapshot, 'utf8');
+  assert.doesNotMatch(stored, /hunter2-secret/, 'variables that are not settings are never written down');
+  assert.deepEqual(await loadSettings({ home, env }), first);
+  // The snapshot answers only under its own key: one written for other files is not taken.
+  const forged = JSON.parse(stored) as { settings: { values: Record<string, unknown> } };
+  forged.settings.values.default_tag = 'forged';
+  await writeFile(snapshot, JSON.stringify(forged));
+  assert.equal((await loadSettings({ home, env })).values.default_tag, 'forged', 'the snapshot is what an unchanged run reads');
+  await writeFile(file, 'default_tag: mast\n'); // same size, new content
+  assert.equal((await loadSettings({ home, env })).values.default_tag, 'mast');
+  const changed = await loadSettings({ home, env: { ...env, PAKS_REGISTRY_CONCURRENCY: '3' } });
+  assert.equal(changed.values.registry_concurrency, 3);
+  assert.equal(changed.sources.registry_concurrency, 'env');
+  await writeFile(snapshot, '{ not json');
+  assert.equal((await loadSettings({ home, env })).values.default_tag, 'mast', 'an unreadable snapshot is read past');
+  await writeFile(file, 'default_tag: [broken\n');
+  await assert.rejects(loadSettings({ home, env }), /not valid YAML/, 'a broken file is an error every time, never remembered');
+  await assert.rejects(loadSettings({ home, env }), /not valid YAML/);
+});
+
+test('XDG_CACHE_HOME decides where the snapshot lives', async (t) => {
+  const home = await temporaryDirectory(t);
+  const cache = join(home, 'elsewhere');
+  await loadSettings({ home, env: { XDG_CACHE_HOME: cache } });
+  assert.ok(JSON.parse(await readFile(join(cache, 'paks', 'settings.json'), 'utf8')).settings.values.cache_dir);
+});

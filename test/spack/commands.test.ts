@@ -91,20 +91,24 @@ describe('install, list, uninstall, doctor and shell through the Spack stand-in'
     assert.doesNotMatch(bad.stderr, /bootstrap|==>/);
   });
 
-  test('list asks Spack once unless it prints prefixes (find --json has none; --format has no dependencies), and never asks its version first', async () => {
-    const spackCalls = (stderr: string) => stderr.split('\n').filter((line) => /^\[debug\] running: \S+ /.test(line));
+  test('list asks Spack once, and for prefixes only what it does not remember (find --json has none; --format has no dependencies), never its version first', async () => {
+    const spackCalls = (stderr: string) =>
+      stderr
+        .split('\n')
+        .filter((line) => /^\[debug\] running: \S+ /.test(line))
+        .map((line) => line.replace(/^.*? running: \S+ /, ''));
     const text = await machine.paks(['--debug', 'list']);
     assert.equal(text.exitCode, 0, text.stderr);
-    assert.equal(spackCalls(text.stderr).length, 1, text.stderr);
-    assert.match(spackCalls(text.stderr)[0]!, / find --json$/);
-    const paths = await machine.paks(['--debug', 'list', '-p', 'greet-paks']);
+    assert.deepEqual(spackCalls(text.stderr), ['find --json'], text.stderr);
     // Spack 1.x's find --json has no compiler field, and a query's JSON lacks the compiler node: `{compiler}` answers for that node.
-    const calls = spackCalls(paths.stderr).map((line) => line.replace(/^.*? running: \S+ /, ''));
-    assert.deepEqual(calls, [
-      'find --json greet-paks',
-      'find --format {hash} {prefix} greet-paks',
-      ...(testSpack.series === '1.1' ? [`find --format {hash} {compiler} /${testSpack.hashes['greet-paks']}`] : []),
-    ], paths.stderr);
+    const compilerCall = testSpack.series === '1.1' ? [`find --format {hash} {compiler} /${testSpack.hashes['greet-paks']}`] : [];
+    const cache = await temporaryDirectory({ after: (fn) => after(fn) });
+    const fresh = await machine.paks(['--debug', 'list', '-p', 'greet-paks'], { XDG_CACHE_HOME: cache });
+    assert.deepEqual(spackCalls(fresh.stderr), ['find --json greet-paks', 'find --format {hash} {prefix} greet-paks', ...compilerCall], fresh.stderr);
+    // The prefix is remembered: the next listing asks Spack for the JSON alone, and prints the same.
+    const paths = await machine.paks(['--debug', 'list', '-p', 'greet-paks'], { XDG_CACHE_HOME: cache });
+    assert.deepEqual(spackCalls(paths.stderr), ['find --json greet-paks', ...compilerCall], paths.stderr);
+    assert.equal(paths.stdout, fresh.stdout);
     assert.match(paths.stdout, new RegExp(`^greet-paks@1\\.0\\.0 {2}/\\S+/greet-paks-1\\.0\\.0-${short('greet-paks')}\\w+$`, 'm'));
     const externals = JSON.parse((await machine.paks(['list', '--json', 'gmake'])).stdout) as Array<{ prefix: string; external: boolean }>;
     assert.deepEqual(externals.map((s) => [s.prefix, s.external]), [['/usr', true]]);

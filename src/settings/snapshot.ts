@@ -1,0 +1,65 @@
+/**
+ * The settings of the last run, validated, kept as JSON in the user's cache folder
+ * (`$XDG_CACHE_HOME/paks` or `~/.cache/paks`). A command whose settings files and PAKS_
+ * variables did not change reads them back instead of loading a YAML parser and the schema
+ * (~25 ms of every start, bench/start.ts). The key is the files' identity (path, size,
+ * modification and change times, inode) and the PAKS_<SETTING> variables, so an edit, a
+ * touch or a changed variable reads the files again. Only settings' own variables are part
+ * of it (they hold no secrets; PAKS_REGISTRY_PASSWORD and the like are not settings).
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { paksVersion } from '../version.js';
+import { SETTING_KEYS, settingVariable } from './keys.js';
+import type { LoadedSettings } from './load.js';
+
+const FORMAT = 1;
+
+interface Snapshot {
+  format: typeof FORMAT;
+  key: string;
+  settings: LoadedSettings;
+}
+
+export function snapshotFile(home: string, env: NodeJS.ProcessEnv): string {
+  return join(env.XDG_CACHE_HOME || join(home, '.cache'), 'paks', 'settings.json');
+}
+
+function identity(file: string): string {
+  try {
+    const s = statSync(file, { bigint: true });
+    return `${file}:${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+  } catch (error) {
+    return `${file}:${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`;
+  }
+}
+
+export function snapshotKey(files: { shippedFile: string; userFile: string; userFileRequired: boolean }, env: NodeJS.ProcessEnv): string {
+  const variables = SETTING_KEYS.map(settingVariable)
+    .filter((name) => env[name] !== undefined)
+    .map((name) => `${name}=${env[name]}`);
+  return JSON.stringify([paksVersion(), identity(files.shippedFile), identity(files.userFile), files.userFileRequired, ...variables]);
+}
+
+/** The stored settings if they were read under this key; undefined otherwise (or unreadable). */
+export function readSnapshot(file: string, key: string): LoadedSettings | undefined {
+  try {
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<Snapshot>;
+    if (stored.format !== FORMAT || stored.key !== key || typeof stored.settings?.values !== 'object') return undefined;
+    return stored.settings;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keeps the settings for the next run; a cache folder that cannot be written only costs speed. */
+export async function writeSnapshot(file: string, key: string, settings: LoadedSettings): Promise<void> {
+  const snapshot: Snapshot = { format: FORMAT, key, settings };
+  try {
+    const { makeFolders, writeFileAtomic } = await import('../fs/atomic.js');
+    await makeFolders(join(file, '..'));
+    await writeFileAtomic(file, `${JSON.stringify(snapshot)}\n`, 0o600);
+  } catch {
+    // Read-only home, full disk: the next run reads the files again.
+  }
+}
