@@ -1,7 +1,9 @@
 /**
  * What Spack-native images add to a push: `paks push` of a real-shaped layout-v2 build cache
  * with and without `--no-spack-images`, on a fresh local registry and a fresh HOME each time.
- *   node --import tsx bench/spack-images.ts [--specs 40] [--size-mib 512] [--rounds 3]
+ *   node --import tsx bench/spack-images.ts [--specs 40] [--size-mib 512] [--rounds 3] [--link-mbps 1000]
+ * With --link-mbps, Paks talks to the registry through a proxy that lets the upload through at
+ * that rate (all connections share it), as a push to a registry over a network would.
  * The cache: N specs in a dependency chain (each links the two before it), unsigned spec
  * files with every node of its closure, CycloneDX and SPDX files beside them, index.json, and
  * `.spack` tarballs (gzip tars of a prefix; half random bytes, half text, so they compress
@@ -10,6 +12,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +27,7 @@ const arg = (name: string, fallback: number) => (process.argv.includes(name) ? N
 const SPECS = arg('--specs', 40);
 const TOTAL = arg('--size-mib', 512) * 1024 * 1024;
 const ROUNDS = arg('--rounds', 3);
+const LINK_MBPS = arg('--link-mbps', 0);
 const ARCH = { platform: 'linux', platform_os: 'debian12', target: 'x86_64_v3' };
 const COMPILER = { name: 'gcc', version: '12.2.0' };
 
@@ -71,6 +75,59 @@ function generate(dir: string): void {
   writeFileSync(join(dir, 'build_cache', 'index.json'), JSON.stringify({ database: { version: '7', installs } }));
 }
 
+/**
+ * A TCP proxy to `target` whose client-to-registry direction is a link of LINK_MBPS shared by
+ * every connection (what a push waits for); answers come back unthrottled.
+ */
+async function throttled(target: string): Promise<{ host: string; close(): Promise<void> }> {
+  const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
+  const bytesPerMs = (LINK_MBPS * 1e6) / 8 / 1000;
+  let linkFreeAt = 0;
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = createConnection({ host, port });
+    sockets.add(client).add(upstream);
+    client.on('data', (chunk: Buffer) => {
+      const now = performance.now();
+      linkFreeAt = Math.max(now, linkFreeAt) + chunk.length / bytesPerMs;
+      client.pause();
+      setTimeout(() => {
+        upstream.write(chunk);
+        client.resume();
+      }, linkFreeAt - now);
+    });
+    upstream.pipe(client);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('close', end).on('error', end);
+    upstream.on('close', end).on('error', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A fresh registry, behind the throttled link when --link-mbps is given. */
+async function registryForRun(): Promise<{ host: string; stop(): Promise<void> }> {
+  const registry = await startRegistry();
+  if (!LINK_MBPS) return registry;
+  const link = await throttled(registry.host);
+  return {
+    host: link.host,
+    stop: async () => {
+      await link.close();
+      await registry.stop();
+    },
+  };
+}
+
 function timed(args: string[], home: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
@@ -94,7 +151,7 @@ async function main(): Promise<void> {
         const home = join(work, `home-${kind}-${round}`);
         mkdirSync(home);
         const flags = kind === 'without' ? ['--no-spack-images'] : [];
-        let registry = await startRegistry();
+        let registry = await registryForRun();
         try {
           runs[kind]!.push(await timed(['push', cache, `${registry.host}/bench/spack:1`, ...flags], home));
           if (kind === 'with') runs.rewith!.push(await timed(['push', cache, `${registry.host}/bench/spack:1`], home));
@@ -102,7 +159,7 @@ async function main(): Promise<void> {
           await registry.stop();
         }
         // The same push to an empty registry from the same HOME: every digest (and diff_id) already known.
-        registry = await startRegistry();
+        registry = await registryForRun();
         try {
           runs[`warm${kind}`]!.push(await timed(['push', cache, `${registry.host}/bench/spack:1`, ...flags], home));
         } finally {
@@ -116,7 +173,7 @@ async function main(): Promise<void> {
   }
   const best = (k: string) => Math.min(...runs[k]!);
   const overhead = ((best('with') - best('without')) / best('without')) * 100;
-  console.log(`specs: ${SPECS}, tarballs: ${(TOTAL / 1024 / 1024).toFixed(0)} MiB (before gzip), rounds: ${ROUNDS}, registry and data on tmpfs`);
+  console.log(`specs: ${SPECS}, tarballs: ${(TOTAL / 1024 / 1024).toFixed(0)} MiB (before gzip), rounds: ${ROUNDS}, registry and data on tmpfs${LINK_MBPS ? `, upload through a ${LINK_MBPS} Mbit/s link` : ', loopback'}`);
   console.log(`paks push --no-spack-images: best ${best('without').toFixed(2)} s (${runs.without!.map((s) => s.toFixed(2)).join(', ')})`);
   console.log(`paks push (with Spack images): best ${best('with').toFixed(2)} s (${runs.with!.map((s) => s.toFixed(2)).join(', ')})`);
   console.log(`re-push unchanged (with Spack images): best ${best('rewith').toFixed(2)} s (${runs.rewith!.map((s) => s.toFixed(2)).join(', ')})`);

@@ -78,6 +78,9 @@ export type TarballLayerReader = (spec: CachedSpec) => Promise<TarballLayer>;
  */
 export function tarballReader(root: string, known?: DigestCache): TarballLayerReader {
   const memo = new Map<string, Promise<TarballLayer>>();
+  // Two tarballs at a time: zlib inflates on libuv's thread pool (4 threads), which the
+  // upload's own file reads need too; eight inflating at once left the upload waiting.
+  const reading = limit(2);
   return (spec) => {
     let facts = memo.get(spec.tarball);
     if (!facts) {
@@ -87,7 +90,7 @@ export function tarballReader(root: string, known?: DigestCache): TarballLayerRe
         const cached = known?.get(path, stats);
         const decoded = cached ? decodeTarballLayer(cached) : undefined;
         if (decoded) return decoded;
-        const layer = await readTarballLayer(path);
+        const layer = await reading(() => readTarballLayer(path));
         known?.set(path, stats, encodeTarballLayer(layer));
         return layer;
       })();
@@ -96,6 +99,24 @@ export function tarballReader(root: string, known?: DigestCache): TarballLayerRe
       memo.set(spec.tarball, facts);
     }
     return facts;
+  };
+}
+
+/** Runs at most `n` of the given jobs at once, in the order they come. */
+function limit(n: number): <T>(job: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async (job) => {
+    // A finished job hands its place straight to the next waiting one.
+    if (running >= n) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running++;
+    try {
+      return await job();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
   };
 }
 

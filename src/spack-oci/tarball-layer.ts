@@ -96,8 +96,10 @@ export async function readTarballLayer(path: string): Promise<TarballLayer> {
 
   try {
     await new Promise<void>((resolve, reject) => {
-      const input = createReadStream(path);
-      const gunzip = createGunzip();
+      // Large pieces: with zlib's default 16 KiB, the hand-offs to the thread pool and the hash
+      // calls per piece cost about a third of the CPU (1 GiB: 2.4 s against 1.5 s, bench/README).
+      const input = createReadStream(path, { highWaterMark: 1024 * 1024 });
+      const gunzip = createGunzip({ chunkSize: 256 * 1024 });
       input.on('error', reject);
       gunzip.on('error', reject);
       gunzip.on('data', (chunk: Buffer) => {
