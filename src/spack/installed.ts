@@ -43,8 +43,11 @@ export async function findInstalled(spack: SpackRunner, constraints: readonly st
     spack.run(['find', '--json', ...specs], { allowFailure: true }),
     // Nothing remembered for this Spack: ask for prefixes beside the JSON rather than after it.
     memory?.empty ? askPrefixes() : undefined,
-    // The spec-JSON schemas (zod) load while Spack runs, not before it starts.
-    import('./spec-json.js'),
+    // The spec-JSON schemas (zod) load, and are made ready, while Spack runs.
+    import('./spec-json.js').then((module) => {
+      module.prepareFindOutputParser();
+      return module;
+    }),
   ]);
   if (json.exitCode !== 0) {
     if (/No package matches the query/.test(json.stderr + json.stdout)) return [];
