@@ -46,9 +46,27 @@ function planFile(env) {
   return path.join(env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), '.cache'), 'paks', 'spack-prefetch.json');
 }
 
+/**
+ * The file's text if this user wrote it and nobody else can (a plan names programs to start):
+ * owned by us, not writable by group or others; undefined otherwise.
+ */
+function readOwnFile(file) {
+  let fd;
+  try {
+    fd = fs.openSync(file, 'r');
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() || (typeof process.getuid === 'function' && st.uid !== process.getuid()) || (st.mode & 0o022) !== 0) return undefined;
+    return fs.readFileSync(fd, 'utf8');
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
 function readPlans(file) {
   try {
-    const stored = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const stored = JSON.parse(readOwnFile(file) ?? '');
     return stored && stored.format === FORMAT && stored.plans && typeof stored.plans === 'object' ? stored.plans : {};
   } catch {
     return {};
@@ -107,7 +125,9 @@ function start(argv, env) {
   const planned = Array.isArray(plans[key]?.calls) ? plans[key].calls : [];
   const started = [];
   for (const call of planned) {
-    if (typeof call?.executable !== 'string' || !Array.isArray(call.args) || !isReadOnly(call.args)) continue;
+    // Only a Spack (an absolute path to an executable named spack) asked something read-only.
+    if (typeof call?.executable !== 'string' || !path.isAbsolute(call.executable) || path.basename(call.executable) !== 'spack') continue;
+    if (!Array.isArray(call.args) || !call.args.every((arg) => typeof arg === 'string') || !isReadOnly(call.args)) continue;
     try {
       started.push(startCall(call, env));
     } catch {
@@ -189,4 +209,4 @@ function makeFolders(dir) {
   }
 }
 
-module.exports = { start, commandOf, isReadOnly };
+module.exports = { start, commandOf, isReadOnly, readOwnFile };

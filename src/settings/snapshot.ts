@@ -44,6 +44,9 @@ export function snapshotKey(files: { shippedFile: string; userFile: string; user
 /** The stored settings if they were read under this key; undefined otherwise (or unreadable). */
 export function readSnapshot(file: string, key: string): LoadedSettings | undefined {
   try {
+    // Settings decide which Spack runs: only a file this user wrote and nobody else can change.
+    const st = statSync(file);
+    if (!st.isFile() || (process.getuid && st.uid !== process.getuid()) || (st.mode & 0o022) !== 0) return undefined;
     const stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<Snapshot>;
     if (stored.format !== FORMAT || stored.key !== key || typeof stored.settings?.values !== 'object') return undefined;
     return stored.settings;

@@ -67,8 +67,29 @@ test('paks list starts the queries it sent last time while it loads, and takes t
   assert.equal(early(third.stderr).length, 1 + compilerCall.length, third.stderr);
   assert.deepEqual((await lines(log)).slice(before), ['find --json greet-paks', ...compilerCall]);
   // The plan names the calls, never the environment's values beyond what chooses a Spack.
-  const plans = await readFile(join(home, '.cache', 'paks', 'spack-prefetch.json'), 'utf8');
+  const planFile = join(home, '.cache', 'paks', 'spack-prefetch.json');
+  const plans = await readFile(planFile, 'utf8');
   assert.match(plans, /"find","--json","greet-paks"/);
+  // A plan is a list of programs to start: one that names anything but a spack, or that
+  // others could have written, is not followed.
+  const marker = join(dir, 'ran');
+  const evil = join(dir, 'evil', 'bin', 'touch-it');
+  await mkdir(join(dir, 'evil', 'bin'), { recursive: true });
+  await writeFile(evil, `#!/bin/sh\ntouch '${marker}'\n`);
+  await chmod(evil, 0o755);
+  const forged = JSON.parse(plans) as { plans: Record<string, { calls: Array<{ executable: string }> }> };
+  for (const plan of Object.values(forged.plans)) for (const call of plan.calls) call.executable = evil;
+  await writeFile(planFile, JSON.stringify(forged), { mode: 0o600 });
+  const notSpack = await run();
+  assert.equal(notSpack.stdout, first.stdout);
+  assert.doesNotMatch(notSpack.stderr, /started early/);
+  await sleep(200);
+  await assert.rejects(readFile(marker), 'a plan naming another program starts nothing');
+  const third2 = await run(); // the plan is rewritten by the run above; now make it writable by others
+  assert.match(third2.stderr, /started early/);
+  await chmod(planFile, 0o666);
+  const shared = await run();
+  assert.doesNotMatch(shared.stderr, /started early/, 'a plan others could write is not followed');
 });
 
 test('a remembered query that no longer fits is stopped unanswered, and Paks asks afresh', async (t) => {

@@ -165,6 +165,8 @@ test('unchanged settings come back from the snapshot; an edit, a touch or a chan
   forged.settings.values.default_tag = 'forged';
   await writeFile(snapshot, JSON.stringify(forged));
   assert.equal((await loadSettings({ home, env })).values.default_tag, 'forged', 'the snapshot is what an unchanged run reads');
+  await chmod(snapshot, 0o666);
+  assert.equal((await loadSettings({ home, env })).values.default_tag, 'main', 'a snapshot others could write is not trusted');
   await writeFile(file, 'default_tag: mast\n'); // same size, new content
   assert.equal((await loadSettings({ home, env })).values.default_tag, 'mast');
   const changed = await loadSettings({ home, env: { ...env, PAKS_REGISTRY_CONCURRENCY: '3' } });
