@@ -40,3 +40,34 @@ describe('reading a .spack tarball as an image layer', () => {
     }
   });
 });
+
+describe('reading tarballs ahead of a push', () => {
+  it('reads entries after large files (pieces of 256 KiB and more), once per tarball', async () => {
+    const { randomBytes } = await import('node:crypto');
+    const { tarballReader } = await import('../../src/spack-oci/push-images.js');
+    const prefix = 'opt/spack/linux-debian12-x86_64/big-1.0-eus5xxlme3e4olqwzmc6dk5dp6hopdrj';
+    const entries = [
+      { name: 'opt', type: 'dir', mode: 0o755 },
+      { name: prefix, type: 'dir', mode: 0o755 },
+      { name: `${prefix}/bin`, type: 'dir', mode: 0o755 },
+      // Not a multiple of any piece size, so headers after it straddle the pieces.
+      { name: `${prefix}/bin/big`, type: 'file', mode: 0o755, data: randomBytes(3 * 1024 * 1024 + 777) },
+      { name: `${prefix}/.spack`, type: 'dir', mode: 0o755 },
+      { name: `${prefix}/.spack/binary_distribution`, type: 'file', mode: 0o644, data: Buffer.from('relative_prefix: x\n') },
+    ];
+    const tarball = gzip(createTar(entries)) as Buffer;
+    const dir = mkdtempSync(join(tmpdir(), 'paks-layer-'));
+    try {
+      writeFileSync(join(dir, 'big.spack'), tarball);
+      const read = tarballReader(dir);
+      const spec = { tarball: 'big.spack' } as Parameters<typeof read>[0];
+      const facts = await read(spec);
+      assert.equal(facts.diffId, `sha256:${createHash('sha256').update(gunzipSync(tarball)).digest('hex')}`);
+      assert.equal(facts.prefix, `/${prefix}`);
+      assert.deepEqual([...facts.inspected], ['bin']);
+      assert.equal(await read(spec), facts, 'each tarball is read once');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
