@@ -62,15 +62,21 @@ function pushEmptyConfig(client: RegistryClient, repo: Repository): Promise<unkn
 export async function attachReferrers(client: RegistryClient, repo: Repository, subject: Descriptor, referrers: readonly Referrer[], options: { newSubject?: boolean } = {}): Promise<string[]> {
   if (referrers.length === 0) return [];
   await pushEmptyConfig(client, repo);
-  const entries: Descriptor[] = [];
-  let indexed = true;
-  for (const referrer of referrers) {
-    const manifest = referrerManifest(subject, referrer);
-    const bytes = Buffer.from(JSON.stringify(manifest));
-    const put = await client.putManifest(repo, sha256Of(bytes), bytes, OCI_MANIFEST);
-    indexed &&= put.subjectAccepted;
-    entries.push({ mediaType: OCI_MANIFEST, digest: put.digest, size: put.size, artifactType: referrer.artifactType, ...(referrer.annotations ? { annotations: referrer.annotations } : {}) });
-  }
+  // The referrers do not depend on each other: all at once (their order is kept in the index).
+  const puts = await Promise.all(
+    referrers.map(async (referrer) => {
+      const bytes = Buffer.from(JSON.stringify(referrerManifest(subject, referrer)));
+      return { referrer, put: await client.putManifest(repo, sha256Of(bytes), bytes, OCI_MANIFEST) };
+    }),
+  );
+  const indexed = puts.every(({ put }) => put.subjectAccepted);
+  const entries: Descriptor[] = puts.map(({ referrer, put }) => ({
+    mediaType: OCI_MANIFEST,
+    digest: put.digest,
+    size: put.size,
+    artifactType: referrer.artifactType,
+    ...(referrer.annotations ? { annotations: referrer.annotations } : {}),
+  }));
   if (!indexed) await addToReferrersTag(client, repo, subject.digest, entries, Boolean(options.newSubject));
   return entries.map((e) => e.digest);
 }
