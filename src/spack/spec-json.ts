@@ -141,7 +141,11 @@ export function parseFindOutput(text: string, source = 'spack find --json output
  * Runs the `find --json` schema once over a small node of every shape it checks, so its first
  * real use does not pay for setting it up (~5 ms): called while Spack is still answering.
  */
+let prepared = false;
+
 export function prepareFindOutputParser(): void {
+  if (prepared) return;
+  prepared = true;
   const hash = 'a'.repeat(32);
   const arch = { platform: 'linux', platform_os: 'debian12', target: { name: 'x86_64', vendor: 'x', features: ['sse'], generation: 0, parents: ['x'] } };
   const dependency = { name: 'b', hash, parameters: { deptypes: ['build', 'link'], virtuals: ['c'] } };
