@@ -9,6 +9,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { userCacheFile } from '../fs/user-cache.js';
 import { paksVersion } from '../version.js';
 import { SETTING_KEYS, settingVariable } from './keys.js';
 import type { LoadedSettings } from './load.js';
@@ -22,7 +23,7 @@ interface Snapshot {
 }
 
 export function snapshotFile(home: string, env: NodeJS.ProcessEnv): string {
-  return join(env.XDG_CACHE_HOME || join(home, '.cache'), 'paks', 'settings.json');
+  return userCacheFile(env, 'settings.json', home);
 }
 
 function identity(file: string): string {

@@ -9,8 +9,8 @@
  * environment, so two Spacks (or two install trees) never share answers.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { userCacheFile } from '../fs/user-cache.js';
 import type { SpackRunner } from './runner.js';
 
 const FORMAT = 1;
@@ -27,10 +27,6 @@ export interface PrefixMemory {
   recall(hashes: readonly string[]): Map<string, string> | undefined;
   /** Keeps what Spack answered (replacing the whole set when it was a full listing). */
   remember(prefixes: ReadonlyMap<string, string>, { complete }: { complete: boolean }): Promise<void>;
-}
-
-function memoryFile(env: NodeJS.ProcessEnv): string {
-  return join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache'), 'paks', 'spack-prefixes.json');
 }
 
 function readStored(file: string): Stored {
@@ -52,7 +48,7 @@ function isFolder(path: string): boolean {
 
 export function prefixMemory(spack: SpackRunner): PrefixMemory {
   const env = spack.env;
-  const file = memoryFile(env);
+  const file = userCacheFile(env, 'spack-prefixes.json');
   const key = JSON.stringify([spack.installation.executable, spack.installation.root ?? null, spack.scopes, ...CONFIG_VARIABLES.map((name) => env[name] ?? null)]);
   const known = readStored(file)[key]?.prefixes ?? {};
   return {

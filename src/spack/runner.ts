@@ -161,12 +161,11 @@ export class SpackRunner {
         hint: 'Check --spack-root / the spack_root setting, or run "paks bootstrap".',
       });
     }
-    const result = { exitCode: ended.code ?? 1, stdout: Buffer.concat(output.stdout).toString('utf8'), stderr: Buffer.concat(output.stderr).toString('utf8') };
     const outcome: SpackResult = {
       args: fullArgs,
-      exitCode: result.exitCode,
-      stdout: result.stdout,
-      stderr: result.stderr,
+      exitCode: ended.code ?? 1,
+      stdout: Buffer.concat(output.stdout).toString('utf8'),
+      stderr: Buffer.concat(output.stderr).toString('utf8'),
     };
     if (outcome.exitCode !== 0 && !runOptions.allowFailure) {
       throw spackCommandError(outcome, runOptions.doing ?? `run "spack ${args.join(' ')}"`);
