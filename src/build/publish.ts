@@ -51,10 +51,12 @@ export async function pushBuildCache(client: PaksClient, dir: string, target: st
   const tag = buildTag(identity);
   const repository = { registry: named.registry, repository: named.repository };
   const registry = await client.registryClient({ plainHttp: options.plainHttp });
-  const { prepareSpackImages, finishSpackImages, spackLayerCache } = await import('../spack-oci/push-images.js');
+  const { prepareSpackImages, startSpackImages, finishSpackImages, spackLayerCache } = await import('../spack-oci/push-images.js');
   const layerCache = await spackLayerCache(client.path('cache_dir'));
   try {
     const prepared = (options.spackImages ? await options.spackImages.catch(() => undefined) : undefined) ?? (await prepareSpackImages(dir, layerCache, cache));
+    // Each Spack image goes as soon as the blobs it names are in; index.spack after the artifact.
+    const images = prepared && startSpackImages({ client: registry, repository, prepared, reporter: client.reporter });
     const pushed = await pushArtifact({
       client: registry,
       directory: dir,
@@ -64,8 +66,12 @@ export async function pushBuildCache(client: PaksClient, dir: string, target: st
       description: `Spack build cache of ${describeBinary(identity)}${spec.signed ? ', signed' : ''}`,
       ...(sourceUrl(client.env) ? { source: sourceUrl(client.env)! } : {}),
       reporter: client.reporter,
+      ...(images ? { onLayer: images.layerPushed } : {}),
+    }).catch(async (error: unknown) => {
+      await images?.abandon();
+      throw error;
     });
-    const spackImages = prepared ? await finishSpackImages(prepared, registry, repository, pushed.manifest.layers, client.reporter) : undefined;
+    const spackImages = images ? await finishSpackImages(images, repository, pushed.manifest.layers, client.reporter) : undefined;
     const indexTags = [...new Set([versionTag(identity.version), client.values.default_tag, ...options.tags, ...(options.explicitTarget && named.tag ? [named.tag] : [])])].filter((t) => t !== tag);
     await addToPlatformIndex({
       client: registry,

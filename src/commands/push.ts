@@ -27,15 +27,39 @@ export function register(program: Command): void {
       const { rm } = await import('node:fs/promises');
       const oci = await import('../oci/index.js');
       const reference = oci.parseReference(ref, { defaultTag: client.values.default_tag });
-      const registry = await client.registryClient({ plainHttp: options.plainHttp, concurrency: options.concurrency });
+      // Stops the upload when reading the build cache fails beside it (below).
+      const stop = new AbortController();
+      const registry = await client.registryClient({ plainHttp: options.plainHttp, concurrency: options.concurrency, signal: stop.signal });
       const directory = resolve(ctx.cwd, cacheDir);
       const spackOci = options.spackImages === false ? undefined : await import('../spack-oci/push-images.js');
       const layerCache = await spackOci?.spackLayerCache(client.path('cache_dir'));
       let pushed;
       try {
-        const prepared = await spackOci?.prepareSpackImages(directory, layerCache);
-        pushed = await oci.pushArtifact({ client: registry, directory, reference, tags: options.tag ?? [], artifactType: client.values.content_type, reporter: ctx.reporter });
-        if (prepared) await spackOci!.finishSpackImages(prepared, registry, reference, pushed.manifest.layers, ctx.reporter);
+        // Reading the build cache for the Spack images runs beside the upload. If it fails,
+        // the upload stops at once and no tag moves (pushArtifact awaits it before the manifest).
+        // Each Spack image goes as soon as the blobs it names are in.
+        const preparing = spackOci?.prepareSpackImages(directory, layerCache);
+        preparing?.catch(() => stop.abort());
+        const images = preparing && spackOci!.startSpackImages({ client: registry, repository: reference, prepared: preparing, reporter: ctx.reporter });
+        const pushing = oci.pushArtifact({
+          client: registry,
+          directory,
+          reference,
+          tags: options.tag ?? [],
+          artifactType: client.values.content_type,
+          reporter: ctx.reporter,
+          ready: preparing,
+          ...(images ? { onLayer: images.layerPushed } : {}),
+        });
+        pushing.catch(() => {});
+        try {
+          await preparing;
+          pushed = await pushing;
+        } catch (error) {
+          await images?.abandon();
+          throw error;
+        }
+        if (images) await spackOci!.finishSpackImages(images, reference, pushed.manifest.layers, ctx.reporter);
       } finally {
         await registry.close();
         await layerCache?.save().catch(() => {});

@@ -44,6 +44,14 @@ export interface PushArtifactOptions {
   reporter?: Reporter;
   concurrency?: number;
   now?: () => Date;
+  /**
+   * Work that runs beside the blob upload and must succeed before any tag moves (reading
+   * the build cache for its Spack images): awaited before the manifest, so when it fails
+   * no tag points anywhere new.
+   */
+  ready?: Promise<unknown>;
+  /** Each file's layer, as soon as its blob is in the registry (pushed or already there). */
+  onLayer?: (layer: Descriptor) => void;
 }
 
 export interface PushedArtifact {
@@ -100,9 +108,11 @@ export async function pushArtifact(options: PushArtifactOptions): Promise<Pushed
       } else counts.existing++;
       progress.fileDone();
       const layer: Descriptor = { mediaType: blob.mediaType, digest: blob.digest, size: blob.size, annotations: { [ANNOTATION_TITLE]: file.relPath } };
+      options.onLayer?.(layer);
       return layer;
     });
 
+    await options.ready;
     const annotations: Record<string, string> = { [ANNOTATION_CREATED]: (options.now?.() ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z') };
     if (options.source) annotations[ANNOTATION_SOURCE] = options.source;
     if (options.description) annotations[ANNOTATION_DESCRIPTION] = options.description;

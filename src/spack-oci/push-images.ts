@@ -32,25 +32,12 @@ import {
   type LayerDescriptor,
   type SpackDialect,
 } from './image.js';
-import { mapWithConcurrency } from '../oci/pool.js';
 import { attachReferrers, type Referrer } from '../oci/referrers.js';
-import { CYCLONEDX_JSON, SPACK_SPEC_SIGNED, SPDX_JSON } from '../oci/media-types.js';
+import { ANNOTATION_TITLE, CYCLONEDX_JSON, SPACK_SPEC_SIGNED, SPDX_JSON } from '../oci/media-types.js';
 import { sbomPaths } from '../sbom/file-names.js';
 import { databaseOf, updateSpackIndex, type UpdatedSpackIndex } from './index-spack.js';
 import { runEnvironment } from './run-environment.js';
 import { decodeTarballLayer, encodeTarballLayer, readTarballLayer, type TarballLayer } from './tarball-layer.js';
-
-export interface SpackImagesOptions {
-  client: RegistryClient;
-  repository: Repository;
-  cache: BuildCache;
-  /** Descriptors of the files the Paks artifact pushed, by their path in the cache (its layer titles). */
-  pushed: ReadonlyMap<string, Descriptor>;
-  dialect?: SpackDialect;
-  reporter?: Reporter | undefined;
-  /** Reads tarball facts (default: a fresh reader over the cache root). */
-  readLayer?: TarballLayerReader;
-}
 
 export interface PushedSpackImage {
   name: string;
@@ -194,17 +181,70 @@ function isDirectory(path: string): boolean {
   }
 }
 
-export async function pushSpackImages(options: SpackImagesOptions): Promise<PushedSpackImages> {
-  const { client, repository: repo, cache, pushed } = options;
-  // The Spack that wrote the cache decides the image layout: v2 as 0.23 writes it, v3 as 1.x does.
-  const dialect = options.dialect ?? spackImageDialect(cache);
-  const readLayer = options.readLayer ?? tarballReader(cache.root);
-  const images: PushedSpackImage[] = [];
+/**
+ * Spack images being pushed beside the Paks artifact's upload. An image goes as soon as every
+ * blob it names (its closure's tarballs, its signed spec and SBOMs) is in the registry, so a
+ * push does not end with all of them in a row; index.spack goes last, after the artifact.
+ */
+export interface SpackImagePush {
+  /** One of the Paks artifact's blobs is in the registry (its layer, titled with its path). */
+  layerPushed(layer: Descriptor): void;
+  /** After the artifact: the images not pushed yet, then index.spack. */
+  finish(layers: readonly Descriptor[]): Promise<PushedSpackImages>;
+  /** The artifact failed: waits for the images under way (what they did stays; their errors are dropped). */
+  abandon(): Promise<void>;
+}
+
+export interface StartSpackImagesOptions {
+  client: RegistryClient;
+  repository: Repository;
+  /** The build cache (still being read while the upload starts: then a promise); undefined: no images. */
+  prepared: PreparedSpackImages | undefined | Promise<PreparedSpackImages | undefined>;
+  dialect?: SpackDialect;
+  reporter?: Reporter | undefined;
+}
+
+export function startSpackImages(options: StartSpackImagesOptions): SpackImagePush {
+  const { client, repository: repo } = options;
+  const pushed = new Map<string, Descriptor>();
+  const jobs = new Map<string, Promise<PushedSpackImage | undefined>>();
   const skipped: PushedSpackImages['skipped'] = [];
+  const slot = limit(client.concurrency);
   // One tag listing instead of one GET per image: most pushes add new specs.
-  const existingTags = new Set(await client.listTags(repo).catch(() => undefined) ?? []);
-  // Images are independent of each other: several at once, like blobs.
-  const done = await mapWithConcurrency(cache.specs.filter((s) => s.tarballPresent), client.concurrency, async (spec): Promise<PushedSpackImage | undefined> => {
+  const existingTags = client.listTags(repo).then(
+    (tags) => new Set(tags),
+    () => new Set<string>(),
+  );
+  let ready: PreparedSpackImages | undefined;
+  // Specs whose image waits for blobs, with the files it needs (undefined: it waits for the end).
+  let waiting: { spec: CachedSpec; needs: string[] | undefined }[] = [];
+  const prepared = Promise.resolve(options.prepared).then((p) => {
+    ready = p;
+    if (p) {
+      waiting = p.cache.specs.filter((s) => s.tarballPresent).map((spec) => ({ spec, needs: filesNeeded(p.cache, spec) }));
+      startComplete();
+    }
+    return p;
+  });
+  prepared.catch(() => {});
+
+  const start = (spec: CachedSpec) => {
+    const job = slot(() => pushImage(spec));
+    job.catch(() => {});
+    jobs.set(spec.hash, job);
+  };
+  const startComplete = () => {
+    waiting = waiting.filter(({ spec, needs }) => {
+      if (!needs?.every((path) => pushed.has(path))) return true;
+      start(spec);
+      return false;
+    });
+  };
+
+  async function pushImage(spec: CachedSpec): Promise<PushedSpackImage | undefined> {
+    const { cache, readLayer } = ready!;
+    // The Spack that wrote the cache decides the image layout: v2 as 0.23 writes it, v3 as 1.x does.
+    const dialect = options.dialect ?? spackImageDialect(cache);
     const plan = planSpecImage(cache, spec, pushed);
     if (typeof plan === 'string') {
       skipped.push({ hash: spec.hash, reason: plan });
@@ -212,7 +252,7 @@ export async function pushSpackImages(options: SpackImagesOptions): Promise<Push
       return undefined;
     }
     const tag = spackImageTag(plan.root);
-    const existing = !existingTags.has(tag) ? undefined : await client.getManifest({ ...repo, tag }).catch((error: unknown) => {
+    const existing = !(await existingTags).has(tag) ? undefined : await client.getManifest({ ...repo, tag }).catch((error: unknown) => {
       if (error instanceof PaksError && error.kind === 'not-found') return undefined;
       throw error;
     });
@@ -239,24 +279,71 @@ export async function pushSpackImages(options: SpackImagesOptions): Promise<Push
     // A tag that held no image before: its manifest is new, and so is its referrers tag.
     await attachReferrers(client, repo, { mediaType: manifest.mediaType, digest: put.digest, size: put.size }, specReferrers(spec, pushed), { newSubject: !existing });
     return { name: spec.name, version: spec.version, hash: spec.hash, tag, digest: put.digest, size: put.size, unchanged: false };
-  });
-  images.push(...done.filter((i): i is PushedSpackImage => i !== undefined));
-  let index: UpdatedSpackIndex | undefined;
-  if (images.length) {
-    let ours: Buffer;
-    try {
-      ours = await readCacheIndex(cache);
-    } catch {
-      const docs = cache.specs.map((s) => ({ hash: s.hash, nodes: (s.document.spec.nodes as unknown[]) as Record<string, unknown>[] }));
-      ours = spackJson(databaseOf(docs, cache.layout === 3 ? '8' : '7'));
-    }
-    try {
-      index = await updateSpackIndex(client, repo, ours, options.reporter);
-    } catch (error) {
-      throw new PaksError(error instanceof PaksError ? error.kind : 'registry', `The Spack images are pushed, but index.spack could not be updated: ${describeError(error)}`, { cause: error });
-    }
   }
-  return { images, index, skipped };
+
+  return {
+    layerPushed(layer) {
+      const title = layer.annotations?.[ANNOTATION_TITLE];
+      if (!title) return;
+      pushed.set(title, layer);
+      if (ready) startComplete();
+    },
+    async finish(layers) {
+      for (const layer of layers) {
+        const title = layer.annotations?.[ANNOTATION_TITLE];
+        if (title) pushed.set(title, layer);
+      }
+      const cache = (await prepared)?.cache;
+      if (!cache) return { images: [], index: undefined, skipped };
+      for (const { spec } of waiting) start(spec);
+      waiting = [];
+      const images: PushedSpackImage[] = [];
+      // In the cache's order, whichever finished first.
+      for (const spec of cache.specs) {
+        const image = await jobs.get(spec.hash);
+        if (image) images.push(image);
+      }
+      let index: UpdatedSpackIndex | undefined;
+      if (images.length) {
+        let ours: Buffer;
+        try {
+          ours = await readCacheIndex(cache);
+        } catch {
+          const docs = cache.specs.map((s) => ({ hash: s.hash, nodes: (s.document.spec.nodes as unknown[]) as Record<string, unknown>[] }));
+          ours = spackJson(databaseOf(docs, cache.layout === 3 ? '8' : '7'));
+        }
+        try {
+          index = await updateSpackIndex(client, repo, ours, options.reporter);
+        } catch (error) {
+          throw new PaksError(error instanceof PaksError ? error.kind : 'registry', `The Spack images are pushed, but index.spack could not be updated: ${describeError(error)}`, { cause: error });
+        }
+      }
+      return { images, index, skipped };
+    },
+    async abandon() {
+      await Promise.allSettled([prepared, existingTags, ...jobs.values()]);
+    },
+  };
+}
+
+/**
+ * The artifact's files an image needs before it can go: its closure's tarballs, and the signed
+ * spec and SBOMs it carries as referrers when the cache has them. Undefined when a tarball is
+ * missing: that image is decided (skipped) at the end.
+ */
+function filesNeeded(cache: BuildCache, spec: CachedSpec): string[] | undefined {
+  const byHash = new Map(cache.specs.map((s) => [s.hash, s]));
+  const needs: string[] = [];
+  for (const node of layerNodes(spec.document.spec.nodes, [spec.hash])) {
+    const cached = byHash.get(node.hash);
+    if (!cached?.tarballPresent) return undefined;
+    needs.push(cached.tarball);
+  }
+  const sboms = sbomPaths(spec);
+  for (const path of [...(spec.signed ? [spec.specFile] : []), sboms.cyclonedx, sboms.spdx]) {
+    if (statSync(join(cache.root, path), { throwIfNoEntry: false })?.isFile()) needs.push(path);
+  }
+  return needs;
 }
 
 /** Layout v2 caches become images as Spack 0.23 writes them; v3 (Spack 1.x) as Spack 1.1 does. */
@@ -327,17 +414,14 @@ export async function prepareSpackImages(directory: string, known?: DigestCache,
   return { cache, readLayer };
 }
 
-/** After the Paks artifact is pushed: its Spack-native images beside it. */
+/** After the Paks artifact is pushed: the rest of its Spack-native images, and index.spack. */
 export async function finishSpackImages(
-  prepared: PreparedSpackImages,
-  client: RegistryClient,
+  images: SpackImagePush,
   repository: Repository,
   layers: readonly Descriptor[],
   reporter?: Reporter,
 ): Promise<PushedSpackImages> {
-  const { ANNOTATION_TITLE } = await import('../oci/media-types.js');
-  const pushed = new Map(layers.flatMap((l) => (l.annotations?.[ANNOTATION_TITLE] ? [[l.annotations[ANNOTATION_TITLE], l] as const] : [])));
-  const result = await pushSpackImages({ client, repository, cache: prepared.cache, pushed, reporter, readLayer: prepared.readLayer });
+  const result = await images.finish(layers);
   const fresh = result.images.filter((i) => !i.unchanged).length;
   if (result.images.length) {
     reporter?.info(

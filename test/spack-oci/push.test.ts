@@ -1,7 +1,7 @@
 /** `paks build --push` also writes Spack's own images, sharing every .spack blob with the Paks artifact. */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
@@ -10,6 +10,8 @@ import { registryGet, startRegistry, type TestRegistry } from '../helpers/regist
 import { World, type Machine } from '../e2e/world.js';
 import { testSpack } from '../helpers/spack.js';
 import { readBuildCache } from '../../src/buildcache/read-build-cache.js';
+import { startSpackImages, tarballReader } from '../../src/spack-oci/push-images.js';
+import { testClient } from '../oci/support.js';
 
 const recorded = JSON.parse(readFileSync(fileURLToPath(new URL('../fixtures/spack-oci/recorded.json', import.meta.url)), 'utf8')) as Record<string, string>;
 const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -143,6 +145,54 @@ describe('Spack-native images beside every Paks artifact', () => {
     for (const [digest] of extra) {
       const blob = readFileSync(join(registry.storage, 'docker/registry/v2/blobs/sha256', digest.slice(7, 9), digest.slice(7), 'data'));
       assert.equal(JSON.parse(blob.toString()).schemaVersion, 2, `${digest} is a manifest or an index, not content`);
+    }
+  });
+
+  it('moves no tag when the build cache cannot be read for its Spack images (read beside the upload)', async () => {
+    // A folder holding both layouts is refused by the reading that runs beside the upload.
+    const broken = join(world.dir, 'cache-two-layouts');
+    cpSync(cacheDir, broken, { recursive: true });
+    if (v1) mkdirSync(join(broken, 'build_cache'));
+    else {
+      mkdirSync(join(broken, 'v3'));
+      writeFileSync(join(broken, 'v3', 'layout.json'), '{"signing": "gpg"}');
+    }
+    const before = await tags(registry, repo);
+    const pushed = await builder.paks(['push', broken, `${registry.host}/${repo}:broken`]);
+    assert.equal(pushed.exitCode, 2, pushed.stdout); // a usage error
+    assert.match(pushed.stderr, /holds two build caches/);
+    assert.doesNotMatch(pushed.stderr, /\n\s+at /, 'one sentence, no stack trace');
+    assert.deepEqual(await tags(registry, repo), before, 'no tag was added or moved');
+  });
+
+  it("pushes a spec's image as soon as the blobs it names are in, before the rest of the artifact; index.spack last", async () => {
+    const cache = await readBuildCache(cacheDir);
+    const client = testClient();
+    const early = { registry: registry.host, repository: 'paks/early' };
+    const images = startSpackImages({ client, repository: early, prepared: { cache, readLayer: tarballReader(cache.root) } });
+    const push = async (path: string) => {
+      const blob = await client.pushBlobFromFile(early, join(cacheDir, path), 'application/octet-stream');
+      const layer = { mediaType: blob.mediaType, digest: blob.digest, size: blob.size, annotations: { 'org.opencontainers.image.title': path } };
+      images.layerPushed(layer);
+      return layer;
+    };
+    try {
+      // gcc-runtime's image names its own tarball, and carries its signed spec and SBOMs.
+      const leaf = cache.specs.find((s) => s.name === 'gcc-runtime')!;
+      const leafFiles = new Set([leaf.tarball, leaf.specFile, ...[...filesUnder(cacheDir).keys()].filter((p) => p.includes(leaf.hash) && /\.(cdx|spdx)\.json$/.test(p))]);
+      assert.equal(leafFiles.size, 4, [...leafFiles].join(', '));
+      const layers = [];
+      for (const path of leafFiles) layers.push(await push(path));
+      const listed = async () => (await client.listTags(early).catch(() => [])).filter((t) => t.endsWith('.spack'));
+      for (let i = 0; i < 100 && (await listed()).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual((await listed()).map((t) => t.replace(/-[a-z2-7]{32}\.spack$/, '')), ['gcc-runtime-12.2.0'], 'only the image whose blobs are all in, and no index.spack yet');
+      for (const path of filesUnder(cacheDir).keys()) if (!leafFiles.has(path)) layers.push(await push(path));
+      const result = await images.finish(layers);
+      assert.deepEqual(result.images.map((i) => i.name), ['gcc-runtime', 'greet-paks', 'hello-paks']);
+      assert.equal(result.index?.changed, true);
+      assert.deepEqual((await listed()).map((t) => t.replace(/-[a-z2-7]{32}\.spack$/, '')).sort(), ['gcc-runtime-12.2.0', 'greet-paks-1.0.0', 'hello-paks-1.1.0', 'index.spack']);
+    } finally {
+      await client.close();
     }
   });
 
