@@ -1,9 +1,12 @@
 /**
  * What Spack-native images add to a push: `paks push` of a real-shaped layout-v2 build cache
  * with and without `--no-spack-images`, on a fresh local registry and a fresh HOME each time.
- *   node --import tsx bench/spack-images.ts [--specs 40] [--size-mib 512] [--rounds 3] [--link-mbps 1000]
- * With --link-mbps, Paks talks to the registry through a proxy that lets the upload through at
- * that rate (all connections share it), as a push to a registry over a network would.
+ *   node --import tsx bench/spack-images.ts [--specs 40] [--size-mib 512] [--rounds 3] [--link-mbps 1000] [--link proxy|kernel]
+ * With --link-mbps, Paks reaches the registry over a link of that rate, as a push to a registry
+ * over a network does. `--link kernel` (the default when this user may change the loopback
+ * device's queueing, as root can) has the kernel pace loopback with a token bucket (`tc qdisc
+ * ... tbf`); otherwise a proxy in this process paces every connection's upload together, and
+ * that proxy needs CPU from the same two cores Paks and the registry use.
  * The cache: N specs in a dependency chain (each links the two before it), unsigned spec
  * files with every node of its closure, CycloneDX and SPDX files beside them, index.json, and
  * `.spack` tarballs (gzip tars of a prefix; half random bytes, half text, so they compress
@@ -28,6 +31,7 @@ const SPECS = arg('--specs', 40);
 const TOTAL = arg('--size-mib', 512) * 1024 * 1024;
 const ROUNDS = arg('--rounds', 3);
 const LINK_MBPS = arg('--link-mbps', 0);
+const LINK_KIND = process.argv.includes('--link') ? process.argv[process.argv.indexOf('--link') + 1] : undefined;
 const ARCH = { platform: 'linux', platform_os: 'debian12', target: 'x86_64_v3' };
 const COMPILER = { name: 'gcc', version: '12.2.0' };
 
@@ -114,10 +118,42 @@ async function throttled(target: string): Promise<{ host: string; close(): Promi
   };
 }
 
+/**
+ * Has the kernel pace the loopback device at LINK_MBPS (a token bucket on `lo`, for every
+ * connection on it: here Paks and its registry) until the returned function runs. Undefined
+ * when it cannot (no tc, not allowed, or `lo` already has a queueing discipline of its own,
+ * which is left alone).
+ */
+function kernelLink(): (() => void) | undefined {
+  const tc = (...args: string[]) => execFileSync('tc', args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  try {
+    if (!tc('qdisc', 'show', 'dev', 'lo').startsWith('qdisc noqueue')) return undefined;
+    // The burst holds a few of loopback's 64 KiB packets; the latency bounds the queue.
+    tc('qdisc', 'add', 'dev', 'lo', 'root', 'tbf', 'rate', `${LINK_MBPS}mbit`, 'burst', '512kb', 'latency', '100ms');
+  } catch {
+    return undefined;
+  }
+  let removed = false;
+  const remove = () => {
+    if (removed) return;
+    removed = true;
+    try {
+      tc('qdisc', 'del', 'dev', 'lo', 'root');
+    } catch {
+      process.stderr.write('could not remove the loopback link; run: tc qdisc del dev lo root\n');
+    }
+  };
+  process.once('exit', remove);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+  return remove;
+}
+
+let linkUsed = 'loopback';
+
 /** A fresh registry, behind the throttled link when --link-mbps is given. */
 async function registryForRun(): Promise<{ host: string; stop(): Promise<void> }> {
   const registry = await startRegistry();
-  if (!LINK_MBPS) return registry;
+  if (!LINK_MBPS || linkUsed.startsWith('kernel')) return registry;
   const link = await throttled(registry.host);
   return {
     host: link.host,
@@ -144,6 +180,12 @@ async function main(): Promise<void> {
   mkdirSync(work, { recursive: true });
   const cache = join(work, 'cache');
   generate(cache);
+  let removeLink: (() => void) | undefined;
+  if (LINK_MBPS) {
+    removeLink = LINK_KIND === 'proxy' ? undefined : kernelLink();
+    if (!removeLink && LINK_KIND === 'kernel') throw new Error('--link kernel: could not add a tbf queueing discipline to lo (tc, as root)');
+    linkUsed = removeLink ? `kernel-paced ${LINK_MBPS} Mbit/s loopback (tc tbf)` : `${LINK_MBPS} Mbit/s proxy in the benchmark's own process`;
+  }
   const runs: Record<string, number[]> = { without: [], with: [], rewith: [], warmwithout: [], warmwith: [] };
   try {
     for (let round = 1; round <= ROUNDS; round++) {
@@ -169,11 +211,12 @@ async function main(): Promise<void> {
       process.stderr.write(`round ${round}: without ${runs.without!.at(-1)!.toFixed(2)} s, with ${runs.with!.at(-1)!.toFixed(2)} s\n`);
     }
   } finally {
+    removeLink?.();
     await rm(work, { recursive: true, force: true });
   }
   const best = (k: string) => Math.min(...runs[k]!);
   const overhead = ((best('with') - best('without')) / best('without')) * 100;
-  console.log(`specs: ${SPECS}, tarballs: ${(TOTAL / 1024 / 1024).toFixed(0)} MiB (before gzip), rounds: ${ROUNDS}, registry and data on tmpfs${LINK_MBPS ? `, upload through a ${LINK_MBPS} Mbit/s link` : ', loopback'}`);
+  console.log(`specs: ${SPECS}, tarballs: ${(TOTAL / 1024 / 1024).toFixed(0)} MiB (before gzip), rounds: ${ROUNDS}, registry and data on tmpfs${LINK_MBPS ? `, upload through a ${linkUsed}` : ', loopback'}`);
   console.log(`paks push --no-spack-images: best ${best('without').toFixed(2)} s (${runs.without!.map((s) => s.toFixed(2)).join(', ')})`);
   console.log(`paks push (with Spack images): best ${best('with').toFixed(2)} s (${runs.with!.map((s) => s.toFixed(2)).join(', ')})`);
   console.log(`re-push unchanged (with Spack images): best ${best('rewith').toFixed(2)} s (${runs.rewith!.map((s) => s.toFixed(2)).join(', ')})`);
