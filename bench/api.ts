@@ -18,7 +18,7 @@ import { staticCredentials } from '../src/oci/auth/credentials.js';
 import { createRegistryClient, type RegistryClient } from '../src/oci/client.js';
 import { EMPTY_CONFIG, OCI_INDEX, OCI_MANIFEST, PAKS_BUILDCACHE, mediaTypeForPath } from '../src/oci/media-types.js';
 import { mapWithConcurrency } from '../src/oci/pool.js';
-import { PAKS_BIN, runPaks } from '../test/helpers/cli.js';
+import { PAKS_CJS, runPaks } from '../test/helpers/cli.js';
 import { startRegistry } from '../test/helpers/registry.js';
 import { World, type Machine } from '../test/e2e/world.js';
 
@@ -276,7 +276,7 @@ try {
   Object.assign(env, machine.env, { HOME: machine.home, CI: 'true' });
   for (const workers of workerCounts) {
     console.log(`-- paks serve ${workers > 1 ? `--workers ${workers}` : '(one process)'}`);
-    const { url, child } = await startServer([PAKS_BIN, '--quiet', 'serve', '--repo', repo, '--registry', reg, '--port', '0', '--ttl', '3600', '--workers', String(workers)], env);
+    const { url, child } = await startServer([PAKS_CJS, '--quiet', 'serve', '--repo', repo, '--registry', reg, '--port', '0', '--ttl', '3600', '--workers', String(workers)], env);
     try {
       await loadServer(url, child.pid!, names, '1.0.0');
     } finally {

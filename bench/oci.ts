@@ -105,7 +105,7 @@ function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process
 
 /** `paks ARGS` as a user runs it, with HOME (settings, digest cache) in `home`. */
 const paks = (home: string, ...args: string[]) =>
-  timed(process.execPath, [join(root, 'bin/paks'), '--quiet', ...args], { ...process.env, HOME: home, CI: '1' }).then(parse);
+  timed(join(root, 'bin/paks'), ['--quiet', ...args], { ...process.env, HOME: home, CI: '1' }).then(parse);
 
 /** Builds dist/ and the bundle bin/paks runs, so the measured process is what users run. */
 function build(): void {

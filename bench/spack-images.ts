@@ -167,7 +167,7 @@ async function registryForRun(): Promise<{ host: string; stop(): Promise<void> }
 function timed(args: string[], home: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, [join(root, 'bin/paks'), '--quiet', ...args], { env: { ...process.env, HOME: home, CI: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(join(root, 'bin/paks'), ['--quiet', ...args], { env: { ...process.env, HOME: home, CI: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.on('exit', (code) => (code === 0 ? resolve(Number(process.hrtime.bigint() - started) / 1e9) : reject(new Error(`paks ${args.join(' ')}: ${stderr}`))));

@@ -25,6 +25,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const roundsArg = process.argv.indexOf('--rounds');
 const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 21;
 const PAKS = join(root, 'bin', 'paks');
+/** The CLI without bin/paks, the shell launcher: what Node runs after it. */
+const PAKS_CJS = join(root, 'bin', 'paks.cjs');
 const spackMsArg = process.argv.indexOf('--spack-ms');
 /** How long the simulated Spack takes per command, CPU-bound (Python's start included). */
 const SPACK_MS = spackMsArg > 0 ? Number(process.argv[spackMsArg + 1]) : 250;
@@ -93,7 +95,7 @@ function instantSpack(dir: string, standinRoot: string, standinEnv: Record<strin
   mkdirSync(join(dir, 'recorder', 'bin'), { recursive: true });
   writeFileSync(recorder, `#!/bin/sh\nprintf '%s\\0' "$@" >> '${log}'; printf '\\n' >> '${log}'\nexec '${join(standinRoot, 'bin', 'spack')}' "$@"\n`);
   chmodSync(recorder, 0o755);
-  execFileSync(process.execPath, [PAKS, 'list', '--json'], { env: { ...process.env, ...standinEnv, HOME: home, PAKS_SPACK_ROOT: join(dir, 'recorder') }, stdio: 'ignore' });
+  execFileSync(PAKS, ['list', '--json'], { env: { ...process.env, ...standinEnv, HOME: home, PAKS_SPACK_ROOT: join(dir, 'recorder') }, stdio: 'ignore' });
   const calls = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((line) => line.split('\0').slice(0, -1));
   for (const args of [...calls, ['find', '--json']]) record(args);
   writeFileSync(
@@ -153,8 +155,8 @@ async function main(): Promise<void> {
     ];
     const cases: Case[] = [
       { name: 'node -e 0', command: process.execPath, args: ['-e', '0'] },
-      { name: 'paks --version', command: process.execPath, args: [PAKS, '--version'] },
-      { name: 'paks --help', command: process.execPath, args: [PAKS, '--help'] },
+      { name: 'paks --version', command: PAKS, args: ['--version'] },
+      { name: 'paks --help', command: PAKS, args: ['--help'] },
       { name: 'paks --version (unbundled)', command: process.execPath, args: unbundled('--version') },
       { name: 'paks --help (unbundled)', command: process.execPath, args: unbundled('--help') },
     ];
@@ -170,8 +172,9 @@ async function main(): Promise<void> {
     for (const [label, spackRoot, env] of spacks) {
       cases.push(
         { name: `spack find --json (${label})`, command: join(spackRoot, 'bin', 'spack'), args: ['find', '--json'], env: { ...env, SPACK_ROOT: spackRoot } },
-        { name: `paks list --json (${label})`, command: process.execPath, args: [PAKS, 'list', '--json'], env: { ...env, PAKS_SPACK_ROOT: spackRoot } },
-        { name: `paks list --json (${label}, first run)`, command: process.execPath, args: [PAKS, 'list', '--json'], env: { ...env, ...forgetful, PAKS_SPACK_ROOT: spackRoot } },
+        { name: `paks list --json (${label})`, command: PAKS, args: ['list', '--json'], env: { ...env, PAKS_SPACK_ROOT: spackRoot } },
+        { name: `paks list --json (${label}, no launcher)`, command: process.execPath, args: [PAKS_CJS, 'list', '--json'], env: { ...env, PAKS_SPACK_ROOT: spackRoot } },
+        { name: `paks list --json (${label}, first run)`, command: PAKS, args: ['list', '--json'], env: { ...env, ...forgetful, PAKS_SPACK_ROOT: spackRoot } },
         { name: `paks list --json (${label}, unbundled)`, command: process.execPath, args: unbundled('list', '--json'), env: { ...env, PAKS_SPACK_ROOT: spackRoot } },
       );
     }
@@ -198,6 +201,7 @@ async function main(): Promise<void> {
       rows.push(
         row(`spack find --json (${label} Spack)`, base, null),
         row(`paks list --json (${label} Spack)`, `paks list --json (${label})`, base, '≤ 1.3×'),
+        row(`paks list --json (${label} Spack), node bin/paks.cjs (no launcher)`, `paks list --json (${label}, no launcher)`, base),
         row(`paks list --json (${label} Spack), first run`, `paks list --json (${label}, first run)`, base),
         row(`paks list --json (${label} Spack), unbundled`, `paks list --json (${label}, unbundled)`, base),
       );
@@ -221,7 +225,8 @@ async function main(): Promise<void> {
     mkdirSync(results, { recursive: true });
     writeFileSync(join(results, `start-${Date.now()}.json`), JSON.stringify({ rounds: ROUNDS, node: process.version, samples }, null, 2));
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    if (!process.env.PAKS_BENCH_KEEP) rmSync(work, { recursive: true, force: true });
+    else console.log(`kept ${work}`);
   }
 }
 

@@ -61,5 +61,5 @@ await writeFile(`${outdir}/meta.json`, JSON.stringify(result.metafile));
 // `paks --help` as commander prints it when stdout is not a terminal (80 columns, no colour):
 // bin/paks prints this file for a plain `paks --help` that is piped or captured, without
 // loading the CLI. A terminal gets commander's own, fitted to its width.
-const help = execFileSync(process.execPath, [`${root}bin/paks`, 'help'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const help = execFileSync(process.execPath, [`${root}bin/paks.cjs`, 'help'], { stdio: ['ignore', 'pipe', 'inherit'] });
 await writeFile(`${outdir}/help.txt`, help);

@@ -21,6 +21,8 @@ interface SpackEnd {
 
 /** A running Spack: its output from the first byte, and how it ended (bin/prefetch.js makes the same). */
 interface StartedSpack {
+  /** Started by bin/paks, the shell launcher, before Node (bin/prefetch.js adopts it). */
+  adopted?: boolean;
   child: ChildProcess;
   ended: Promise<SpackEnd>;
   listen(onChunk: (stream: 'stdout' | 'stderr', chunk: Buffer) => void): void;
@@ -125,12 +127,12 @@ export class SpackRunner {
     reporter?.debug(`running: ${this.installation.executable} ${fullArgs.join(' ')}`);
     const env = { ...(this.options.env ?? process.env) };
     if (this.installation.root) env.SPACK_ROOT = this.installation.root;
-    // A query bin/paks started early for this exact call (bin/prefetch.js), or a new process.
+    // A query started early for this exact call (bin/paks or bin/prefetch.js), or a new process.
     const prefetch = (globalThis as { [PREFETCH]?: Prefetch })[PREFETCH];
     const root = this.installation.root ?? null;
     prefetch?.record(this.installation.executable, fullArgs, root, env);
     const early = prefetch?.take(this.installation.executable, fullArgs, root, env);
-    if (early) reporter?.debug(`spack ${args.slice(0, 2).join(' ')} was started early, while Paks loaded`);
+    if (early) reporter?.debug(`spack ${args.slice(0, 2).join(' ')} was started early, ${early.adopted ? 'by bin/paks before Node started' : 'while Paks loaded'}`);
     const started = early ?? startSpack(this.installation.executable, fullArgs, env);
     const output = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
     const pending = { stdout: '', stderr: '' };

@@ -12,7 +12,7 @@ import { get as httpGet } from 'node:http';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { PAKS_BIN, runPaks } from '../helpers/cli.js';
+import { PAKS_BIN, runPaks, withNodeFirst } from '../helpers/cli.js';
 import { freePort, startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { World, type Machine } from '../e2e/world.js';
 import { testSpack } from '../helpers/spack.js';
@@ -41,7 +41,8 @@ async function serve(machine: Machine, args: string[]): Promise<Served> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !key.startsWith('PAKS_') && key !== 'SPACK_ROOT') env[key] = value;
   Object.assign(env, machine.env, { HOME: machine.home, CI: 'true', NO_COLOR: '1' });
-  const child = spawn(process.execPath, [PAKS_BIN, 'serve', ...args], { cwd: machine.home, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  env.PATH = withNodeFirst(env.PATH);
+  const child = spawn(PAKS_BIN, ['serve', ...args], { cwd: machine.home, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -2,9 +2,10 @@
 // Paks loads, are taken over only when they are exactly what Paks asks, and are stopped
 // otherwise; nothing else about a command changes.
 import assert from 'node:assert/strict';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runPaks, temporaryDirectory } from '../helpers/cli.js';
@@ -13,7 +14,9 @@ import { createSpackRoot, runSpack, testSpack } from '../helpers/spack.js';
 const prefetch = createRequire(import.meta.url)('../../bin/prefetch.js') as {
   commandOf(argv: string[]): string | undefined;
   isReadOnly(args: string[]): boolean;
+  launcherPlan(command: string, plans: Record<string, { calls: Array<{ executable: string; args: string[]; spackRoot: string | null }> }>): string | undefined;
 };
+const { launcherPlan } = prefetch;
 
 /** A Spack root whose bin/spack logs each call (and, with a delay, waits first) before running the stand-in. */
 async function loggedSpack(dir: string, standinBin: string, log: string, delaySeconds = 0): Promise<string> {
@@ -54,18 +57,20 @@ test('paks list starts the queries it sent last time while it loads, and takes t
   // Spack 1.x: a query's JSON lacks the compiler node, so `{compiler}` is asked for it too.
   const compilerCall = testSpack.series === '1.1' ? [`find --format {hash} {compiler} /${testSpack.hashes['greet-paks']}`] : [];
   assert.deepEqual(sent, ['find --json greet-paks', 'find --format {hash} {prefix} greet-paks', ...compilerCall], 'nothing remembered yet: JSON and prefixes');
-  // Second run: both start early; the prefix is remembered now, so only the JSON is taken over.
+  // Second run: both start early, by bin/paks (the shell launcher) before Node starts; the
+  // prefix is remembered now, so only the JSON is taken over.
   const second = await run();
   assert.equal(second.exitCode, 0, second.stderr);
   assert.equal(second.stdout, first.stdout, 'the same answer');
   const early = (stderr: string) => stderr.split('\n').filter((line) => /was started early/.test(line));
-  assert.deepEqual(early(second.stderr), ['[debug] spack find --json was started early, while Paks loaded', ...compilerCall.map(() => '[debug] spack find --format was started early, while Paks loaded')], second.stderr);
+  const launched = 'was started early, by bin/paks before Node started';
+  assert.deepEqual(early(second.stderr), [`[debug] spack find --json ${launched}`, ...compilerCall.map(() => `[debug] spack find --format ${launched}`)], second.stderr);
   // Third run: the plan is what the second run sent; that one query runs once, started early.
   const before = (await lines(log)).length;
   const third = await run();
   assert.equal(third.stdout, first.stdout);
   assert.equal(early(third.stderr).length, 1 + compilerCall.length, third.stderr);
-  assert.deepEqual((await lines(log)).slice(before), ['find --json greet-paks', ...compilerCall]);
+  assert.deepEqual((await lines(log)).slice(before).sort(), ['find --json greet-paks', ...compilerCall].sort(), 'started at once, so in either order');
   // The plan names the calls, never the environment's values beyond what chooses a Spack.
   const planFile = join(home, '.cache', 'paks', 'spack-prefetch.json');
   const plans = await readFile(planFile, 'utf8');
@@ -77,19 +82,64 @@ test('paks list starts the queries it sent last time while it loads, and takes t
   await mkdir(join(dir, 'evil', 'bin'), { recursive: true });
   await writeFile(evil, `#!/bin/sh\ntouch '${marker}'\n`);
   await chmod(evil, 0o755);
+  // bin/paks, the shell launcher, starts the same queries from its own plan, before Node.
+  const shellPlan = join(home, '.cache', 'paks', 'prefetch', 'list.sh');
+  assert.match(third.stderr, /started early, by bin\/paks before Node started/, 'the third run found the launcher plan the second wrote');
+  assert.match(await readFile(shellPlan, 'utf8'), /_paks_start '.*' '.*\/bin\/spack' 'find' '--json' 'greet-paks'/);
+  // Without the launcher's plan, Node starts the plan itself (node bin/paks.cjs does the same).
   const forged = JSON.parse(plans) as { plans: Record<string, { calls: Array<{ executable: string }> }> };
   for (const plan of Object.values(forged.plans)) for (const call of plan.calls) call.executable = evil;
   await writeFile(planFile, JSON.stringify(forged), { mode: 0o600 });
+  await rm(shellPlan);
   const notSpack = await run();
   assert.equal(notSpack.stdout, first.stdout);
   assert.doesNotMatch(notSpack.stderr, /started early/);
   await sleep(200);
   await assert.rejects(readFile(marker), 'a plan naming another program starts nothing');
-  const third2 = await run(); // the plan is rewritten by the run above; now make it writable by others
-  assert.match(third2.stderr, /started early/);
+  // The run above wrote both plans again; each run that finds no launcher plan writes it anew.
+  await rm(shellPlan);
+  const third2 = await run();
+  assert.match(third2.stderr, /started early, while Paks loaded/);
+  await rm(shellPlan);
   await chmod(planFile, 0o666);
   const shared = await run();
   assert.doesNotMatch(shared.stderr, /started early/, 'a plan others could write is not followed');
+  // The launcher's plan: neither a file nor a folder others could write is read.
+  await chmod(planFile, 0o600);
+  assert.match((await run()).stderr, /started early, by bin\/paks before Node started/);
+  for (const [path, mode] of [[shellPlan, 0o620], [dirname(shellPlan), 0o702]] as const) {
+    await rm(planFile);
+    await chmod(path, mode);
+    assert.doesNotMatch((await run()).stderr, /started early/, `${path} with mode ${mode.toString(8)} is not read`);
+    await chmod(path, path === shellPlan ? 0o600 : 0o700);
+  }
+  assert.deepEqual((await readdir(dirname(shellPlan))).filter((name) => name.startsWith('run.')), [], "each run's files are removed once read");
+});
+
+test("the launcher's plan starts exactly the remembered command line's queries (quoting, folders, variables)", async (t) => {
+  const dir = await temporaryDirectory(t);
+  const cwd = join(dir, "it's here");
+  await mkdir(cwd);
+  const argv = ['--settings-file', "a b'c.yml", 'list', '--json', '$HOME', '`x`', '"q"', ...Array.from({ length: 8 }, (_, i) => `s${i}`)];
+  const values = ['/h', '/bin:/usr/bin', null, "/s p'k", null, null];
+  const key = JSON.stringify([argv, cwd, ...values]);
+  const text = launcherPlan('list', { [key]: { calls: [{ executable: "/opt/sp'ack/bin/spack", args: ['find', '--json', "it's"], spackRoot: "/opt/sp'ack" }] } });
+  assert.ok(text);
+  const plan = join(dir, 'list.sh');
+  await writeFile(plan, text);
+  const started = (args: string[], env: Record<string, string>, inDir = cwd) =>
+    spawnSync('sh', ['-c', `_paks_start() { printf '%s|' "$@"; }; . "$0"`, plan, ...args], { cwd: inDir, env, encoding: 'utf8' }).stdout;
+  const env = { HOME: '/h', PATH: '/bin:/usr/bin', PAKS_SPACK_ROOT: "/s p'k" };
+  assert.equal(started(argv, env), "/opt/sp'ack|/opt/sp'ack/bin/spack|find|--json|it's|");
+  assert.equal(started(argv.slice(0, -1), env), '', 'another argument list');
+  assert.equal(started([...argv.slice(0, -1), 's8'], env), '', 'another last argument (the tenth and later are compared too)');
+  assert.equal(started(argv, { ...env, SPACK_ROOT: '/x' }), '', 'a variable that was unset is set');
+  assert.equal(started(argv, { ...env, PAKS_SPACK_ROOT: '' }), '', 'a variable with another value');
+  assert.equal(started(argv, env, dir), '', 'another folder');
+  // The folder through a symbolic link is the same folder (Paks compares the physical path).
+  await symlink(cwd, join(dir, 'link'));
+  assert.equal(spawnSync('sh', ['-c', `cd "$1" && shift && _paks_start() { printf '%s|' "$@"; }; . "$0"`, plan, join(dir, 'link'), ...argv], { env, encoding: 'utf8' }).stdout, "/opt/sp'ack|/opt/sp'ack/bin/spack|find|--json|it's|");
+  assert.equal(launcherPlan('sbom', { [key]: { calls: [] } }), undefined, 'no plan for another command');
 });
 
 test('a remembered query that no longer fits is stopped unanswered, and Paks asks afresh', async (t) => {

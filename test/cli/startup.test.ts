@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { loadedSources, PAKS_BIN, runPaks, temporaryDirectory } from '../helpers/cli.js';
+import { loadedSources, PAKS_BIN, PAKS_CJS, runPaks, temporaryDirectory, withNodeFirst } from '../helpers/cli.js';
 
 const recorder = fileURLToPath(new URL('../helpers/record-imports.mjs', import.meta.url));
 test('paks --help and --version do not load heavy modules', async (t) => {
   const dir = await temporaryDirectory(t);
   for (const args of [['--help'], ['--version'], ['install', '--help']]) {
     const file = join(dir, `${args.join('')}.txt`);
-    const run = spawnSync(process.execPath, ['--import', recorder, PAKS_BIN, ...args], { env: { ...process.env, PAKS_RECORD_IMPORTS: file, HOME: dir } });
+    const run = spawnSync(process.execPath, ['--import', recorder, PAKS_CJS, ...args], { env: { ...process.env, PAKS_RECORD_IMPORTS: file, HOME: dir } });
     assert.equal(run.status, 0, String(run.stderr));
     const loaded = await loadedSources(file);
     // --version reads package.json and a captured --help the prebuilt text; `install --help` runs the bundle.
@@ -36,7 +36,7 @@ test('paks push and pull load neither Spack nor signing code', async (t) => {
   const dir = await temporaryDirectory(t);
   for (const args of [['push', join(dir, 'missing'), '127.0.0.1:9/paks/x:1'], ['pull', '127.0.0.1:9/paks/x:1', join(dir, 'out')]]) {
     const file = join(dir, `${args[0]}.txt`);
-    const run = spawnSync(process.execPath, ['--import', recorder, PAKS_BIN, ...args], { env: { ...process.env, PAKS_RECORD_IMPORTS: file, HOME: dir } });
+    const run = spawnSync(process.execPath, ['--import', recorder, PAKS_CJS, ...args], { env: { ...process.env, PAKS_RECORD_IMPORTS: file, HOME: dir } });
     assert.notEqual(run.status, 0, 'the command fails (nothing to push, nothing listening), after loading what it needs');
     const loaded = await loadedSources(file);
     assert.ok(loaded.includes('/src/oci/'), `${args[0]} did not get as far as the OCI client`);
@@ -102,7 +102,35 @@ test("the library's own entry (import 'paks') still loads from dist/", () => {
 
 test('a reader that stops early (paks … | head -1) gets no error', async (t) => {
   const home = await temporaryDirectory(t);
-  const run = spawnSync('sh', ['-c', `"${process.execPath}" "${PAKS_BIN}" config list | head -1 >/dev/null`], { env: { ...process.env, HOME: home }, encoding: 'utf8' });
+  const run = spawnSync('sh', ['-c', `"${PAKS_BIN}" config list | head -1 >/dev/null`], { env: { ...process.env, HOME: home, PATH: withNodeFirst(process.env.PATH) }, encoding: 'utf8' });
   assert.equal(run.status, 0);
   assert.equal(run.stderr, '');
+});
+
+test('bin/paks, the shell launcher: through a symbolic link (as npm links it), and without Node on PATH', async (t) => {
+  const dir = await temporaryDirectory(t);
+  // npm links bin/paks from node_modules/.bin or a global bin folder, by a relative or an absolute path.
+  await mkdir(join(dir, 'bin'));
+  await symlink(relative(join(dir, 'bin'), PAKS_BIN), join(dir, 'bin', 'paks'));
+  await symlink(join(dir, 'bin', 'paks'), join(dir, 'paks-again'));
+  for (const link of [join(dir, 'bin', 'paks'), join(dir, 'paks-again')]) {
+    const run = spawnSync(link, ['--version'], { env: { ...process.env, HOME: dir, PATH: withNodeFirst(process.env.PATH) }, encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /^\d+\.\d+\.\d+\n$/);
+  }
+  // No node on PATH: one sentence that says what to install, not a shell's "not found".
+  const bare = spawnSync(PAKS_BIN, ['list'], { env: { HOME: dir, PATH: join(dir, 'empty') }, encoding: 'utf8' });
+  assert.equal(bare.status, 127);
+  assert.equal(bare.stderr, 'Error: Paks runs on Node.js, and there is no "node" on PATH; install Node.js 20 or later and run paks again.\n');
+});
+
+test("bin/paks skips a launcher plan that does not parse, and runs the command", async (t) => {
+  const home = await temporaryDirectory(t);
+  const plans = join(home, '.cache', 'paks', 'prefetch');
+  await mkdir(plans, { recursive: true, mode: 0o700 });
+  await writeFile(join(plans, 'config.sh'), 'if [ 1 = 1 ]; then\n', { mode: 0o600 });
+  await writeFile(join(plans, 'doctor.sh'), 'if [ 1 = 1 ]; then\n', { mode: 0o600 });
+  const run = await runPaks(['doctor', '--json'], { home, env: { PAKS_SPACK_ROOT: join(home, 'no-spack') } });
+  assert.ok(run.stdout.startsWith('['), run.stderr);
+  assert.doesNotMatch(run.stderr, /Syntax error|syntax error/);
 });

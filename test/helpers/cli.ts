@@ -1,10 +1,30 @@
 import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** bin/paks, the shell launcher users run; PAKS_CJS, what it starts Node on. */
 export const PAKS_BIN = fileURLToPath(new URL('../../bin/paks', import.meta.url));
+export const PAKS_CJS = fileURLToPath(new URL('../../bin/paks.cjs', import.meta.url));
+
+/**
+ * bin/paks runs `node` from PATH: a PATH that has one stays as it is (a test may choose what is
+ * on it); one without gets this Node's folder first.
+ */
+export function withNodeFirst(path: string | undefined): string {
+  const dirs = path ? path.split(delimiter) : [];
+  const hasNode = dirs.some((dir) => {
+    try {
+      accessSync(join(dir || '.', 'node'), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  return hasNode ? path! : [dirname(process.execPath), ...dirs].join(delimiter);
+}
 const bundle = fileURLToPath(new URL('../../dist/bin/', import.meta.url));
 
 /**
@@ -53,7 +73,9 @@ export function runPaks(args: string[], options: RunOptions): Promise<CliResult>
     else env[key] = value;
   }
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [PAKS_BIN, ...args], { cwd: options.cwd ?? options.home, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // bin/paks is a shell launcher that runs `node` from PATH: this Node, first.
+    env.PATH = withNodeFirst(env.PATH);
+    const child = spawn(PAKS_BIN, args, { cwd: options.cwd ?? options.home, env, stdio: ['pipe', 'pipe', 'pipe'] });
     options.onSpawn?.(child);
     let stdout = '';
     let stderr = '';

@@ -118,10 +118,10 @@ test('a read-only home gets one clear sentence and nothing half-written', async 
   // root ignores permissions, so run the CLI as an unprivileged user when we are root.
   const asUser = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
   const { execFile } = await import('node:child_process');
-  const { PAKS_BIN } = await import('../helpers/cli.js');
+  const { PAKS_BIN, withNodeFirst } = await import('../helpers/cli.js');
   const result = await new Promise<{ code: number; stderr: string }>((resolve) => {
-    const [cmd, ...rest] = asUser.length ? [...asUser, process.execPath, PAKS_BIN] : [process.execPath, PAKS_BIN];
-    execFile(cmd!, [...rest, 'config', 'set', 'default_tag:x'], { env: { PATH: process.env.PATH, HOME: home, CI: 'true' } }, (error, _stdout, stderr) =>
+    const [cmd, ...rest] = [...asUser, PAKS_BIN];
+    execFile(cmd!, [...rest, 'config', 'set', 'default_tag:x'], { env: { PATH: withNodeFirst(process.env.PATH), HOME: home, CI: 'true' } }, (error, _stdout, stderr) =>
       resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stderr }),
     );
   });
