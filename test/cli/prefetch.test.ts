@@ -172,6 +172,36 @@ test('a remembered query that no longer fits is stopped unanswered, and Paks ask
   assert.match(third.stderr, /was started early/, 'the plan now names the new Spack');
 });
 
+test('Ctrl-C stops a query bin/paks started, though a shell started it in the background', async (t) => {
+  const dir = await temporaryDirectory(t);
+  const standin = await createSpackRoot(join(dir, 'standin'));
+  const log = join(dir, 'calls.log');
+  // A Spack that takes a while; `exec sleep` keeps it one process, as a real (Python) Spack is.
+  const slow = join(dir, 'slow');
+  await mkdir(join(slow, 'bin'), { recursive: true });
+  await writeFile(join(slow, 'bin', 'spack'), `#!/bin/sh\nprintf '%s\\n' "$$" >> '${log}'\nif [ "$1" = find ] && [ -f '${join(dir, 'slow-now')}' ]; then exec sleep 30; fi\nexec '${standin.bin}' "$@"\n`);
+  await chmod(join(slow, 'bin', 'spack'), 0o755);
+  const home = join(dir, 'home');
+  await mkdir(home);
+  const env = { ...standin.env, PAKS_SPACK_ROOT: slow };
+  for (let i = 0; i < 2; i++) assert.equal((await runPaks(['--debug', 'list', '--json'], { home, env })).exitCode, 0);
+  await writeFile(join(dir, 'slow-now'), '');
+  const started = Date.now();
+  const interrupted = await runPaks(['--debug', 'list', '--json'], {
+    home,
+    env,
+    onStderr: (text, child) => {
+      if (text.includes('by bin/paks before Node started')) child.kill('SIGINT');
+    },
+  });
+  assert.match(interrupted.stderr, /started early, by bin\/paks before Node started/);
+  assert.equal(interrupted.exitCode, 130, interrupted.stderr);
+  assert.ok(Date.now() - started < 20_000, 'it did not wait for the query to end by itself');
+  const pid = Number((await lines(log)).at(-1));
+  await sleep(200);
+  assert.throws(() => process.kill(pid, 0), /ESRCH/, 'the query was stopped');
+});
+
 test('a cache folder that cannot be created (under /proc) costs only speed', async (t) => {
   const home = await temporaryDirectory(t);
   const standin = await createSpackRoot(join(home, 'standin'));
