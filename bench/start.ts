@@ -2,7 +2,7 @@
  * Start-up benchmark: how long the CLI takes before and around the work it hands to Spack.
  *   node --import tsx bench/start.ts [--rounds 21] [--no-build]
  *   PAKS_BENCH_SPACK_ROOT=/path/to/spack node --import tsx bench/start.ts   # beside a real Spack
- * Side by side in one run, rounds interleaved (the machine is shared), median of each:
+ * Side by side in one run, rounds interleaved in a shuffled order (the machine is shared), median of each:
  *   - `paks --version` and `paks --help` against `node -e 0`;
  *   - `paks list --json` against `spack find --json`, for each Spack: the test stand-in (a
  *     Node script, so about as slow to start as Paks), an instant Spack (replays what the
@@ -180,8 +180,18 @@ async function main(): Promise<void> {
     }
     const samples: Record<string, Sample[]> = {};
     for (const c of cases) time(c, home, work); // warm the page cache
+    // Each round in another order (a fixed shuffle): a run right after a given other one can be
+    // faster or slower (the first `paks list` after the instant Spack was ~25 ms slower, which
+    // ever variant it was), and that must not always fall on the same row.
+    let seed = 1;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
     for (let round = 0; round < ROUNDS; round++) {
-      for (const c of cases) (samples[c.name] ??= []).push(time(c, home, work));
+      const order = [...cases];
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+      for (const c of order) (samples[c.name] ??= []).push(time(c, home, work));
     }
     const wall = (name: string) => median(samples[name]!.map((s) => s.wall));
     const cpu = (name: string) => median(samples[name]!.map((s) => s.cpu));
@@ -216,7 +226,7 @@ async function main(): Promise<void> {
         `(measure it with PAKS_BENCH_SPACK_ROOT).`,
     );
     const summary = [
-      `Start-up, median of ${ROUNDS} interleaved rounds (Node ${process.version}, ${new Date().toISOString().slice(0, 10)}); Paks runs ${paksCalls} Spack command(s) for list --json.`,
+      `Start-up, median of ${ROUNDS} interleaved, shuffled rounds (Node ${process.version}, ${new Date().toISOString().slice(0, 10)}); Paks runs ${paksCalls} Spack command(s) for list --json.`,
       '',
       ...rows,
     ].join('\n');
