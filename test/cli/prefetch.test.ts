@@ -107,11 +107,11 @@ test('paks list starts the queries it sent last time while it loads, and takes t
   // The launcher's plan: neither a file nor a folder others could write is read.
   await chmod(planFile, 0o600);
   assert.match((await run()).stderr, /started early, by bin\/paks before Node started/);
-  for (const [path, mode] of [[shellPlan, 0o620], [dirname(shellPlan), 0o702]] as const) {
+  for (const [path, mode, restore] of [[shellPlan, 0o620, 0o600], [dirname(shellPlan), 0o702, 0o700], [dirname(dirname(shellPlan)), 0o775, 0o755]] as const) {
     await rm(planFile);
     await chmod(path, mode);
     assert.doesNotMatch((await run()).stderr, /started early/, `${path} with mode ${mode.toString(8)} is not read`);
-    await chmod(path, path === shellPlan ? 0o600 : 0o700);
+    await chmod(path, restore);
   }
   assert.deepEqual((await readdir(dirname(shellPlan))).filter((name) => name.startsWith('run.')), [], "each run's files are removed once read");
 });
