@@ -337,6 +337,7 @@ function start(argv, env) {
         if (calls.length === MAX_CALLS) break;
       }
       sweepRuns(launcherFolder(env));
+      tightenFolders(launcherFolder(env));
       if (JSON.stringify(calls) === JSON.stringify(planned) && fs.existsSync(path.join(launcherFolder(env), `${command}.sh`))) return;
       const kept = writePlan(file, plans, key, calls);
       if (kept) writeLauncherPlan(launcherFolder(env), command, kept);
@@ -429,6 +430,19 @@ function writeLauncherPlan(folder, command, plans) {
     fs.mkdirSync(folder, { mode: 0o700 });
   } catch {}
   writeOwnFile(file, text);
+}
+
+/**
+ * bin/paks reads its plans only from folders no one else can write to; a umask of 002 makes
+ * Paks' own cache folders group-writable, so they lose that write bit here.
+ */
+function tightenFolders(folder) {
+  for (const dir of [path.dirname(folder), folder]) {
+    try {
+      const st = fs.statSync(dir);
+      if (st.isDirectory() && st.uid === process.getuid?.() && (st.mode & 0o022) !== 0) fs.chmodSync(dir, st.mode & 0o7755);
+    } catch {}
+  }
 }
 
 /** Removes the files of runs that no one read (Paks stopped them, or ended first), after a minute. */

@@ -2,7 +2,7 @@
 // Paks loads, are taken over only when they are exactly what Paks asks, and are stopped
 // otherwise; nothing else about a command changes.
 import assert from 'node:assert/strict';
-import { chmod, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -113,6 +113,11 @@ test('paks list starts the queries it sent last time while it loads, and takes t
     assert.doesNotMatch((await run()).stderr, /started early/, `${path} with mode ${mode.toString(8)} is not read`);
     await chmod(path, restore);
   }
+  // A umask of 002 leaves Paks' own cache folder group-writable: Paks takes that bit away again.
+  await chmod(dirname(dirname(shellPlan)), 0o775);
+  await run();
+  assert.match((await run()).stderr, /started early, by bin\/paks before Node started/);
+  assert.equal((await stat(dirname(dirname(shellPlan)))).mode & 0o777, 0o755);
   assert.deepEqual((await readdir(dirname(shellPlan))).filter((name) => name.startsWith('run.')), [], "each run's files are removed once read");
 });
 
