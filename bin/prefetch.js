@@ -154,8 +154,15 @@ function readLine(file, ms) {
  * look like one started here: its output arrives once it has ended, from the files it wrote.
  */
 function adoptRun(run) {
-  const args = readLine(`${run}.args`, 200)?.slice(0, -1).split('\n');
-  const call = args && args.length >= 2 ? { spackRoot: args[0] || null, executable: args[1], args: args.slice(2) } : undefined;
+  // What runs, read when the runner first asks (by then the launcher has long written it).
+  let call;
+  const readCall = () => {
+    if (call === undefined) {
+      const args = readLine(`${run}.args`, 200)?.slice(0, -1).split('\n');
+      call = args && args.length >= 2 ? { spackRoot: args[0] || null, executable: args[1], args: args.slice(2) } : null;
+    }
+    return call ?? undefined;
+  };
   const child = new EventEmitter();
   child.exitCode = null;
   child.signalCode = null;
@@ -201,6 +208,7 @@ function adoptRun(run) {
         }
         if (bytes.length) (listener ? listener(name, bytes) : chunks.push([name, bytes]));
       }
+      readCall(); // before its file goes
       removeRun(run);
       // The shell reports a process ended by signal N as 128 + N.
       const code = Number(status);
@@ -224,7 +232,9 @@ function adoptRun(run) {
     check();
   });
   return {
-    call,
+    get call() {
+      return readCall();
+    },
     child,
     ended,
     adopted: true,
@@ -340,7 +350,8 @@ function start(argv, env) {
       tightenFolders(launcherFolder(env));
       if (JSON.stringify(calls) === JSON.stringify(planned) && fs.existsSync(path.join(launcherFolder(env), `${command}.sh`))) return;
       const kept = writePlan(file, plans, key, calls);
-      if (kept) writeLauncherPlan(launcherFolder(env), command, kept);
+      // Every command's shell plan, so none keeps a command line the JSON plans dropped.
+      if (kept) for (const name of COMMANDS) writeLauncherPlan(launcherFolder(env), name, kept);
     },
   };
 }
