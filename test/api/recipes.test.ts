@@ -1,20 +1,15 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { collectRecipes, createInfoCache, parseVersionJson, recipeDetailsFromInfo } from '../../src/api/recipes.js';
 import { openRepository } from '../../src/repository/source.js';
 import { SpackRunner, type SpackRunOptions } from '../../src/spack/runner.js';
 import { temporaryDirectory } from '../helpers/cli.js';
 import { createSpackRoot, runSpack, testSpack } from '../helpers/spack.js';
+import { readTranscriptFile } from '../helpers/transcripts.js';
 
-const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
-function stdoutOf(file: string): string {
-  const text = readFileSync(join(FIXTURES, file), 'utf8');
-  return text.slice(text.indexOf('### stdout\n') + '### stdout\n'.length, text.indexOf('### stderr'));
-}
+const stdoutOf = (file: string): string => readTranscriptFile(file).stdout;
 
 test('spack list --format version_json as Spack 0.23 and 1.1 print it', () => {
   const old = parseVersionJson(stdoutOf('spack/transcripts/96-list-version-json-repo-paksdemo.txt'));

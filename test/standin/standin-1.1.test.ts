@@ -2,7 +2,6 @@
 // transcripts in test/fixtures/spack-1.1 (see the README there).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,18 +10,11 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { readBuildCache } from '../../src/buildcache/read-build-cache.js';
 import { createSpackRoot, runSpack, SPACK_1_1, stopGpgAgent, type SpackRoot } from '../helpers/spack.js';
+import { readTranscript } from '../helpers/transcripts.js';
 
-const FIX = fileURLToPath(new URL('../fixtures/spack-1.1/', import.meta.url));
 const RECORDED_V3 = fileURLToPath(new URL('../fixtures/buildcache/v3-signed/', import.meta.url));
 
-function transcript(name: string) {
-  const text = readFileSync(join(FIX, 'transcripts', `${name}.txt`), 'utf8');
-  const between = (a: string, b: string) => {
-    const i = text.indexOf(a) + a.length;
-    return text.slice(i, b ? text.indexOf(b, i) : text.length);
-  };
-  return { exitCode: Number(between('### exit_code\n', '\n### wall_seconds')), stdout: between('### stdout\n', '### stderr'), stderr: between('### stderr\n', '') };
-}
+const transcript = (name: string) => readTranscript('1.1', name);
 
 const blobLines = (s: string) => s.replace(/blobs\/sha256\/[0-9a-f]{2}\/[0-9a-f]{64}/g, 'blobs/sha256/<blob>');
 const withoutTime = (s: string) => s.replace(/\nreal\t[\s\S]*$/, '').replace(/^\n$/, '');

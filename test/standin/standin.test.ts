@@ -9,30 +9,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createSpackRoot, runSpack, SPACK_0_23, stopGpgAgent, type SpackRoot } from '../helpers/spack.js';
+import { readTranscript } from '../helpers/transcripts.js';
 
 const FIX = fileURLToPath(new URL('../fixtures/spack/', import.meta.url));
 
-interface Transcript {
-  command: string;
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
-
-function transcript(name: string): Transcript {
-  const text = readFileSync(join(FIX, 'transcripts', `${name}.txt`), 'utf8');
-  const between = (a: string, b: string): string => {
-    const i = text.indexOf(a) + a.length;
-    const j = b ? text.indexOf(b, i) : text.length;
-    return text.slice(i, j);
-  };
-  return {
-    command: between('### command\n', '\n### exit_code'),
-    exitCode: Number(between('### exit_code\n', '\n### wall_seconds')),
-    stdout: between('### stdout\n', '### stderr'),
-    stderr: between('### stderr\n', ''),
-  };
-}
+const transcript = (name: string) => readTranscript('0.23', name);
 
 // replace this run's paths by the transcript placeholders, blank out timings
 function normalize(s: string, sr: SpackRoot, extra: Record<string, string> = {}): string {
@@ -48,10 +29,6 @@ function normalize(s: string, sr: SpackRoot, extra: Record<string, string> = {})
 }
 function timings(s: string): string {
   return s.replace(/\d+\.\d\ds\./g, 'T.').replace(/\d+\.\d\ds$/gm, 'T');
-}
-// drop the `time` output the recorder appended to stderr
-function withoutTime(s: string): string {
-  return s.replace(/\nreal\t[\s\S]*$/, '').replace(/^\n$/, '');
 }
 
 describe('spack stand-in', () => {

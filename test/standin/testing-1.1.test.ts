@@ -6,16 +6,12 @@ import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createSpackRoot, runSpack, SPACK_1_1, stopGpgAgent, type SpackRoot } from '../helpers/spack.js';
+import { readTranscript } from '../helpers/transcripts.js';
 
-const FIX = fileURLToPath(new URL('../fixtures/spack-1.1/', import.meta.url));
-const recorded = (name: string, part: 'stdout' | 'stderr' = 'stdout'): string => {
-  const text = readFileSync(join(FIX, 'transcripts', `${name}.txt`), 'utf8');
-  return part === 'stdout' ? text.slice(text.indexOf('### stdout\n') + 11, text.indexOf('### stderr')) : text.slice(text.indexOf('### stderr\n') + 11);
-};
+const recorded = (name: string, part: 'stdout' | 'stderr' = 'stdout'): string => readTranscript('1.1', name)[part];
 /** The test methods of the recorded greet-paks (transcript 99), added to the demo recipe. */
 const RECORDED_TESTS = recorded('99-cat-greet-paks-with-tests').slice(recorded('99-cat-greet-paks-with-tests').indexOf('    # build-time test'));
 const mask = (s: string, sr: SpackRoot) =>

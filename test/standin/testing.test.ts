@@ -10,12 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createSpackRoot, runSpack, SPACK_0_23, stopGpgAgent, type SpackRoot } from '../helpers/spack.js';
+import { readTranscript } from '../helpers/transcripts.js';
 
 const FIX = fileURLToPath(new URL('../fixtures/spack/', import.meta.url));
-const recorded = (name: string, part: 'stdout' | 'stderr' = 'stdout'): string => {
-  const text = readFileSync(join(FIX, 'transcripts', `${name}.txt`), 'utf8');
-  return part === 'stdout' ? text.slice(text.indexOf('### stdout\n') + 11, text.indexOf('### stderr')) : text.slice(text.indexOf('### stderr\n') + 11);
-};
+const recorded = (name: string, part: 'stdout' | 'stderr' = 'stdout'): string => readTranscript('0.23', name)[part];
 /** The test methods of the recorded greet-paks (transcript 99), added to the demo recipe. */
 const RECORDED_TESTS = recorded('99-cat-greet-paks-with-tests').slice(recorded('99-cat-greet-paks-with-tests').indexOf('    # build-time test'));
 // Hashes, paths, times and dates differ between runs; the shape must not.

@@ -3,25 +3,16 @@
 // serving the same directory listing (82). The recording's tarballs are not in the fixtures,
 // so the sha256 values of this run's tarballs are mapped back to the recorded ones.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { temporaryDirectory } from '../helpers/cli.js';
 import { createSpackRoot, type SpackRoot } from '../helpers/spack.js';
+import { readTranscript } from '../helpers/transcripts.js';
 import { runSpackAsync as runSpack, sha256, startFileServer, tarball } from '../helpers/upstream.js';
 
-const FIX = fileURLToPath(new URL('../fixtures/spack/transcripts/', import.meta.url));
 
-function transcript(name: string) {
-  const text = readFileSync(join(FIX, `${name}.txt`), 'utf8');
-  const part = (a: string, b?: string) => {
-    const i = text.indexOf(a) + a.length;
-    return text.slice(i, b ? text.indexOf(b, i) : text.length);
-  };
-  return { exitCode: Number(part('### exit_code\n', '\n')), stdout: part('### stdout\n', '### stderr\n'), stderr: part('### stderr\n') };
-}
+const transcript = (name: string) => readTranscript('0.23', name);
 
 const RECORDED: Record<string, string> = {
   '1.0.0': '10ca2370ef7db8b165a7c2aec6c5efbe636a761948527ce55cc5783d4973ce2f',

@@ -147,10 +147,9 @@ test('rules: ignore (anchored), track a series, pre-releases only when allowed',
 });
 
 test("Spack's version_json listing is read as recorded (0.23 transcript 96)", async () => {
-  const { readFile } = await import('node:fs/promises');
   const { parseVersionJson } = await import('../../src/upstream/spack-versions.js');
-  const text = await readFile(new URL('../fixtures/spack/transcripts/96-list-version-json-repo-paksdemo.txt', import.meta.url), 'utf8');
-  const stdout = text.slice(text.indexOf('### stdout\n') + 11, text.indexOf('### stderr'));
+  const { readTranscript } = await import('../helpers/transcripts.js');
+  const { stdout } = readTranscript('0.23', '96-list-version-json-repo-paksdemo');
   assert.deepEqual([...parseVersionJson(stdout)], [['greet-paks', ['1.0.0']], ['hello-paks', ['1.2.0', '1.1.0', '1.0.0']]]);
   assert.throws(() => parseVersionJson('[{"name": 1}]'));
 });
