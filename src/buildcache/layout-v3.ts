@@ -9,6 +9,7 @@
 import { posix } from 'node:path';
 import * as z from 'zod';
 import { PaksError } from '../errors.js';
+import { parseJson } from '../spack/spec-json.js';
 
 export const V3_DIR = 'v3';
 export const LAYOUT_FILE = 'v3/layout.json';
@@ -45,15 +46,7 @@ export type BlobRecord = z.infer<typeof BlobRecordSchema>;
 export type Manifest = z.infer<typeof ManifestSchema>;
 
 export function parseManifest(text: string, file: string): Manifest {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new PaksError('integrity', `${file} is not valid JSON: ${(error as Error).message}`, { cause: error });
-  }
-  const result = ManifestSchema.safeParse(raw);
-  if (!result.success) throw new PaksError('integrity', `${file} is not a Spack layout v3 manifest:\n${z.prettifyError(result.error)}`);
-  return result.data;
+  return parseJson(ManifestSchema, text, file, 'a Spack layout v3 manifest', 'integrity');
 }
 
 /** The one record of a media type a manifest must hold. */

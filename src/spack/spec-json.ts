@@ -112,16 +112,17 @@ export type SpecNode = z.infer<typeof SpecNodeSchema>;
 export type SpecDocument = z.infer<typeof SpecDocumentSchema>;
 export type BuildCacheIndex = z.infer<typeof BuildCacheIndexSchema>;
 
-function parseJson<T>(schema: z.ZodType<T>, text: string, source: string, what: string): T {
+/** JSON text checked against a schema; either failure is one PaksError naming `source` (`spack` unless `kind` says). */
+export function parseJson<T>(schema: z.ZodType<T>, text: string, source: string, what: string, kind: 'spack' | 'integrity' = 'spack'): T {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new PaksError('spack', `${source} is not valid JSON: ${(error as Error).message}`, { cause: error });
+    throw new PaksError(kind, `${source} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
   const result = schema.safeParse(raw);
   if (!result.success) {
-    throw new PaksError('spack', `${source} is not ${what}:\n${z.prettifyError(result.error)}`, {
+    throw new PaksError(kind, `${source} is not ${what}:\n${z.prettifyError(result.error)}`, {
       cause: result.error,
     });
   }
