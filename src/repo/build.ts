@@ -121,7 +121,7 @@ async function buildOne(client: PaksClient, spack: SpackRunner, repo: CommunityR
   await prefetchDependencies(client, repo, recipes, name, options);
 
   // The same padded install tree as `paks build`, which then pushes exactly this build.
-  await withTemporaryScope({ ...buildScope(client.values.build_padded_length), dialect: await spack.dialect(), repos: [spackRoot] }, async (scope) => {
+  await withTemporaryScope(buildScope({ paddedLength: client.values.build_padded_length, repos: [spackRoot], dialect: await spack.dialect() }), async (scope) => {
     const runner = scope ? spack.withScope(scope.dir) : spack;
     // 1. Build from source with Spack's build-time tests.
     let started = Date.now();
@@ -209,7 +209,7 @@ async function prefetchDependencies(client: PaksClient, repo: CommunityRepositor
   const names = [...deps];
   try {
     // Into the padded build tree, where the build looks; already installed ones stay as they are.
-    const report = await client.install([repo.root, ...names], { registries: [repo.config.registry], cacheOnly: true, sbom: false, plainHttp: options.plainHttp, scope: buildScope(client.values.build_padded_length) });
+    const report = await client.install([repo.root, ...names], { registries: [repo.config.registry], cacheOnly: true, sbom: false, plainHttp: options.plainHttp, scope: buildScope({ paddedLength: client.values.build_padded_length }) });
     for (const root of report.roots) {
       if (root.origin.kind === 'binary') client.reporter.info(`Took ${root.name}@${root.version} from ${root.origin.reference}`);
     }
