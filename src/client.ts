@@ -111,18 +111,18 @@ export class PaksClient {
 
   /** Installed specs; `prefixes: false` saves a Spack call when install prefixes are not needed. */
   async list(constraints: readonly string[] = [], options: { prefixes?: boolean } = {}): Promise<InstalledSpec[]> {
-    const [spack, { findInstalled }] = await Promise.all([this.spack(), import('./spack/installed.js')]);
-    return findInstalled(spack, constraints, options);
+    const { listInstalled } = await import('./build/tree.js');
+    return listInstalled(this, constraints, options);
   }
 
   async planUninstall(specs: readonly string[], options: UninstallOptions = {}): Promise<UninstallPlan> {
-    const { planUninstall } = await import('./spack/uninstall.js');
-    return planUninstall(await this.spack(), specs, options);
+    const [{ planUninstall }, { listInstalled }] = await Promise.all([import('./spack/uninstall.js'), import('./build/tree.js')]);
+    return planUninstall((constraints) => listInstalled(this, constraints), specs, options);
   }
 
   async uninstall(plan: UninstallPlan): Promise<string[]> {
-    const { executeUninstall } = await import('./spack/uninstall.js');
-    return executeUninstall(await this.spack(), plan);
+    const { uninstallPlanned } = await import('./build/tree.js');
+    return uninstallPlanned(this, plan);
   }
 
   async install(args: readonly string[], options: InstallOptions = {}): Promise<InstallReport> {

@@ -9,8 +9,9 @@ import { writeCacheSboms } from '../sbom/generate.js';
 import { pushBuildCache, type PublishedBuild } from './publish.js';
 import { checkCacheSignatures, spackBuildcachePush } from './cache.js';
 import { noteOnInterrupt, removeOnInterrupt } from '../interruption.js';
-import { withTemporaryScope, type ScopeContent } from '../spack/scope.js';
-import type { SpackDialect } from '../spack/dialect/index.js';
+import { withTemporaryScope } from '../spack/scope.js';
+import { buildScope } from './scope.js';
+import { removeStaleBuilds } from './tree.js';
 
 export interface BuildOptions {
   cacheDir?: string | undefined;
@@ -67,6 +68,8 @@ export async function buildSpecs(client: PaksClient, args: readonly string[], op
   const spack = await client.spack();
   // Install, buildcache push, signature check and SBOMs all see one scope (Spack pushes only recipes it knows).
   const scope = buildScope({ paddedLength: client.values.build_padded_length, repos: resolved.repository ? [resolved.repository.root] : [], dialect: await spack.dialect() });
+  // Only in a tree of its own: with build_padded_length 0 the build shares the user's store.
+  if (client.values.build_padded_length > 0) await withTemporaryScope(scope, (built) => removeStaleBuilds(client, spack.withScope(built!.dir)));
   const installed = await installResolved(client, resolved, { noCache: true, sbom: false, scope });
   if (options.push && installed.roots.length > 1) {
     throw new PaksError('usage', `--push takes one spec, but ${installed.roots.length} were built.`, { hint: 'Use --pushd to push each package to its own repository.' });
@@ -147,28 +150,6 @@ export async function buildSpecs(client: PaksClient, args: readonly string[], op
     }
   }
   return { caches };
-}
-
-/** What the scope of a build depends on. */
-export interface BuildScopeInputs {
-  /** build_padded_length: binaries built in a padded prefix relocate into any consumer prefix up to that length (0: none). */
-  paddedLength: number;
-  /** The package repositories the build's recipes come from: Spack needs them to install, test and push. */
-  repos?: readonly string[];
-  /** The Spack that reads the scope (its `repos:` form differs). */
-  dialect?: SpackDialect;
-}
-
-/**
- * The one Spack scope of every call a build makes (install, test, buildcache push, SBOMs),
- * so that no call sees another install tree or misses the recipes' namespace.
- */
-export function buildScope(inputs: BuildScopeInputs): ScopeContent {
-  return {
-    ...(inputs.dialect ? { dialect: inputs.dialect } : {}),
-    ...(inputs.repos?.length ? { repos: [...inputs.repos] } : {}),
-    ...(inputs.paddedLength > 0 ? { config: { install_tree: { padded_length: inputs.paddedLength } } } : {}),
-  };
 }
 
 async function prepareCacheDir(dir: string): Promise<void> {

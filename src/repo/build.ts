@@ -7,7 +7,8 @@ import { PaksError, describeError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { spackInstall, prefixForRoot } from '../spack/install.js';
 import { withTemporaryScope } from '../spack/scope.js';
-import { buildScope } from '../build/build.js';
+import { buildScope } from '../build/scope.js';
+import { removeStaleBuilds } from '../build/tree.js';
 import { spackTestRun, standaloneTestMethods } from '../spack/test.js';
 import type { SpackRunner } from '../spack/runner.js';
 import { packageSettings, type CommunityRepository, type TestLevel } from './config.js';
@@ -123,6 +124,7 @@ async function buildOne(client: PaksClient, spack: SpackRunner, repo: CommunityR
   // The same padded install tree as `paks build`, which then pushes exactly this build.
   await withTemporaryScope(buildScope({ paddedLength: client.values.build_padded_length, repos: [spackRoot], dialect: await spack.dialect() }), async (scope) => {
     const runner = scope ? spack.withScope(scope.dir) : spack;
+    if (client.values.build_padded_length > 0) await removeStaleBuilds(client, runner);
     // 1. Build from source with Spack's build-time tests.
     let started = Date.now();
     // Fresh roots: the recipe as it is now, not an earlier build of it that Spack would reuse.

@@ -24,6 +24,8 @@ export interface InstalledSpec {
   dependencies: Array<{ name: string; hash: string; types: string[] }>;
   /** Variants as Spack recorded them (`shared: true`, `build_system: "makefile"`), flags left out. */
   variants: Record<string, VariantValue>;
+  /** In the build tree (the padded install tree of `paks build`), not Spack's default one. */
+  buildTree: boolean;
 }
 
 /**
@@ -94,6 +96,7 @@ export function toInstalledSpec(node: SpecNode, prefix: string | null, compiler?
     external: Boolean(node.external),
     dependencies: (node.dependencies ?? []).map((edge) => ({ name: edge.name, hash: edge.hash, types: dependencyTypes(edge) })),
     variants: variantsOf(node),
+    buildTree: false,
   };
 }
 

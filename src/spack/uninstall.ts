@@ -16,13 +16,20 @@ export interface UninstallOptions {
   all?: boolean;
 }
 
+/** Installed specs matching constraints (all when none), in every tree Paks shows. */
+export type FindInstalled = (constraints: readonly string[]) => Promise<InstalledSpec[]>;
+
+/** A spec's identity across trees: the same hash can be installed in the default and the build tree. */
+const keyOf = (spec: InstalledSpec) => `${spec.buildTree ? 'build' : 'default'}/${spec.hash}`;
+
 /** Resolves what `paks uninstall` would remove, refusing ambiguity and needed packages. */
-export async function planUninstall(spack: SpackRunner, specs: readonly string[], options: UninstallOptions = {}): Promise<UninstallPlan> {
+export async function planUninstall(spack: SpackRunner | FindInstalled, specs: readonly string[], options: UninstallOptions = {}): Promise<UninstallPlan> {
+  const find: FindInstalled = typeof spack === 'function' ? spack : (constraints) => findInstalled(spack, constraints);
   const constraints = checkSpecArguments(specs);
-  const everything = await findInstalled(spack);
+  const everything = await find([]);
   const targets = new Map<string, InstalledSpec>();
   for (const constraint of constraints) {
-    const matches = await findInstalled(spack, [constraint]);
+    const matches = await find([constraint]);
     if (matches.length === 0) {
       throw new PaksError('not-found', `${constraint} does not match any installed package.`, { hint: 'See what is installed with: paks list' });
     }
@@ -35,14 +42,17 @@ export async function planUninstall(spack: SpackRunner, specs: readonly string[]
       if (match.external) {
         throw new PaksError('usage', `${shortSpec(match)} is an external package (${match.prefix ?? 'outside Spack'}); Spack does not install or remove it.`);
       }
-      targets.set(match.hash, match);
+      targets.set(keyOf(match), match);
     }
   }
-  const needing = dependentsOf(everything, [...targets.values()]);
+  // Dependencies are by hash within one tree.
+  const dependents = (of: readonly InstalledSpec[]) =>
+    [false, true].flatMap((buildTree) => dependentsOf(everything.filter((spec) => spec.buildTree === buildTree), of.filter((spec) => spec.buildTree === buildTree)));
+  const needing = dependents([...targets.values()]);
   if (needing.length && !options.dependents) {
     // Name only the targets something else needs (with --all, often one of several versions).
     const needed = [...targets.values()]
-      .map((target) => ({ target, by: dependentsOf(everything, [target]).filter((d) => !targets.has(d.hash)) }))
+      .map((target) => ({ target, by: dependents([target]).filter((d) => !targets.has(keyOf(d))) }))
       .filter(({ by }) => by.length > 0);
     const sentences = needed.map(({ target, by }) => `${shortSpec(target)} is still needed by ${by.map(shortSpec).join(', ')}`);
     throw new PaksError('conflict', `${sentences.join('; ')}.`, {

@@ -4,7 +4,8 @@ import type { InstalledSpec } from '../spack/installed.js';
 export function renderInstalledGroups(specs: readonly InstalledSpec[], options: { long?: boolean; paths?: boolean } = {}): string[] {
   const groups = new Map<string, InstalledSpec[]>();
   for (const spec of specs) {
-    const key = `${spec.arch} / ${spec.compiler}`;
+    // The build tree's groups say so (paks build installs there, apart from Spack's own tree).
+    const key = `${spec.arch} / ${spec.compiler}${spec.buildTree ? ' (build tree)' : ''}`;
     groups.set(key, [...(groups.get(key) ?? []), spec]);
   }
   const lines: string[] = [];

@@ -52,7 +52,7 @@ describe('install, list, uninstall, doctor and shell through the Spack stand-in'
     assert.match(text.stdout, /^greet-paks@1\.0\.0$/m);
     const json = JSON.parse((await machine.paks(['list', '--json', 'greet-paks'])).stdout);
     assert.equal(json.length, 1);
-    assert.deepEqual(Object.keys(json[0]), ['name', 'version', 'hash', 'arch', 'platform', 'os', 'target', 'compiler', 'namespace', 'prefix', 'external', 'dependencies', 'variants']);
+    assert.deepEqual(Object.keys(json[0]), ['name', 'version', 'hash', 'arch', 'platform', 'os', 'target', 'compiler', 'namespace', 'prefix', 'external', 'dependencies', 'variants', 'buildTree']);
     assert.deepEqual(json[0].variants, { build_system: 'makefile' });
     assert.equal(json[0].namespace, 'paksdemo');
     assert.deepEqual(json[0].dependencies.find((d: { name: string }) => d.name === 'hello-paks').types, ['build', 'link']);
@@ -95,7 +95,7 @@ describe('install, list, uninstall, doctor and shell through the Spack stand-in'
     const spackCalls = (stderr: string) =>
       stderr
         .split('\n')
-        .filter((line) => /^\[debug\] running: \S+ /.test(line))
+        .filter((line) => /^\[debug\] running: \S+ /.test(line) && !/ -C \S+paks-scope-/.test(line))
         .map((line) => line.replace(/^.*? running: \S+ /, ''));
     const text = await machine.paks(['--debug', 'list']);
     assert.equal(text.exitCode, 0, text.stderr);

@@ -16,3 +16,14 @@ export function reposSection(dialect: SpackDialect, repos: readonly string[]): s
   });
   return section;
 }
+
+/**
+ * The namespaces `spack repo list` names: `NAMESPACE  PATH` (0.23, transcript 05) or
+ * `[+] NAMESPACE  vAPI  PATH` (1.1, transcript 05).
+ */
+export function parseRepoNamespaces(stdout: string): string[] {
+  return stdout
+    .split('\n')
+    .map((line) => line.replace(/^\s*\[.\]\s+/, '').trim().split(/\s+/)[0] ?? '')
+    .filter(Boolean);
+}
