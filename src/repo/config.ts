@@ -1,8 +1,9 @@
 import { access, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
+import { isMap, isSeq, type LineCounter, type Node } from 'yaml';
 import * as z from 'zod';
 import { PaksError } from '../errors.js';
+import { parseYamlFile } from '../fs/yaml-file.js';
 import { updateRulesSchema } from '../upstream/rules.js';
 
 /** The settings file of a community package repository, at its root. */
@@ -124,14 +125,9 @@ export async function openCommunityRepository(cwd: string, repoFlag?: string): P
 }
 
 export function parseRepoConfig(text: string, file: string): RepoConfig {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const problem = doc.errors[0];
-  if (problem) {
-    const line = lineCounter.linePos(problem.pos[0]).line;
-    throw new PaksError('settings', `${file} is not valid YAML (line ${line}): ${problem.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').replace(/\.$/, '')}.`);
-  }
-  const data: unknown = doc.toJS() ?? {};
+  const parsed = parseYamlFile(text, file);
+  const { doc, lineCounter } = parsed;
+  const data: unknown = parsed.data ?? {};
   if (typeof data !== 'object' || Array.isArray(data)) {
     throw new PaksError('settings', `${file} must hold a mapping of settings (key: value), not ${Array.isArray(data) ? 'a list' : typeof data}.`);
   }

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { loadSettings } from '../../src/settings/load.js';
 import { addToSetting, removeFromSetting, setSettings } from '../../src/settings/edit.js';
 import { PaksError } from '../../src/errors.js';
+import { ALIAS_BOMB } from '../helpers/alias-bomb.js';
 import { runPaks, temporaryDirectory } from '../helpers/cli.js';
 
 test('the user file overrides the shipped defaults key by key, env overrides both', async (t) => {
@@ -209,4 +210,20 @@ test('config set and config init --force write through a symlinked settings.yml 
   assert.equal(dangling.exitCode, 0, dangling.stderr);
   assert.ok((await lstat(join(other, 'settings.yml'))).isSymbolicLink());
   assert.match(await readFile(join(home, 'dotfiles', 'new.yml'), 'utf8'), /^default_tag: x$/m);
+});
+
+test('an alias bomb or an alias without anchor in settings.yml is one sentence with file and line, exit 2, also for config set', async (t) => {
+  const home = await temporaryDirectory(t);
+  await mkdir(join(home, '.paks'));
+  const file = join(home, '.paks', 'settings.yml');
+  await writeFile(file, `default_tag: latest\n${ALIAS_BOMB}`);
+  for (const args of [['config', 'list'], ['config', 'set', 'default_tag:main']]) {
+    const result = await runPaks(args, { home });
+    assert.equal(result.exitCode, 2, result.stderr);
+    assert.equal(result.stderr.split('\n')[0], `Error: ${file} is not valid YAML (line 3): its aliases (from *a) expand into too much data, as an alias bomb does, so Paks does not read it.`);
+    assert.doesNotMatch(result.stderr, /bug in Paks/);
+  }
+  assert.match(await readFile(file, 'utf8'), /^default_tag: latest$/m, 'the file is left as it was');
+  await writeFile(file, 'default_tag: latest\ntrusted_keys: *keys\n');
+  await assert.rejects(loadSettings({ home, env: {} }), (e: PaksError) => e.exitCode === 2 && e.message === `${file} is not valid YAML (line 2): the alias *keys has no anchor &keys before it.`);
 });
