@@ -4,6 +4,7 @@ import { isMap, isSeq, type LineCounter, type Node } from 'yaml';
 import * as z from 'zod';
 import { PaksError } from '../errors.js';
 import { parseYamlFile } from '../fs/yaml-file.js';
+import { tagNameProblem } from './ref-name.js';
 import { updateRulesSchema } from '../upstream/rules.js';
 
 /** The settings file of a community package repository, at its root. */
@@ -65,7 +66,16 @@ export const repoConfigShape = {
   release: z
     .object({
       /** Tag of a package's release: {package} and {version} are filled in. */
-      tag: z.string().regex(/\{package\}/, 'a tag pattern that contains {package}').regex(/\{version\}/, 'a tag pattern that contains {version}').default('{package}-v{version}'),
+      tag: z
+        .string()
+        .regex(/\{package\}/, 'a tag pattern that contains {package}')
+        .regex(/\{version\}/, 'a tag pattern that contains {version}')
+        .superRefine((pattern, ctx) => {
+          const example = fillTagPattern(pattern, 'zlib', '1.3.1');
+          const problem = tagNameProblem(example);
+          if (problem) ctx.addIssue({ code: 'custom', message: `a pattern whose tags git accepts ("${example}" ${problem})` });
+        })
+        .default('{package}-v{version}'),
     })
     .strict()
     .default({ tag: '{package}-v{version}' }),
@@ -191,7 +201,14 @@ export function packageSettings(config: RepoConfig, name: string): Required<Pick
 
 /** The release tag of a package version, from release.tag. */
 export function releaseTag(config: RepoConfig, name: string, version: string): string {
-  return config.release.tag.replaceAll('{package}', name).replaceAll('{version}', version);
+  const tag = fillTagPattern(config.release.tag, name, version);
+  const problem = tagNameProblem(tag);
+  if (problem) throw new PaksError('settings', `The release tag ${JSON.stringify(tag)} of ${name} ${version} (release.tag in ${REPO_CONFIG_FILE}) is not a tag git accepts: it ${problem}.`);
+  return tag;
+}
+
+function fillTagPattern(pattern: string, name: string, version: string): string {
+  return pattern.replaceAll('{package}', name).replaceAll('{version}', version);
 }
 
 async function exists(path: string): Promise<boolean> {

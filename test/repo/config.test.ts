@@ -18,6 +18,9 @@ test('paks.yaml: defaults fill what is not written, packages override per packag
   assert.equal(packageSettings(config, 'hello-paks').tests, 'root');
   assert.deepEqual(packageSettings(config, 'other').platforms, ['ubuntu-22.04', 'ubuntu-24.04']);
   assert.equal(releaseTag(config, 'greet-paks', '1.0.0'), 'greet-paks-v1.0.0');
+  assert.throws(() => releaseTag(config, 'greet-paks', '1.0 beta'), (e: PaksError) => e.exitCode === 2 && /is not a tag git accepts: it contains a space\.$/.test(e.message));
+  await writeFile(join(root, 'paks.yaml'), 'registry: ghcr.io/org/pkgs\nrelease:\n  tag: "{package}/v{version}"\n');
+  assert.equal(releaseTag(await loadRepoConfig(root), 'greet-paks', '1.0.0'), 'greet-paks/v1.0.0');
 });
 
 test('paks.yaml: a repository-wide container, overridden or switched off per package', async (t) => {
@@ -53,6 +56,13 @@ test('a broken paks.yaml is one sentence naming the key and its line, exit 2', a
     [`registry: ghcr.io/org/pkgs\n${ALIAS_BOMB}`, /paks\.yaml is not valid YAML \(line 3\): its aliases \(from \*a\) expand into too much data, as an alias bomb does, so Paks does not read it\.$/],
     ['registry: ghcr.io/org/pkgs\nplatforms: *nowhere\n', /paks\.yaml is not valid YAML \(line 2\): the alias \*nowhere has no anchor &nowhere before it\.$/],
     ['registry: ghcr.io/org/pkgs\nrelease:\n  tag: v{version}\n', /line 3: release\.tag must be a tag pattern that contains \{package\}/],
+    ['registry: ghcr.io/org/pkgs\nrelease:\n  tag: "{package} {version}"\n', /line 3: release\.tag must be a pattern whose tags git accepts \("zlib 1\.3\.1" contains a space\), not "\{package\} \{version\}"\.$/],
+    ['registry: ghcr.io/org/pkgs\nrelease:\n  tag: "{package}~{version}"\n', /release\.tag must be a pattern whose tags git accepts \("zlib~1\.3\.1" contains '~'\)/],
+    ['registry: ghcr.io/org/pkgs\nrelease:\n  tag: "{package}..{version}"\n', /release\.tag must be a pattern whose tags git accepts \("zlib\.\.1\.3\.1" contains '\.\.'\)/],
+    ['registry: ghcr.io/org/pkgs\nrelease:\n  tag: "{package}:{version}"\n', /contains ':'/],
+    ['registry: ghcr.io/org/pkgs\nrelease:\n  tag: "{package}/{version}.lock"\n', /ends with '\.lock'/],
+    ['registry: ghcr.io/org/pkgs\nrelease:\n  tag: ".{package}-{version}"\n', /begins with '\.'/],
+    ['registry: ghcr.io/org/pkgs\nrelease:\n  tag: "{package}@{{version}"\n', /contains '@\{'/],
   ];
   for (const [text, expected] of cases) {
     await writeFile(join(root, 'paks.yaml'), text);
