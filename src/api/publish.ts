@@ -86,7 +86,8 @@ export async function buildStaticSite(client: PaksClient, flags: CatalogueFlags 
     });
     await from.saveCache();
     const site = buildSite(catalogue.documents);
-    await writeSite(site, out);
+    const left = await writeSite(site, out);
+    if (left) client.reporter.warn(`Files appeared in ${out} while the new site was swapped in; Paks left them in ${left}.`);
     const binaries = [...catalogue.binaries.values()].reduce((sum, p) => sum + [...p.versions.values()].reduce((s, b) => s + b.length, 0), 0);
     return { packages: catalogue.recipes.length, binaries, files: site.size };
   } finally {

@@ -14,6 +14,20 @@ export function escapeHtml(value: string): string {
 }
 const h = escapeHtml;
 
+/**
+ * A link to somewhere outside the catalogue, or its text when the URL is not http(s):
+ * a recipe's homepage is anyone's string, and `javascript:` or `data:` do not belong in a link.
+ */
+export function externalLink(url: string, text = url): string {
+  let scheme: string | undefined;
+  try {
+    scheme = new URL(url).protocol;
+  } catch {
+    scheme = undefined;
+  }
+  return scheme === 'https:' || scheme === 'http:' ? `<a href="${h(url)}" rel="noopener">${h(text)}</a>` : h(url === text ? url : `${text} (${url})`);
+}
+
 function page(options: { title: string; root: string; body: string; description?: string }): string {
   return `<!doctype html>
 <html lang="en">
@@ -91,7 +105,7 @@ function command(id: string, text: string, label: string): string {
 export function renderPackage(document: PackageDocument, knownPackages: ReadonlySet<string>): string {
   const root = '../';
   // Site paths in documents are relative to the site root; this page is one folder down.
-  const href = (url: string) => (/^[a-z][a-z0-9+.-]*:/i.test(url) ? url : `${root}${url}`);
+  const link = (url: string, text: string) => (/^[a-z][a-z0-9+.-]*:/i.test(url) ? externalLink(url, text) : `<a href="${h(`${root}${url}`)}">${h(text)}</a>`);
   const dependencyList = (names: readonly string[]) =>
     names.length ? names.map((n) => (knownPackages.has(n) ? `<a href="${h(`${n}.html`)}">${h(n)}</a>` : h(n))).join(', ') : 'none';
   const versions = document.versions
@@ -106,7 +120,7 @@ export function renderPackage(document: PackageDocument, knownPackages: Readonly
 <td data-label="Signature">${signature(b)}</td>
 <td data-label="Size">${h(formatSize(b.size))}</td>
 <td data-label="Pushed">${b.created ? `<time datetime="${h(b.created)}">${h(b.created.slice(0, 10))}</time>` : ''}</td>
-<td data-label="SBOM">${[b.sbom.cyclonedx ? `<a href="${h(href(b.sbom.cyclonedx.url))}">CycloneDX</a>` : '', b.sbom.spdx ? `<a href="${h(href(b.sbom.spdx.url))}">SPDX</a>` : ''].filter(Boolean).join(' ') || 'none'}</td>
+<td data-label="SBOM">${[b.sbom.cyclonedx ? link(b.sbom.cyclonedx.url, 'CycloneDX') : '', b.sbom.spdx ? link(b.sbom.spdx.url, 'SPDX') : ''].filter(Boolean).join(' ') || 'none'}</td>
 <td data-label="Digest"><code class="digest" title="${h(b.digest)}">${h(b.digest.slice(0, 19))}…</code></td>
 </tr>`,
             )
@@ -133,7 +147,7 @@ ${command('install', install, 'Copy the install command')}
 ${document.install.binary ? '' : '<p>No binary has been pushed yet; this builds from source.</p>'}
 <dl class="facts">
 <dt>Latest version</dt><dd>${h(document.latest_version ?? 'none')}</dd>
-<dt>Homepage</dt><dd>${document.homepage ? `<a href="${h(document.homepage)}" rel="noopener">${h(document.homepage)}</a>` : 'none'}</dd>
+<dt>Homepage</dt><dd>${document.homepage ? externalLink(document.homepage) : 'none'}</dd>
 <dt>Licences</dt><dd>${h(document.licenses.join(', ') || 'not stated')}</dd>
 <dt>Maintainers</dt><dd>${h(document.maintainers.join(', ') || 'none listed')}</dd>
 <dt>Registry</dt><dd><code>${h(document.repository)}</code></dd>

@@ -1,11 +1,15 @@
 /**
  * The whole site as path → bytes: what `paks api build` writes and what `paks serve` serves.
- * Writing goes to a temporary folder beside OUT that replaces OUT only when complete.
+ * Writing goes to a temporary folder beside OUT that replaces OUT only when complete, and
+ * removes nothing it did not write.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import * as z from 'zod';
 import { PaksError } from '../errors.js';
+import { followLinks, temporarySibling } from '../fs/atomic.js';
+import { entriesInTheWay, folderContents, isContainedPath, removeWritten } from '../fs/written.js';
 import { sitePaths, type ApiDocuments } from './documents.js';
 import { CATALOGUE_CSS, CATALOGUE_JS, FAVICON_SVG, renderIndex, renderPackage } from './render.js';
 import { apiSchemas } from './schemas.js';
@@ -50,44 +54,100 @@ export function buildSite(documents: ApiDocuments): Site {
   return site;
 }
 
-/**
- * Writes the site into a fresh temporary folder beside `out`, then swaps it in: readers and
- * a failed build never see half a site. An existing OUT must look like an earlier build.
- */
-/** Refuses an OUT that is not a folder Paks may replace (checked before any work, and again when writing). */
-export async function checkSiteTarget(out: string): Promise<boolean> {
-  const target = resolve(out);
-  const existing = await stat(target).catch(() => undefined);
-  if (existing && !existing.isDirectory()) throw new PaksError('usage', `${out} exists and is not a folder.`, { hint: 'Name a new folder, or an earlier output of paks api build.' });
-  if (existing) {
-    const earlier = await stat(join(target, 'api', 'v1', 'packages.json')).catch(() => undefined);
-    if (!earlier && (await readdir(target)).length > 0) {
-      throw new PaksError('usage', `${out} is not empty and is not an earlier output of paks api build; Paks will not replace it.`, {
-        hint: 'Name a new folder, or empty this one.',
-      });
-    }
-  }
-  return existing !== undefined;
+/** Where `paks api build` records what it wrote: the one proof that a folder is an earlier build. */
+export const SITE_RECORD = '.paks-site.json';
+
+const siteRecord = z.object({
+  written_by: z.literal('paks api build'),
+  files: z.array(z.string().refine(isContainedPath)),
+});
+
+export interface SiteTarget {
+  /** The folder itself: OUT, or where its symbolic links lead. */
+  path: string;
+  /** The files an earlier build wrote there; undefined when the folder is missing or empty. */
+  earlier?: string[];
 }
 
-export async function writeSite(site: Site, out: string): Promise<void> {
-  const target = resolve(out);
-  const existing = await checkSiteTarget(out);
-  await mkdir(dirname(target), { recursive: true });
-  const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const old = `${temp}.old`;
+async function readSiteRecord(folder: string): Promise<string[] | undefined> {
+  const text = await readFile(join(folder, SITE_RECORD), 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  let value: unknown;
   try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const record = siteRecord.safeParse(value);
+  return record.success ? [...record.data.files, SITE_RECORD] : undefined;
+}
+
+/** Refuses an OUT that is not a folder Paks may replace (checked before any work, and again when writing). */
+export async function checkSiteTarget(out: string): Promise<SiteTarget> {
+  const path = await followLinks(resolve(out)).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ELOOP') throw new PaksError('usage', `${out} is a loop of symbolic links.`);
+    throw error;
+  });
+  const existing = await stat(path).catch(() => undefined);
+  if (!existing) return { path };
+  if (!existing.isDirectory()) throw new PaksError('usage', `${out} exists and is not a folder.`, { hint: 'Name a new folder, or an earlier output of paks api build.' });
+  if ((await readdir(path)).length === 0) return { path };
+  const earlier = await readSiteRecord(path);
+  if (!earlier) {
+    throw new PaksError('usage', `${out} is not empty and is not an earlier output of paks api build (it has no ${SITE_RECORD}); Paks will not replace it.`, {
+      hint: 'Name a new or empty folder. A site built by a Paks older than this one has no such record: remove it yourself once.',
+    });
+  }
+  return { path, earlier };
+}
+
+/**
+ * Writes the site into a fresh temporary folder beside OUT (or beside where its links lead),
+ * then swaps it in: readers and a failed build never see half a site. An existing OUT must be
+ * an earlier build; what it holds that the earlier build did not write (a CNAME, .git) is
+ * carried into the new site, and only the files the earlier build recorded are removed.
+ * Returns the old folder's path when something appeared in it during the swap and was left there.
+ */
+export async function writeSite(site: Site, out: string): Promise<string | undefined> {
+  const target = await checkSiteTarget(out);
+  const written = [...site.keys(), SITE_RECORD];
+  const foreign = target.earlier ? (await folderContents(target.path, target.earlier)).foreign : [];
+  const inTheWay = entriesInTheWay(foreign, written);
+  if (inTheWay.length) {
+    throw new PaksError('conflict', `${join(out, inTheWay[0]!)} was not written by paks api build and the new site needs that path; Paks will not replace it.`, {
+      hint: 'Move it out of the folder, then build again.',
+    });
+  }
+  await mkdir(dirname(target.path), { recursive: true });
+  const temp = temporarySibling(target.path);
+  const old = `${temp}.old`;
+  const carried: string[] = [];
+  let movedAway = false;
+  try {
+    await mkdir(temp);
     for (const [path, content] of site) {
       const destination = join(temp, ...path.split('/'));
       await mkdir(dirname(destination), { recursive: true });
-      await writeFile(destination, content.body);
+      await writeFile(destination, content.body, { flag: 'wx' });
     }
-    if (existing) await rename(target, old);
-    await rename(temp, target);
-    if (existing) await rm(old, { recursive: true, force: true });
+    await writeFile(join(temp, SITE_RECORD), `${JSON.stringify({ written_by: 'paks api build', files: [...site.keys()].sort() }, null, 2)}\n`, { flag: 'wx' });
+    for (const path of foreign) {
+      await mkdir(dirname(join(temp, path)), { recursive: true });
+      await rename(join(target.path, path), join(temp, path));
+      carried.push(path);
+    }
+    // An empty OUT is replaced by the rename itself; an earlier build moves aside first.
+    if (target.earlier) {
+      await rename(target.path, old);
+      movedAway = true;
+    }
+    await rename(temp, target.path);
   } catch (error) {
-    await rm(temp, { recursive: true, force: true });
-    if (existing) await rename(old, target).catch(() => undefined);
+    if (movedAway) await rename(old, target.path).catch(() => undefined);
+    for (const path of carried) await rename(join(temp, path), join(target.path, path)).catch(() => undefined);
+    await removeWritten(temp, written);
     throw error;
   }
+  if (!target.earlier) return undefined;
+  return (await removeWritten(old, target.earlier)).length ? old : undefined;
 }

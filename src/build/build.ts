@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, rmdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { PaksClient } from '../client.js';
@@ -12,6 +12,7 @@ import { noteOnInterrupt, removeOnInterrupt } from '../interruption.js';
 import { withTemporaryScope } from '../spack/scope.js';
 import { buildScope } from './scope.js';
 import { removeStaleBuilds } from './tree.js';
+import { keptNote, removePushedBuildCache } from '../buildcache/cleanup.js';
 
 export interface BuildOptions {
   cacheDir?: string | undefined;
@@ -139,14 +140,19 @@ export async function buildSpecs(client: PaksClient, args: readonly string[], op
         }
       }
       const temporary = !userCacheDir;
-      if ((temporary && options.cleanup !== false) || (!temporary && options.force && options.cleanup !== false)) {
+      if (temporary && options.cleanup !== false) {
         await rm(cache.dir, { recursive: true, force: true });
         cache.removed = true;
+      } else if (!temporary && options.force && options.cleanup !== false && cache.published) {
+        // A folder the user named: only the pushed build cache goes, anything else stays.
+        const kept = await removePushedBuildCache(cache.dir, cache.published.files);
+        const note = keptNote(cache.dir, kept);
+        if (note) client.reporter.warn(note);
+        cache.removed = kept.length === 0;
       }
     }
     if (userCacheDir && options.force && options.cleanup !== false && installed.roots.length > 1) {
-      const left = await readdir(userCacheDir).catch(() => ['?']);
-      if (left.length === 0) await rm(userCacheDir, { recursive: true, force: true });
+      await rmdir(userCacheDir).catch(() => undefined); // only when empty
     }
   }
   return { caches };

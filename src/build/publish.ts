@@ -1,3 +1,4 @@
+import { pushedPaths } from '../buildcache/cleanup.js';
 import type { PaksClient } from '../client.js';
 import { PaksError } from '../errors.js';
 import type { InstalledRoot } from '../install/install.js';
@@ -16,6 +17,8 @@ export interface PublishedBuild {
   indexTags: string[];
   /** The Spack-native images beside it (`repo:<name>-<version>-<hash>.spack@sha256:…`). */
   spackImages: string[];
+  /** The files pushed, relative to the build cache folder. */
+  files: string[];
 }
 
 export interface PublishOptions {
@@ -89,6 +92,7 @@ export async function pushBuildCache(client: PaksClient, dir: string, target: st
       buildTag: tag,
       indexTags,
       spackImages: spackImages?.images.map((i) => formatReference({ ...repository, tag: i.tag, digest: i.digest })) ?? [],
+      files: pushedPaths(pushed.manifest),
     };
   } finally {
     await registry.close();

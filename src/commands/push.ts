@@ -26,7 +26,6 @@ export function register(program: Command): void {
       const ctx = contextFor(command);
       const client = await ctx.client();
       const { resolve } = await import('node:path');
-      const { rm } = await import('node:fs/promises');
       const oci = await import('../oci/index.js');
       if (options.index) {
         const directory = resolve(ctx.cwd, cacheDir);
@@ -83,8 +82,10 @@ export function register(program: Command): void {
       if (pushed.tags.length === 0) ctx.reporter.out(`Pushed ${oci.formatReference(pushed.reference)}`);
       ctx.reporter.out(`Digest: ${pushed.digest}`);
       if (options.cleanup) {
-        await rm(directory, { recursive: true, force: true });
-        ctx.reporter.info(`Removed ${cacheDir}`);
+        const { keptNote, pushedPaths, removePushedBuildCache } = await import('../buildcache/cleanup.js');
+        const note = keptNote(cacheDir, await removePushedBuildCache(directory, pushedPaths(pushed.manifest)));
+        if (note) ctx.reporter.warn(note);
+        else ctx.reporter.info(`Removed ${cacheDir}`);
       }
     });
 }

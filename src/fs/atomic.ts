@@ -1,18 +1,42 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { lstat, mkdir, open, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 
 /** A sibling temporary name, so a rename onto the target is atomic (same filesystem). */
 export function temporarySibling(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
-/** Writes a file so readers see either the old content or the new, never a partial one. */
+/** How many links a path may go through, as the kernel allows (MAXSYMLINKS). */
+const MAX_LINKS = 40;
+
+/**
+ * The file a write to `path` lands in: `path` itself, or the end of its chain of symbolic
+ * links (which may not exist yet: a dangling link is written through, as `echo > link` does).
+ */
+export async function followLinks(path: string): Promise<string> {
+  let current = resolve(path);
+  for (let hops = 0; hops < MAX_LINKS; hops++) {
+    const info = await lstat(current).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (!info?.isSymbolicLink()) return current;
+    current = resolve(dirname(current), await readlink(current));
+  }
+  throw Object.assign(new Error(`${path}: too many levels of symbolic links`), { code: 'ELOOP' });
+}
+
+/**
+ * Writes a file so readers see either the old content or the new, never a partial one.
+ * A symbolic link stays a link: its target gets the new content (atomically, beside it).
+ */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode?: number): Promise<void> {
-  const temp = temporarySibling(path);
+  const target = await followLinks(path);
+  const temp = temporarySibling(target);
   try {
-    await writeFile(temp, data, { mode: mode ?? (await existingMode(path)) ?? 0o644, flag: 'wx' });
-    await rename(temp, path);
+    await writeFile(temp, data, { mode: mode ?? (await existingMode(target)) ?? 0o644, flag: 'wx' });
+    await rename(temp, target);
   } catch (error) {
     await rm(temp, { force: true });
     throw error;

@@ -1,8 +1,10 @@
 import { access, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
+import { isMap, isSeq, type LineCounter, type Node } from 'yaml';
 import * as z from 'zod';
 import { PaksError } from '../errors.js';
+import { parseYamlFile } from '../fs/yaml-file.js';
+import { tagNameProblem } from './ref-name.js';
 import { updateRulesSchema } from '../upstream/rules.js';
 
 /** The settings file of a community package repository, at its root. */
@@ -64,7 +66,16 @@ export const repoConfigShape = {
   release: z
     .object({
       /** Tag of a package's release: {package} and {version} are filled in. */
-      tag: z.string().regex(/\{package\}/, 'a tag pattern that contains {package}').regex(/\{version\}/, 'a tag pattern that contains {version}').default('{package}-v{version}'),
+      tag: z
+        .string()
+        .regex(/\{package\}/, 'a tag pattern that contains {package}')
+        .regex(/\{version\}/, 'a tag pattern that contains {version}')
+        .superRefine((pattern, ctx) => {
+          const example = fillTagPattern(pattern, 'zlib', '1.3.1');
+          const problem = tagNameProblem(example);
+          if (problem) ctx.addIssue({ code: 'custom', message: `a pattern whose tags git accepts ("${example}" ${problem})` });
+        })
+        .default('{package}-v{version}'),
     })
     .strict()
     .default({ tag: '{package}-v{version}' }),
@@ -124,14 +135,9 @@ export async function openCommunityRepository(cwd: string, repoFlag?: string): P
 }
 
 export function parseRepoConfig(text: string, file: string): RepoConfig {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const problem = doc.errors[0];
-  if (problem) {
-    const line = lineCounter.linePos(problem.pos[0]).line;
-    throw new PaksError('settings', `${file} is not valid YAML (line ${line}): ${problem.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').replace(/\.$/, '')}.`);
-  }
-  const data: unknown = doc.toJS() ?? {};
+  const parsed = parseYamlFile(text, file);
+  const { doc, lineCounter } = parsed;
+  const data: unknown = parsed.data ?? {};
   if (typeof data !== 'object' || Array.isArray(data)) {
     throw new PaksError('settings', `${file} must hold a mapping of settings (key: value), not ${Array.isArray(data) ? 'a list' : typeof data}.`);
   }
@@ -195,7 +201,14 @@ export function packageSettings(config: RepoConfig, name: string): Required<Pick
 
 /** The release tag of a package version, from release.tag. */
 export function releaseTag(config: RepoConfig, name: string, version: string): string {
-  return config.release.tag.replaceAll('{package}', name).replaceAll('{version}', version);
+  const tag = fillTagPattern(config.release.tag, name, version);
+  const problem = tagNameProblem(tag);
+  if (problem) throw new PaksError('settings', `The release tag ${JSON.stringify(tag)} of ${name} ${version} (release.tag in ${REPO_CONFIG_FILE}) is not a tag git accepts: it ${problem}.`);
+  return tag;
+}
+
+function fillTagPattern(pattern: string, name: string, version: string): string {
+  return pattern.replaceAll('{package}', name).replaceAll('{version}', version);
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -1,6 +1,7 @@
-import { access, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { PaksError } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic.js';
 import { paksVersion } from '../version.js';
 import { git, isGitCheckout, originGithubRepository } from './git.js';
 import { REPO_CONFIG_FILE, repoConfigShape } from './config.js';
@@ -94,9 +95,11 @@ export async function initRepository(dir: string, options: InitOptions): Promise
     await mkdir(join(root, 'packages'), { recursive: true });
     for (const file of files) {
       const path = join(root, file.target);
-      const existed = await access(path).then(() => true, () => false);
+      const existed = await lstat(path).then(() => true, () => false);
       await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, file.text, { flag: options.force ? 'w' : 'wx' });
+      // --force replaces a file of the same name (through a symbolic link) and nothing else.
+      if (options.force) await writeFileAtomic(path, file.text);
+      else await writeFile(path, file.text, { flag: 'wx' });
       if (!existed) created.push(file.target);
     }
   } catch (error) {

@@ -1,9 +1,9 @@
 import { access, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { execa } from 'execa';
-import { parse as parseYaml } from 'yaml';
 import { PaksError } from '../errors.js';
 import { withFileLock } from '../fs/atomic.js';
+import { parseYamlFile } from '../fs/yaml-file.js';
 
 /** A Spack package repository given on the command line: a folder or a GitHub repository. */
 export interface PackageRepository {
@@ -62,12 +62,11 @@ async function findRepoRoot(folder: string, argument: string): Promise<string> {
 }
 
 async function readRepository(root: string, origin: string): Promise<PackageRepository> {
-  let data: unknown;
-  try {
-    data = parseYaml(await readFile(join(root, 'repo.yaml'), 'utf8'));
-  } catch (error) {
-    throw new PaksError('usage', `${join(root, 'repo.yaml')} is not valid YAML: ${(error as Error).message.split('\n')[0]}.`);
-  }
+  const file = join(root, 'repo.yaml');
+  const text = await readFile(file, 'utf8').catch((error: Error) => {
+    throw new PaksError('usage', `Cannot read ${file}: ${error.message}.`);
+  });
+  const { data } = parseYamlFile(text, file, { kind: 'usage' });
   const repo = (data as { repo?: { namespace?: unknown; subdirectory?: unknown } } | null)?.repo;
   if (!repo || typeof repo.namespace !== 'string' || !/^[A-Za-z0-9_.]+$/.test(repo.namespace)) {
     throw new PaksError('usage', `${join(root, 'repo.yaml')} does not name a repository namespace (repo: namespace: NAME).`);

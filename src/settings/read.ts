@@ -3,8 +3,8 @@
  * when the settings snapshot (snapshot.ts) cannot answer, or to edit a file.
  */
 import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
 import { PaksError } from '../errors.js';
+import { parseYamlFile } from '../fs/yaml-file.js';
 import { SETTING_KEYS, settingVariable, type SettingKey } from './keys.js';
 import type { Settings } from './schema.js';
 import { parseTypedValue, requireKey, validateValue } from './values.js';
@@ -25,15 +25,7 @@ export async function readSettingsFile(file: string, { required = false } = {}):
 }
 
 export function parseSettingsText(text: string, file: string): Partial<Settings> {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  const problem = doc.errors[0];
-  if (problem) {
-    const line = problem.linePos?.[0]?.line;
-    throw new PaksError('settings', `${file} is not valid YAML${line ? ` (line ${line})` : ''}: ${problem.message.split('\n')[0]}.`, {
-      hint: `Fix the file by hand or start again with: paks config init --force`,
-    });
-  }
-  const data: unknown = doc.toJS();
+  const { data } = parseYamlFile(text, file, { hint: 'Fix the file by hand or start again with: paks config init --force' });
   if (data === null || data === undefined) return {};
   if (typeof data !== 'object' || Array.isArray(data)) {
     throw new PaksError('settings', `${file} must hold a mapping of settings (key: value), not ${Array.isArray(data) ? 'a list' : typeof data}.`);

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../fs/atomic.js';
 import type { PaksClient } from '../client.js';
 import { PaksError } from '../errors.js';
 import { GpgKeyring, spackGpgHome } from '../trust/gpg-keyring.js';
@@ -117,7 +117,7 @@ export async function usableSigningKey(client: PaksClient, requested?: string): 
 export async function exportPublicKey(client: PaksClient, fingerprint?: string, file?: string): Promise<string> {
   const key = await chooseSigningKey(client, fingerprint);
   const armored = await (await spackKeyring(client)).exportPublic(key.fingerprint);
-  if (file) await writeFile(file, armored);
+  if (file) await writeFileAtomic(file, armored);
   return armored;
 }
 

@@ -2,10 +2,10 @@
  * The keys a user trusts to sign binaries: `~/.paks/trusted-keys/<FINGERPRINT>.asc`, one
  * armored public key per file, plus any files named by the `trusted_keys` setting.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PaksError } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic.js';
 import { readAcceptedPublicKeys, type TrustedKey } from './public-key.js';
 
 export type TrustedKeyInfo = Omit<TrustedKey, 'key'>;
@@ -48,13 +48,9 @@ export async function trustKeyData(home: string, data: Uint8Array | string, sour
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const target = join(dir, `${key.fingerprint}.asc`);
   const alreadyTrusted = await readFile(target).then(() => true, () => false);
-  // Write beside the target, then rename: a reader never sees half a key.
-  const temporary = join(dir, `.${key.fingerprint}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await writeFile(temporary, key.key.armor(), { mode: 0o644 });
-    await rename(temporary, target);
+    await writeFileAtomic(target, key.key.armor(), 0o644);
   } catch (error) {
-    await rm(temporary, { force: true });
     throw new PaksError('trust', `Cannot store the trusted key in ${dir}: ${(error as Error).message}`, { cause: error });
   }
   return { ...info(key), source, file: target, alreadyTrusted };

@@ -154,14 +154,14 @@ describe('paks api build and paks serve on real builds in a real registry', () =
     assert.doesNotMatch(index, /<script>|<style|style=|https?:\/\/(?!example\.com)/, 'no inline code and nothing from elsewhere');
   });
 
-  test('a second build replaces OUT whole; a folder that is not a build is refused', async () => {
-    const marker = join(site, 'stale.txt');
-    await writeFile(marker, 'left from an old build');
+  test('a second build replaces what the first wrote and keeps the rest; a folder that is not a build is refused', async () => {
+    const marker = join(site, 'CNAME');
+    await writeFile(marker, 'packages.example.org\n');
     // In a community repository (paks.yaml), from any folder inside it: no --repo, no --registry.
     await writeFile(join(repo, 'paks.yaml'), `registry: ${reg}\n`);
     const again = await runPaks(['api', 'build', site], { home: builder.home, env: builder.env, cwd: join(repo, 'packages'), timeoutMs: 120_000 });
     assert.equal(again.exitCode, 0, again.stderr);
-    assert.equal(existsSync(marker), false);
+    assert.equal(await readFile(marker, 'utf8'), 'packages.example.org\n', 'a file the build did not write stays');
     assert.equal(JSON.parse(await readFile(join(site, 'api', 'v1', 'packages.json'), 'utf8')).registry, reg);
     // The second build read the manifests' facts from cache_dir: the same signer, the same SBOM copies.
     assert.ok(existsSync(join(builder.home, '.paks', 'cache', 'api', 'manifests.json')));
@@ -173,7 +173,7 @@ describe('paks api build and paks serve on real builds in a real registry', () =
     await writeFile(join(foreign, 'keep.txt'), 'mine');
     const refused = await builder.paks(['api', 'build', foreign, '--repo', repo, '--registry', reg]);
     assert.equal(refused.exitCode, 2);
-    assert.match(refused.stderr, /^Error: .*foreign is not empty and is not an earlier output of paks api build; Paks will not replace it\.\n/);
+    assert.match(refused.stderr, /^Error: .*foreign is not empty and is not an earlier output of paks api build \(it has no \.paks-site\.json\); Paks will not replace it\.\n/);
     assert.equal(await readFile(join(foreign, 'keep.txt'), 'utf8'), 'mine');
   });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildDocuments, filterPackages } from '../../src/api/documents.js';
 import { buildSite } from '../../src/api/site.js';
-import { renderIndex } from '../../src/api/render.js';
+import { escapeHtml, renderIndex } from '../../src/api/render.js';
 import { binary, recipe, sampleDocuments, schemaErrors } from './documents.js';
 
 test('versions join the recipe and the registry; a version only the registry has is marked', () => {
@@ -47,4 +47,20 @@ test('pages escape what recipes say and carry no inline code', () => {
     assert.doesNotMatch(text, /<script>|<script [^>]*>[^<]|\son[a-z]+=|style=/i, path);
   }
   assert.ok(site.has('assets/catalogue.js') && site.has('.nojekyll'));
+});
+
+test('only http(s) homepages become links; anything else is shown as text', () => {
+  const homepages = ['javascript:alert(1)', ' JavaScript:alert(2)', 'data:text/html,<b>x</b>', 'vbscript:msgbox(1)', 'file:///etc/passwd', 'example.com/no-scheme'];
+  const recipes = homepages.map((homepage, i) => recipe(`p${i}`, ['1.0'], { homepage }));
+  recipes.push(recipe('good', ['1.0'], { homepage: 'https://example.com/good' }), recipe('plain', ['1.0'], { homepage: 'http://example.com/plain' }));
+  const site = buildSite(buildDocuments(recipes, new Map(), { registry: 'r.example/o', generatedAt: new Date() }));
+  const page = (name: string) => site.get(`packages/${name}.html`)!.body.toString('utf8');
+  for (const [i, homepage] of homepages.entries()) {
+    const html = page(`p${i}`);
+    const hrefs = [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]!);
+    assert.ok(hrefs.every((href) => !/^\s*[a-z]+:/i.test(href) || /^https?:/.test(href)), `${homepage}: ${hrefs.join(' ')}`);
+    assert.ok(html.includes(`<dt>Homepage</dt><dd>${escapeHtml(homepage)}</dd>`), html);
+  }
+  assert.match(page('good'), /<a href="https:\/\/example\.com\/good" rel="noopener">https:\/\/example\.com\/good<\/a>/);
+  assert.match(page('plain'), /<a href="http:\/\/example\.com\/plain" rel="noopener">/);
 });

@@ -229,7 +229,12 @@ describe('install honours the whole spec, installs into any prefix, and cleans u
     assert.equal(stale.exitCode, 1);
     assert.match(stale.stderr, /holds an unsigned .+ from an earlier build/);
     assert.match(stale.stderr, /--force/);
-    const forced = await builder.paks(['build', 'hello-paks', '--force', '--cache-dir', cache]);
+    // --force --push removes the pushed build cache after the push, and nothing else of the folder.
+    await writeFile(join(cache, 'notes.txt'), 'mine\n');
+    const forced = await builder.paks(['build', 'hello-paks', '--force', '--cache-dir', cache, '--push', `${registry.host}/forced/hello-paks`]);
     assert.equal(forced.exitCode, 0, forced.stderr);
+    assert.equal(await readFile(join(cache, 'notes.txt'), 'utf8'), 'mine\n');
+    assert.deepEqual(await readdir(cache), ['notes.txt']);
+    assert.match(forced.stderr, /Kept \S+stale: it holds 1 entry that is not part of the build cache \(notes\.txt\)\./);
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +53,19 @@ describe('paks push / paks pull', () => {
     assert.equal(pulled.code, 0, pulled.stderr);
     assert.equal(pulled.stdout.trim().split('\n')[1], lines[2]);
     for (const [rel, content] of Object.entries(buildCacheFiles())) assert.deepEqual(readFileSync(join(out, rel)), Buffer.from(content));
+  });
+
+  it('--cleanup removes the pushed build cache and nothing else: a file of the user stays, with one line saying so', async () => {
+    const home = tempDir();
+    const cache = tempDir();
+    made.push(home, cache);
+    writeTree(cache, { ...buildCacheFiles(), 'notes.txt': 'mine\n', 'mine/keep.txt': 'also mine\n' });
+    const result = await paks(home, 'push', '--cleanup', cache, `${registry.host}/paks/kept`);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(readFileSync(join(cache, 'notes.txt'), 'utf8'), 'mine\n');
+    assert.equal(readFileSync(join(cache, 'mine', 'keep.txt'), 'utf8'), 'also mine\n');
+    assert.deepEqual(readdirSync(cache).sort(), ['mine', 'notes.txt'], 'the build cache itself is gone');
+    assert.match(result.stderr, /Kept .*: it holds 2 entries that are not part of the build cache \(mine, notes\.txt\)\./);
   });
 
   it('keeps the directory when the push fails, and refuses a bad reference with exit code 2', async () => {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { findRepository, loadRepoConfig, packageSettings, releaseTag } from '../../src/repo/config.js';
 import { PaksError } from '../../src/errors.js';
-import { temporaryDirectory } from '../helpers/cli.js';
+import { ALIAS_BOMB } from '../helpers/alias-bomb.js';
+import { runPaks, temporaryDirectory } from '../helpers/cli.js';
 
 test('paks.yaml: defaults fill what is not written, packages override per package', async (t) => {
   const root = await temporaryDirectory(t);
@@ -17,6 +18,9 @@ test('paks.yaml: defaults fill what is not written, packages override per packag
   assert.equal(packageSettings(config, 'hello-paks').tests, 'root');
   assert.deepEqual(packageSettings(config, 'other').platforms, ['ubuntu-22.04', 'ubuntu-24.04']);
   assert.equal(releaseTag(config, 'greet-paks', '1.0.0'), 'greet-paks-v1.0.0');
+  assert.throws(() => releaseTag(config, 'greet-paks', '1.0 beta'), (e: PaksError) => e.exitCode === 2 && /is not a tag git accepts: it contains a space\.$/.test(e.message));
+  await writeFile(join(root, 'paks.yaml'), 'registry: ghcr.io/org/pkgs\nrelease:\n  tag: "{package}/v{version}"\n');
+  assert.equal(releaseTag(await loadRepoConfig(root), 'greet-paks', '1.0.0'), 'greet-paks/v1.0.0');
 });
 
 test('paks.yaml: a repository-wide container, overridden or switched off per package', async (t) => {
@@ -49,7 +53,16 @@ test('a broken paks.yaml is one sentence naming the key and its line, exit 2', a
     ['registry: ghcr.io/org/pkgs\npackages:\n  greet-paks:\n    tset: all\n', /line 4: packages\.greet-paks\.tset is not a setting Paks knows/],
     ['platforms: [ubuntu-24.04]\n', /registry is required/],
     ['registry: [unclosed\n', /not valid YAML \(line \d\)/],
+    [`registry: ghcr.io/org/pkgs\n${ALIAS_BOMB}`, /paks\.yaml is not valid YAML \(line 3\): its aliases \(from \*a\) expand into too much data, as an alias bomb does, so Paks does not read it\.$/],
+    ['registry: ghcr.io/org/pkgs\nplatforms: *nowhere\n', /paks\.yaml is not valid YAML \(line 2\): the alias \*nowhere has no anchor &nowhere before it\.$/],
     ['registry: ghcr.io/org/pkgs\nrelease:\n  tag: v{version}\n', /line 3: release\.tag must be a tag pattern that contains \{package\}/],
+    ['registry: ghcr.io/org/pkgs\nrelease:\n  tag: "{package} {version}"\n', /line 3: release\.tag must be a pattern whose tags git accepts \("zlib 1\.3\.1" contains a space\), not "\{package\} \{version\}"\.$/],
+    ['registry: ghcr.io/org/pkgs\nrelease:\n  tag: "{package}~{version}"\n', /release\.tag must be a pattern whose tags git accepts \("zlib~1\.3\.1" contains '~'\)/],
+    ['registry: ghcr.io/org/pkgs\nrelease:\n  tag: "{package}..{version}"\n', /release\.tag must be a pattern whose tags git accepts \("zlib\.\.1\.3\.1" contains '\.\.'\)/],
+    ['registry: ghcr.io/org/pkgs\nrelease:\n  tag: "{package}:{version}"\n', /contains ':'/],
+    ['registry: ghcr.io/org/pkgs\nrelease:\n  tag: "{package}/{version}.lock"\n', /ends with '\.lock'/],
+    ['registry: ghcr.io/org/pkgs\nrelease:\n  tag: ".{package}-{version}"\n', /begins with '\.'/],
+    ['registry: ghcr.io/org/pkgs\nrelease:\n  tag: "{package}@{{version}"\n', /contains '@\{'/],
   ];
   for (const [text, expected] of cases) {
     await writeFile(join(root, 'paks.yaml'), text);
@@ -60,4 +73,13 @@ test('a broken paks.yaml is one sentence naming the key and its line, exit 2', a
       return true;
     });
   }
+});
+
+test('an alias bomb in paks.yaml is one sentence with file and line from the command line, exit 2', async (t) => {
+  const home = await temporaryDirectory(t);
+  await writeFile(join(home, 'paks.yaml'), `registry: ghcr.io/org/pkgs\n${ALIAS_BOMB}`);
+  const result = await runPaks(['repo', 'build', 'zlib'], { home, cwd: home });
+  assert.equal(result.exitCode, 2, result.stderr);
+  assert.match(result.stderr, /^Error: \S*paks\.yaml is not valid YAML \(line 3\): .*alias bomb/);
+  assert.doesNotMatch(result.stderr, /bug in Paks/);
 });

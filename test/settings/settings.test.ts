@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadSettings } from '../../src/settings/load.js';
 import { addToSetting, removeFromSetting, setSettings } from '../../src/settings/edit.js';
 import { PaksError } from '../../src/errors.js';
+import { ALIAS_BOMB } from '../helpers/alias-bomb.js';
 import { runPaks, temporaryDirectory } from '../helpers/cli.js';
 
 test('the user file overrides the shipped defaults key by key, env overrides both', async (t) => {
@@ -184,4 +185,45 @@ test('XDG_CACHE_HOME decides where the snapshot lives', async (t) => {
   const cache = join(home, 'elsewhere');
   await loadSettings({ home, env: { XDG_CACHE_HOME: cache } });
   assert.ok(JSON.parse(await readFile(join(cache, 'paks', 'settings.json'), 'utf8')).settings.values.cache_dir);
+});
+
+test('config set and config init --force write through a symlinked settings.yml (a dotfile): the link stays', async (t) => {
+  const home = await temporaryDirectory(t);
+  const dotfile = join(home, 'dotfiles', 'paks.yml');
+  await mkdir(join(home, 'dotfiles'));
+  await mkdir(join(home, '.paks'));
+  await writeFile(dotfile, 'default_tag: latest\n');
+  await symlink('../dotfiles/paks.yml', join(home, '.paks', 'settings.yml'));
+  const set = await runPaks(['config', 'set', 'default_tag:main'], { home });
+  assert.equal(set.exitCode, 0, set.stderr);
+  assert.ok((await lstat(join(home, '.paks', 'settings.yml'))).isSymbolicLink(), 'the link stays a link');
+  assert.equal(await readFile(dotfile, 'utf8'), 'default_tag: main\n', 'the dotfile gets the new value');
+  const reset = await runPaks(['config', 'init', '--force'], { home });
+  assert.equal(reset.exitCode, 0, reset.stderr);
+  assert.ok((await lstat(join(home, '.paks', 'settings.yml'))).isSymbolicLink());
+  assert.match(await readFile(dotfile, 'utf8'), /# Paks settings/);
+  // A dangling link is written through: the dotfile it names is created.
+  const other = join(home, 'other');
+  await mkdir(other);
+  await symlink('../dotfiles/new.yml', join(other, 'settings.yml'));
+  const dangling = await runPaks(['--settings-file', join(other, 'settings.yml'), 'config', 'set', 'default_tag:x'], { home });
+  assert.equal(dangling.exitCode, 0, dangling.stderr);
+  assert.ok((await lstat(join(other, 'settings.yml'))).isSymbolicLink());
+  assert.match(await readFile(join(home, 'dotfiles', 'new.yml'), 'utf8'), /^default_tag: x$/m);
+});
+
+test('an alias bomb or an alias without anchor in settings.yml is one sentence with file and line, exit 2, also for config set', async (t) => {
+  const home = await temporaryDirectory(t);
+  await mkdir(join(home, '.paks'));
+  const file = join(home, '.paks', 'settings.yml');
+  await writeFile(file, `default_tag: latest\n${ALIAS_BOMB}`);
+  for (const args of [['config', 'list'], ['config', 'set', 'default_tag:main']]) {
+    const result = await runPaks(args, { home });
+    assert.equal(result.exitCode, 2, result.stderr);
+    assert.equal(result.stderr.split('\n')[0], `Error: ${file} is not valid YAML (line 3): its aliases (from *a) expand into too much data, as an alias bomb does, so Paks does not read it.`);
+    assert.doesNotMatch(result.stderr, /bug in Paks/);
+  }
+  assert.match(await readFile(file, 'utf8'), /^default_tag: latest$/m, 'the file is left as it was');
+  await writeFile(file, 'default_tag: latest\ntrusted_keys: *keys\n');
+  await assert.rejects(loadSettings({ home, env: {} }), (e: PaksError) => e.exitCode === 2 && e.message === `${file} is not valid YAML (line 2): the alias *keys has no anchor &keys before it.`);
 });

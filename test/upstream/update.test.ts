@@ -2,7 +2,8 @@
 // (Spack's own detection, through the stand-in), a PyPI-shaped JSON server, and the hostile
 // upstreams of the issue. Nothing half-written: package.py is unchanged or valid.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { lstat, readFile, rename, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { tarball } from '../helpers/upstream.js';
 import { world } from './world.js';
@@ -20,12 +21,18 @@ test('paks update lists new versions from the directory listing and from PyPI, a
     ],
   );
   const before = await readFile(w.recipe('hello-paks'), 'utf8');
+  // package.py as a symbolic link (a recipe kept elsewhere): the link stays, its target is updated.
+  const kept = join(w.dir, 'hello-paks.py');
+  await rename(w.recipe('hello-paks'), kept);
+  await symlink(kept, w.recipe('hello-paks'));
   const applied = await w.paks(['update', '--apply']);
   assert.equal(applied.exitCode, 0, applied.stderr);
   assert.match(applied.stdout, /^PACKAGE +CURRENT +UPSTREAM +SOURCE +ACTION$/m);
   assert.match(applied.stdout, /^hello-paks +1\.1\.0 +1\.2\.0 +spack +added 1\.2\.0$/m);
   assert.match(applied.stdout, /^py-foo +1\.0 +1\.1 +pypi +added 1\.1$/m);
   const after = await readFile(w.recipe('hello-paks'), 'utf8');
+  assert.ok((await lstat(w.recipe('hello-paks'))).isSymbolicLink(), 'package.py is still a link');
+  assert.equal(await readFile(kept, 'utf8'), after);
   assert.equal(after, before.replace('    version("1.1.0"', `    version("1.2.0", sha256="${w.shas['1.2.0']}")\n    version("1.1.0"`));
   assert.doesNotMatch(after, /FIXME/);
   const safe = await w.spack(['versions', '--safe', 'hello-paks']);
