@@ -82,6 +82,14 @@ export interface RegistryClient {
   close(): Promise<void>;
 }
 
+const silentHostsByReporter = new WeakMap<Reporter, Set<string>>();
+
+function silentHostsOf(reporter: Reporter): Set<string> {
+  let hosts = silentHostsByReporter.get(reporter);
+  if (!hosts) silentHostsByReporter.set(reporter, (hosts = new Set()));
+  return hosts;
+}
+
 /** How many response timeouts of silence a request waits through before Paks gives up on the registry. */
 export const SILENT_TRIES = 3;
 
@@ -98,8 +106,8 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
         ...(options.ca ? { ca: options.ca } : {}),
       });
   const send = options.send ?? (transport as NonNullable<typeof transport>).send;
-  // The user hears once per host, within one timeout, that a registry does not answer.
-  const silentHosts = new Set<string>();
+  // The user hears once per host and run (all clients of one reporter), within one timeout, that a registry does not answer.
+  const silentHosts = options.reporter ? silentHostsOf(options.reporter) : new Set<string>();
   const retry = retryPolicy({
     maxSilentMs: SILENT_TRIES * responseTimeoutMs,
     ...(options.signal ? { signal: options.signal } : {}),
