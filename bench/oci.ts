@@ -5,8 +5,11 @@
  * incompressible bytes), then measures push, unchanged re-push and pull for Paks (each a
  * child process under /usr/bin/time -v for peak RSS) and copy to/from the registry for
  * skopeo (an OCI layout of the same blobs). Paks is the CLI users run: `bin/paks push` and
- * `bin/paks pull` over a freshly built dist/, with a temporary HOME. Results go to stdout and
- * bench/results/.
+ * `bin/paks pull` over a freshly built dist/, with a temporary HOME. Then the same for a
+ * real-shaped Spack build cache (bench/spack-cache.ts; --spack-specs 40 --spack-mib 512, or
+ * --skip-spack-images): first push and unchanged re-push with Spack's images, and with
+ * --no-spack-images, so the Spack-image step's share of each is visible. Results go to stdout
+ * and bench/results/.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
@@ -16,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRegistry, type TestRegistry } from '../test/helpers/registry.js';
+import { generateSpackCache } from './spack-cache.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const sizeArg = process.argv.indexOf('--size-mib');
@@ -26,6 +30,10 @@ const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 3;
 // On tmpfs (RAM) the disk of a shared VM does not add its noise: this measures the tools.
 const ON_DISK = process.argv.includes('--on-disk');
 const MiB = 1024 * 1024;
+const SKIP_SPACK_IMAGES = process.argv.includes('--skip-spack-images');
+const numberArg = (name: string, fallback: number) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : fallback);
+const SPACK_SPECS = numberArg('--spack-specs', 40);
+const SPACK_BYTES = numberArg('--spack-mib', 512) * MiB;
 // skopeo 1.9 slows down per layer as layers add up (~55 ms each at 400), so "many" is 600 here.
 const SMALL_FILES = 600;
 
@@ -210,6 +218,26 @@ async function main(): Promise<void> {
       await rm(join(work, 'skopeo-out'), { recursive: true, force: true });
       await skopeoRegistry.stop();
     }
+    if (!SKIP_SPACK_IMAGES) {
+      process.stderr.write(`Generating a Spack build cache of ${SPACK_SPECS} specs (${(SPACK_BYTES / MiB).toFixed(0)} MiB of tarballs before gzip) ...\n`);
+      const spackCache = join(work, 'spack-cache');
+      generateSpackCache(spackCache, { specs: SPACK_SPECS, totalBytes: SPACK_BYTES });
+      for (let round = 1; round <= ROUNDS; round++) {
+        // Alternating which goes first, as the transfer rounds do.
+        for (const images of round % 2 ? [true, false] : [false, true]) {
+          const registry = await fresh();
+          const spackHome = join(home, `spack-${images ? 'images' : 'none'}-${round}`);
+          mkdirSync(spackHome, { recursive: true });
+          const flags = images ? [] : ['--no-spack-images'];
+          const name = images ? 'spackImages' : 'spackNoImages';
+          process.stderr.write(`Round ${round}: Paks push of the Spack cache${images ? '' : ' --no-spack-images'} ...\n`);
+          keepBest(`${name}Push`, await paks(spackHome, 'push', spackCache, `${registry.host}/bench/spack:1`, ...flags));
+          process.stderr.write(`Round ${round}: Paks re-push (unchanged) of the Spack cache${images ? '' : ' --no-spack-images'} ...\n`);
+          keepBest(`${name}Repush`, await paks(spackHome, 'push', spackCache, `${registry.host}/bench/spack:1`, ...flags));
+          await registry.stop();
+        }
+      }
+    }
   } finally {
     for (const registry of registries) await registry.stop();
     await rm(work, { recursive: true, force: true });
@@ -223,8 +251,31 @@ async function main(): Promise<void> {
       : `| ${name} | n/a | | | |`;
   };
   // Each round's re-push against that round's first push; the median round is the figure.
-  const repushShares = (rounds.paksRepush ?? []).map((seconds, i) => (100 * seconds) / rounds.paksPush![i]!);
-  const medianShare = [...repushShares].sort((a, b) => a - b)[Math.floor(repushShares.length / 2)]!;
+  const share = (repush: string, push: string) => (rounds[repush] ?? []).map((seconds, i) => (100 * seconds) / rounds[push]![i]!);
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const repushShares = share('paksRepush', 'paksPush');
+  const medianShare = median(repushShares);
+  const spackLines = SKIP_SPACK_IMAGES
+    ? []
+    : [
+        '',
+        `Spack build cache: ${SPACK_SPECS} specs, ${(SPACK_BYTES / MiB).toFixed(0)} MiB of tarballs before gzip (bench/spack-cache.ts)`,
+        '',
+        '| run | wall time (best) | peak RSS | every round (s) |',
+        '| --- | --- | --- | --- |',
+        ...(
+          [
+            ['Paks push, with Spack images', 'spackImagesPush'],
+            ['Paks re-push, unchanged, with Spack images', 'spackImagesRepush'],
+            ['Paks push, --no-spack-images', 'spackNoImagesPush'],
+            ['Paks re-push, unchanged, --no-spack-images', 'spackNoImagesRepush'],
+          ] as const
+        ).map(([label, key]) => `| ${label} | ${results[key]!.seconds.toFixed(2)} s | ${mib(results[key]!.maxRssKiB).toFixed(0)} MiB | ${every(key)} |`),
+        '',
+        `Unchanged re-push / first push, median of ${ROUNDS} rounds: ${median(share('spackImagesRepush', 'spackImagesPush')).toFixed(1)}% with Spack images ` +
+          `(every round: ${share('spackImagesRepush', 'spackImagesPush').map((x) => `${x.toFixed(1)}%`).join(', ')}), ` +
+          `${median(share('spackNoImagesRepush', 'spackNoImagesPush')).toFixed(1)}% without (${share('spackNoImagesRepush', 'spackNoImagesPush').map((x) => `${x.toFixed(1)}%`).join(', ')}).`,
+      ];
   const lines = [
     `Data: ${files.length} files, ${(bytes / MiB).toFixed(0)} MiB; ${skopeo}; node ${process.version}; ${execFileSync('nproc', { encoding: 'utf8' }).trim()} CPUs`,
     '',
@@ -243,6 +294,7 @@ async function main(): Promise<void> {
       (results.skopeoRepush ? `; skopeo ${((100 * results.skopeoRepush.seconds) / results.skopeoPush!.seconds).toFixed(1)}%.` : '.'),
     `Unchanged re-push (digest cache), median of ${repushShares.length} rounds: ${medianShare.toFixed(1)}% of that round's first push (every round: ${repushShares.map((share) => `${share.toFixed(1)}%`).join(', ')}).`,
     `Storage: ${ON_DISK ? 'disk' : 'tmpfs (/dev/shm)'} for the data, the registry and the pulls. Best of ${ROUNDS} alternating rounds (skopeo re-push: once); peak RSS of that run.`,
+    ...spackLines,
   ];
   const text = lines.join('\n');
   process.stdout.write(`${text}\n`);

@@ -91,7 +91,7 @@ export async function pushBuildCache(client: PaksClient, dir: string, target: st
       digest: pushed.digest,
       buildTag: tag,
       indexTags,
-      spackImages: spackImages?.images.map((i) => formatReference({ ...repository, tag: i.tag, digest: i.digest })) ?? [],
+      spackImages: spackImages?.images.map((i) => formatReference({ ...repository, tag: i.tag, ...(i.digest ? { digest: i.digest } : {}) })) ?? [],
       files: pushedPaths(pushed.manifest),
     };
   } finally {

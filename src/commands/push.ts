@@ -52,7 +52,7 @@ export function register(program: Command): void {
         // Reading the build cache for the Spack images runs beside the upload. If it fails,
         // the upload stops at once and no tag moves (pushArtifact awaits it before the manifest).
         // Each Spack image goes as soon as the blobs it names are in.
-        const preparing = spackOci?.prepareSpackImages(directory, layerCache);
+        const preparing = spackOci?.prepareSpackImages(directory, layerCache, undefined, { readAhead: false });
         preparing?.catch(() => stop.abort());
         const images = preparing && spackOci!.startSpackImages({ client: registry, repository: reference, prepared: preparing, reporter: ctx.reporter });
         const pushing = oci.pushArtifact({

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { PaksClient } from '../client.js';
 import { PaksError, describeError } from '../errors.js';
 import type { RegistryClient } from '../oci/client.js';
+import { createLookupBudget, type LookupBudget } from '../oci/lookup-budget.js';
 import type { Descriptor } from '../oci/schemas.js';
 import { ANNOTATION_PREFIX } from '../buildcache/oci-platform.js';
 import { readBuildCache, type BuildCache, type CachedSpec } from '../buildcache/read-build-cache.js';
@@ -54,6 +55,8 @@ export interface LookupOptions {
   reporter?: Reporter;
   /** How long finding the artifact in one registry may take before Paks moves on (default 30 s). */
   lookupTimeoutMs?: number;
+  /** Each registry's time for this look-up, shared with the Spack-native look-up (default: lookupTimeoutMs per registry). */
+  budget?: LookupBudget;
   /** After this long without an answer, a line says which registry Paks waits for (default 2 s). */
   waitNoticeMs?: number;
 }
@@ -87,7 +90,8 @@ async function lookupIn(client: PaksClient, registry: RegistryClient, base: stri
   const { parseReference, formatReference } = await import('../oci/reference.js');
   const { pullArtifact } = await import('../oci/artifact.js');
   const reporter = options.reporter ?? client.reporter;
-  const limitMs = options.lookupTimeoutMs ?? 30_000;
+  const budget = options.budget ?? createLookupBudget(options.lookupTimeoutMs ?? 30_000);
+  const limitMs = budget.limitMs;
   const target = `${base.replace(/\/+$/, '')}/${options.name}:${options.tag}`;
   let reference;
   try {
@@ -98,16 +102,13 @@ async function lookupIn(client: PaksClient, registry: RegistryClient, base: stri
   }
   let fetched;
   const notice = setTimeout(() => reporter.info(`Waiting for ${reference.registry} to answer about ${options.name} (Paks moves on after ${Math.round(limitMs / 1000)} s)...`), options.waitNoticeMs ?? 2000);
-  const deadline = setTimeout(() => controller.abort(), limitMs);
   try {
-    const gaveUp = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(new Error('deadline')), { once: true }));
-    fetched = await Promise.race([registry.getManifest(reference), gaveUp]);
+    fetched = await budget.within(base, controller, () => registry.getManifest(reference));
   } catch (error) {
-    reasons.push(`${target}: ${controller.signal.aborted ? `no answer within ${Math.round(limitMs / 1000)} s` : unavailable(error)}`);
+    reasons.push(`${target}: ${unavailable(error)}`);
     return undefined;
   } finally {
     clearTimeout(notice);
-    clearTimeout(deadline);
   }
   const entries: Descriptor[] = fetched.kind === 'index'
     ? fetched.index.manifests

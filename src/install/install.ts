@@ -6,6 +6,7 @@ import { spackInstall, prefixForRoot } from '../spack/install.js';
 import { withTemporaryScope, type ScopeContent } from '../spack/scope.js';
 import { checkSpecArguments, type SpackRunner } from '../spack/runner.js';
 import { mapWithConcurrency } from '../oci/pool.js';
+import { createLookupBudget } from '../oci/lookup-budget.js';
 import { expandHome } from '../settings/load.js';
 import type { VerifiedBinary } from './binary.js';
 import { hostArch } from './host.js';
@@ -167,18 +168,15 @@ async function findBinaries(client: PaksClient, spack: SpackRunner, specs: reado
         spack: await spack.dialect(),
         reporter,
         lookupTimeoutMs: client.values.registry_lookup_timeout * 1000,
+        // One budget per registry for everything this look-up asks it, the Spack-native index included.
+        budget: createLookupBudget(client.values.registry_lookup_timeout * 1000),
       };
       let lookup = await lookupBinary(client, openRegistry, lookupOptions);
       if (!lookup.found) {
         // No Paks artifact: a Spack-native OCI build cache (index.spack) may have it.
         const { lookupSpackNativeBinary } = await import('../spack-oci/install-source.js');
-        const registry = await openRegistry(new AbortController().signal);
-        try {
-          const native = await lookupSpackNativeBinary(client, registry, lookupOptions);
-          lookup = native.found ? native : { reasons: [...lookup.reasons, ...native.reasons] };
-        } finally {
-          await registry.close();
-        }
+        const native = await lookupSpackNativeBinary(client, openRegistry, lookupOptions);
+        lookup = native.found ? native : { reasons: [...lookup.reasons, ...native.reasons] };
       }
       // Recorded at once, so a failure elsewhere still cleans up this pull.
       if (lookup.found) {

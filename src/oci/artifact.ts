@@ -50,8 +50,11 @@ export interface PushArtifactOptions {
    * no tag points anywhere new.
    */
   ready?: Promise<unknown>;
-  /** Each file's layer, as soon as its blob is in the registry (pushed or already there). */
-  onLayer?: (layer: Descriptor) => void;
+  /**
+   * Each file's layer, as soon as its blob is in the registry (pushed or already there);
+   * `inPrevious`: the manifest the tag named before this push already listed this blob.
+   */
+  onLayer?: (layer: Descriptor, inPrevious: boolean) => void;
 }
 
 export interface PushedArtifact {
@@ -97,7 +100,8 @@ export async function pushArtifact(options: PushArtifactOptions): Promise<Pushed
 
   try {
     const current = await currentManifest(client, reference, options.reporter);
-    const knownDigests = new Set(current ? [current.manifest.config.digest, ...current.manifest.layers.map((layer) => layer.digest)] : []);
+    const previousLayers = new Set(current?.manifest.layers.map((layer) => layer.digest));
+    const knownDigests = new Set(current ? [current.manifest.config.digest, ...previousLayers] : []);
     if (!knownDigests.has(EMPTY_CONFIG.digest)) await client.pushBlobBytes(repo, Buffer.from(EMPTY_CONFIG.data, 'base64'), EMPTY_CONFIG.mediaType);
     const counts = { pushed: 0, existing: 0, bytesPushed: 0 };
     const layers = await mapInSizeLanes(files, (file) => file.size >= LARGE_BLOB, options.concurrency ?? client.concurrency, async (file) => {
@@ -108,7 +112,7 @@ export async function pushArtifact(options: PushArtifactOptions): Promise<Pushed
       } else counts.existing++;
       progress.fileDone();
       const layer: Descriptor = { mediaType: blob.mediaType, digest: blob.digest, size: blob.size, annotations: { [ANNOTATION_TITLE]: file.relPath } };
-      options.onLayer?.(layer);
+      options.onLayer?.(layer, previousLayers.has(blob.digest));
       return layer;
     });
 

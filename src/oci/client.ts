@@ -35,9 +35,12 @@ export interface RegistryClientOptions {
   ca?: readonly string[];
   /** Replaces the HTTP layer (tests). */
   send?: HttpSend;
-  /** Connect and first-byte timeout of each request (default 10 s). */
+  /**
+   * Connect and first-byte timeout of each request (default 10 s). A registry that does not
+   * answer is given up once trying again would start more than 3 × this after its first silent try.
+   */
   responseTimeoutMs?: number;
-  /** Cancels every request of this client (a bounded look-up). */
+  /** Cancels every request of this client, and the waits between its retries (a bounded look-up). */
   signal?: AbortSignal;
 }
 
@@ -79,19 +82,42 @@ export interface RegistryClient {
   close(): Promise<void>;
 }
 
+const silentHostsByReporter = new WeakMap<Reporter, Set<string>>();
+
+function silentHostsOf(reporter: Reporter): Set<string> {
+  let hosts = silentHostsByReporter.get(reporter);
+  if (!hosts) silentHostsByReporter.set(reporter, (hosts = new Set()));
+  return hosts;
+}
+
+/** How many response timeouts of silence a request waits through before Paks gives up on the registry. */
+export const SILENT_TRIES = 3;
+
 export function createRegistryClient(options: RegistryClientOptions): RegistryClient {
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
+  const responseTimeoutMs = options.responseTimeoutMs ?? 10_000;
   const transport = options.send
     ? undefined
     : createHttpTransport({
         maxSockets: concurrency * 2 + 2,
         userAgent: options.userAgent ?? 'paks',
-        ...(options.responseTimeoutMs ? { responseTimeoutMs: options.responseTimeoutMs } : {}),
+        responseTimeoutMs,
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.ca ? { ca: options.ca } : {}),
       });
   const send = options.send ?? (transport as NonNullable<typeof transport>).send;
-  const retry = retryPolicy(options.retry);
+  // The user hears once per host and run (all clients of one reporter), within one timeout, that a registry does not answer.
+  const silentHosts = options.reporter ? silentHostsOf(options.reporter) : new Set<string>();
+  const retry = retryPolicy({
+    maxSilentMs: SILENT_TRIES * responseTimeoutMs,
+    ...(options.signal ? { signal: options.signal } : {}),
+    onNoAnswer: (host, message) => {
+      if (silentHosts.has(host)) return;
+      silentHosts.add(host);
+      options.reporter?.warn(message);
+    },
+    ...options.retry,
+  });
   const authorizer = createAuthorizer({
     credentials: options.credentials,
     send,

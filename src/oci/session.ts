@@ -56,10 +56,16 @@ export function createRegistrySession(deps: {
     if (deps.plainHttp !== undefined || !isLoopback(registry)) return registryBaseUrl(registry, deps.plainHttp ?? false);
     let scheme = schemes.get(registry);
     if (!scheme) {
-      scheme = probeScheme(deps.send, registry).then((found) => {
-        if (found === 'http') deps.reporter?.debug(`${registry} does not speak TLS; using plain HTTP`);
-        return found;
-      });
+      scheme = probeScheme(deps.send, registry).then(
+        (found) => {
+          if (found === 'http') deps.reporter?.debug(`${registry} does not speak TLS; using plain HTTP`);
+          return found;
+        },
+        (error: unknown) => {
+          schemes.delete(registry); // the next try probes again
+          throw error;
+        },
+      );
       schemes.set(registry, scheme);
     }
     return registryBaseUrl(registry, (await scheme) === 'http');

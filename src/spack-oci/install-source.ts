@@ -32,7 +32,8 @@ import type { Descriptor } from '../oci/schemas.js';
 import { parseSpecDocument, SpecNodeSchema, targetName, type SpecNode } from '../spack/spec-json.js';
 import { specVerifier } from '../trust/verify-clearsigned.js';
 import { unsatisfiedBecause } from '../spec/satisfies.js';
-import type { BinaryLookup, LookupOptions } from '../install/binary.js';
+import type { BinaryLookup, LookupOptions, OpenRegistry } from '../install/binary.js';
+import { createLookupBudget, LookupTimedOut } from '../oci/lookup-budget.js';
 import { layerNodes } from './closure.js';
 import { INDEX_TAG, spackImageTag } from './image.js';
 import { parseDatabase } from './index-spack.js';
@@ -48,62 +49,94 @@ interface ImageFacts {
   config: Record<string, unknown>;
 }
 
-/** The Spack-native cache for `name` among the registries, verified and laid out as a file mirror. */
-export async function lookupSpackNativeBinary(client: PaksClient, registry: RegistryClient, options: LookupOptions): Promise<BinaryLookup> {
+/**
+ * The Spack-native cache for `name` among the registries, verified and laid out as a file mirror.
+ * Finding it (index.spack and its layer) spends the same per-registry budget as the Paks
+ * artifact's look-up; downloading and checking the binary it picked does not.
+ */
+export async function lookupSpackNativeBinary(client: PaksClient, openRegistry: OpenRegistry, options: LookupOptions): Promise<BinaryLookup> {
   const reasons: string[] = [];
+  const budget = options.budget ?? createLookupBudget(options.lookupTimeoutMs ?? 30_000);
   for (const base of options.registries) {
-    const trimmed = base.replace(/^oci:\/\//, '').replace(/\/+$/, '');
-    // A Spack mirror is one repository; Paks writes its images beside each artifact (<base>/<name>).
-    for (const candidate of [`${trimmed}/${options.name}`, trimmed]) {
-      let repo: Repository;
-      try {
-        const ref = parseReference(`${candidate}:${INDEX_TAG}`);
-        repo = { registry: ref.registry, repository: ref.repository };
-      } catch {
-        continue;
-      }
-      const index = await registry.getManifest({ ...repo, tag: INDEX_TAG }).catch(() => undefined);
-      if (!index || index.kind !== 'manifest' || index.manifest.layers.length !== 1) continue;
-      const where = `${repo.registry}/${repo.repository}`;
-      try {
-        const db = parseDatabase(await registry.fetchBlobBytes(repo, index.manifest.layers[0]!, MAX_JSON), `${where}:${INDEX_TAG}`);
-        // Records are parsed like any spec JSON (defaults included); one Paks cannot read is passed over.
-        const nodes = new Map<string, SpecNode>();
-        for (const [hash, record] of Object.entries(db.database.installs)) {
-          const parsed = SpecNodeSchema.safeParse({ hash, ...(record.spec as object) });
-          if (parsed.success) nodes.set(parsed.data.hash, parsed.data);
-        }
-        const named = [...nodes.values()]
-          .filter((node) => db.database.installs[node.hash]?.in_buildcache && node.name === options.name && (!options.version || node.version === options.version))
-          .filter((node) => node.arch.platform_os === options.host.os);
-        // The same satisfaction check as for Paks artifacts: the whole request, not just name and version.
-        const why = options.request ? named.map((node) => unsatisfiedBecause(node, options.request!.spec, nodes)) : [];
-        const candidates = named
-          .filter((_, i) => why[i] === undefined)
-          .map((node) => ({ node, arch: { os: node.arch.platform_os, target: targetName(node.arch) } }));
-        const best = rankBinaries({ os: options.host.os, target: options.host.target }, candidates)[0];
-        if (!best) {
-          const reason = why.find((w) => w !== undefined);
-          reasons.push(reason
-            ? `${where} (a Spack OCI build cache): ${reason}`
-            : `${where} (a Spack OCI build cache) has no ${options.name}${options.version ? `@${options.version}` : ''} for ${options.host.platform}-${options.host.os}-${options.host.target}`);
-          continue;
-        }
-        const signedOnly = options.verify && !options.unsignedRegistries.some((r) => sameRegistry(r, base));
-        return await fetchVerified(client, registry, repo, best.node, { ...options, signedOnly, base });
-      } catch (error) {
-        if (error instanceof PaksError && (error.kind === 'trust' || error.kind === 'integrity')) {
-          throw new PaksError(error.kind, `Refusing the binary of ${options.name} from ${where}: ${describeError(error).replace(/\.$/, '')}.`, { hint: error.hint, cause: error });
-        }
-        if (error instanceof PaksError && error.kind === 'usage') {
-          reasons.push(describeError(error).replace(/\.$/, ''));
-          continue;
-        }
-        reasons.push(`${where}: ${describeError(error).replace(/\.$/, '')}`);
-      }
+    const controller = new AbortController();
+    const registry = await openRegistry(controller.signal);
+    try {
+      const found = await lookupIn(client, registry, base, (work) => budget.within(base, controller, work), options, reasons);
+      if (found) return found;
+    } finally {
+      await registry.close();
     }
   }
   return { reasons };
+}
+
+async function lookupIn(
+  client: PaksClient,
+  registry: RegistryClient,
+  base: string,
+  find: <T>(work: () => Promise<T>) => Promise<T>,
+  options: LookupOptions,
+  reasons: string[],
+): Promise<BinaryLookup | undefined> {
+  const trimmed = base.replace(/^oci:\/\//, '').replace(/\/+$/, '');
+  // A Spack mirror is one repository; Paks writes its images beside each artifact (<base>/<name>).
+  for (const candidate of [`${trimmed}/${options.name}`, trimmed]) {
+    let repo: Repository;
+    try {
+      const ref = parseReference(`${candidate}:${INDEX_TAG}`);
+      repo = { registry: ref.registry, repository: ref.repository };
+    } catch {
+      continue;
+    }
+    const where = `${repo.registry}/${repo.repository}`;
+    let index;
+    try {
+      index = await find(() => registry.getManifest({ ...repo, tag: INDEX_TAG }).catch(() => undefined));
+    } catch (error) {
+      reasons.push(`${where} (a Spack OCI build cache): ${describeError(error)}`);
+      return undefined;
+    }
+    if (!index || index.kind !== 'manifest' || index.manifest.layers.length !== 1) continue;
+    try {
+      const layer = index.manifest.layers[0]!;
+      const db = parseDatabase(await find(() => registry.fetchBlobBytes(repo, layer, MAX_JSON)), `${where}:${INDEX_TAG}`);
+      // Records are parsed like any spec JSON (defaults included); one Paks cannot read is passed over.
+      const nodes = new Map<string, SpecNode>();
+      for (const [hash, record] of Object.entries(db.database.installs)) {
+        const parsed = SpecNodeSchema.safeParse({ hash, ...(record.spec as object) });
+        if (parsed.success) nodes.set(parsed.data.hash, parsed.data);
+      }
+      const named = [...nodes.values()]
+        .filter((node) => db.database.installs[node.hash]?.in_buildcache && node.name === options.name && (!options.version || node.version === options.version))
+        .filter((node) => node.arch.platform_os === options.host.os);
+      // The same satisfaction check as for Paks artifacts: the whole request, not just name and version.
+      const why = options.request ? named.map((node) => unsatisfiedBecause(node, options.request!.spec, nodes)) : [];
+      const candidates = named
+        .filter((_, i) => why[i] === undefined)
+        .map((node) => ({ node, arch: { os: node.arch.platform_os, target: targetName(node.arch) } }));
+      const best = rankBinaries({ os: options.host.os, target: options.host.target }, candidates)[0];
+      if (!best) {
+        const reason = why.find((w) => w !== undefined);
+        reasons.push(reason
+          ? `${where} (a Spack OCI build cache): ${reason}`
+          : `${where} (a Spack OCI build cache) has no ${options.name}${options.version ? `@${options.version}` : ''} for ${options.host.platform}-${options.host.os}-${options.host.target}`);
+        continue;
+      }
+      const signedOnly = options.verify && !options.unsignedRegistries.some((r) => sameRegistry(r, base));
+      return await fetchVerified(client, registry, repo, best.node, { ...options, signedOnly, base });
+    } catch (error) {
+      if (error instanceof PaksError && (error.kind === 'trust' || error.kind === 'integrity')) {
+        throw new PaksError(error.kind, `Refusing the binary of ${options.name} from ${where}: ${describeError(error).replace(/\.$/, '')}.`, { hint: error.hint, cause: error });
+      }
+      if (error instanceof PaksError && error.kind === 'usage') {
+        reasons.push(describeError(error).replace(/\.$/, ''));
+        continue;
+      }
+      reasons.push(`${where}: ${describeError(error).replace(/\.$/, '')}`);
+      if (error instanceof LookupTimedOut) return undefined;
+    }
+  }
+  return undefined;
 }
 
 /** A 404 for something index.spack promised is a broken cache, not a missing binary. */

@@ -44,9 +44,14 @@ export interface PushedSpackImage {
   version: string;
   hash: string;
   tag: string;
-  digest: string;
-  size: number;
-  /** The tag already held this image (same layers): left as it was. */
+  /** Undefined when the image was kept without asking the registry (see `unchanged`). */
+  digest: string | undefined;
+  size: number | undefined;
+  /**
+   * The tag already held this image (same layers): left as it was. When the tag exists and the
+   * artifact this push replaces already held every blob the image names, the previous push
+   * made (or checked) that image, and it is kept without reading it.
+   */
   unchanged: boolean;
 }
 
@@ -187,8 +192,11 @@ function isDirectory(path: string): boolean {
  * push does not end with all of them in a row; index.spack goes last, after the artifact.
  */
 export interface SpackImagePush {
-  /** One of the Paks artifact's blobs is in the registry (its layer, titled with its path). */
-  layerPushed(layer: Descriptor): void;
+  /**
+   * One of the Paks artifact's blobs is in the registry (its layer, titled with its path);
+   * `inPrevious`: the artifact the tag named before this push listed it too.
+   */
+  layerPushed(layer: Descriptor, inPrevious?: boolean): void;
   /** After the artifact: the images not pushed yet, then index.spack. */
   finish(layers: readonly Descriptor[]): Promise<PushedSpackImages>;
   /** The artifact failed: waits for the images under way (what they did stays; their errors are dropped). */
@@ -207,6 +215,8 @@ export interface StartSpackImagesOptions {
 export function startSpackImages(options: StartSpackImagesOptions): SpackImagePush {
   const { client, repository: repo } = options;
   const pushed = new Map<string, Descriptor>();
+  // Files whose blob the artifact this push replaces already had.
+  const inPrevious = new Set<string>();
   const jobs = new Map<string, Promise<PushedSpackImage | undefined>>();
   const skipped: PushedSpackImages['skipped'] = [];
   const slot = limit(client.concurrency);
@@ -227,6 +237,21 @@ export function startSpackImages(options: StartSpackImagesOptions): SpackImagePu
     return p;
   });
   prepared.catch(() => {});
+  // Only the images the registry lacks need their layers' diff_ids: read those tarballs ahead.
+  Promise.all([prepared, existingTags])
+    .then(([p, tags]) => {
+      if (!p) return;
+      const byHash = new Map(p.cache.specs.map((s) => [s.hash, s]));
+      for (const spec of p.cache.specs) {
+        const root = spec.tarballPresent ? spec.document.spec.nodes.find((n) => n.hash === spec.hash) : undefined;
+        if (!root || tags.has(spackImageTag(root))) continue;
+        for (const node of layerNodes(spec.document.spec.nodes, [spec.hash])) {
+          const cached = byHash.get(node.hash);
+          if (cached?.tarballPresent) void p.readLayer(cached);
+        }
+      }
+    })
+    .catch(() => {});
 
   const start = (spec: CachedSpec) => {
     const job = slot(() => pushImage(spec));
@@ -252,7 +277,11 @@ export function startSpackImages(options: StartSpackImagesOptions): SpackImagePu
       return undefined;
     }
     const tag = spackImageTag(plan.root);
-    const existing = !(await existingTags).has(tag) ? undefined : await client.getManifest({ ...repo, tag }).catch((error: unknown) => {
+    const tagExists = (await existingTags).has(tag);
+    if (tagExists && filesNeeded(cache, spec)?.every((path) => inPrevious.has(path))) {
+      return { name: spec.name, version: spec.version, hash: spec.hash, tag, digest: undefined, size: undefined, unchanged: true };
+    }
+    const existing = !tagExists ? undefined : await client.getManifest({ ...repo, tag }).catch((error: unknown) => {
       if (error instanceof PaksError && error.kind === 'not-found') return undefined;
       throw error;
     });
@@ -282,10 +311,11 @@ export function startSpackImages(options: StartSpackImagesOptions): SpackImagePu
   }
 
   return {
-    layerPushed(layer) {
+    layerPushed(layer, previous = false) {
       const title = layer.annotations?.[ANNOTATION_TITLE];
       if (!title) return;
       pushed.set(title, layer);
+      if (previous) inPrevious.add(title);
       if (ready) startComplete();
     },
     async finish(layers) {
@@ -401,7 +431,7 @@ export interface PreparedSpackImages {
  * reading its tarballs (the layers' diff_ids) so that work overlaps the upload. Anything that
  * is not a build cache with tarballs gives undefined and is left alone.
  */
-export async function prepareSpackImages(directory: string, known?: DigestCache, cache?: BuildCache): Promise<PreparedSpackImages | undefined> {
+export async function prepareSpackImages(directory: string, known?: DigestCache, cache?: BuildCache, options: { readAhead?: boolean } = {}): Promise<PreparedSpackImages | undefined> {
   if (!cache) {
     if (!existsSync(join(directory, 'build_cache')) && !existsSync(join(directory, 'v3', 'layout.json'))) return undefined;
     const { readBuildCache } = await import('../buildcache/read-build-cache.js');
@@ -410,7 +440,8 @@ export async function prepareSpackImages(directory: string, known?: DigestCache,
   const withTarballs = cache.specs.filter((s) => s.tarballPresent);
   if (withTarballs.length === 0) return undefined;
   const readLayer = tarballReader(cache.root, known);
-  for (const spec of withTarballs) void readLayer(spec);
+  // Off for a push: startSpackImages reads ahead only what the registry's missing images need.
+  if (options.readAhead !== false) for (const spec of withTarballs) void readLayer(spec);
   return { cache, readLayer };
 }
 

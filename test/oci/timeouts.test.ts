@@ -1,25 +1,15 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { createHttpTransport } from '../../src/oci/transport/http.js';
+import { startSilentServer, type SilentServer } from '../helpers/silent-server.js';
 
-// A loopback server that accepts connections and never answers.
-let server: Server;
+let server: SilentServer;
 let url: URL;
-const sockets = new Set<Socket>();
 before(async () => {
-  server = createServer((socket) => {
-    sockets.add(socket);
-    socket.resume();
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v2/`);
+  server = await startSilentServer();
+  url = new URL(`http://${server.host}/v2/`);
 });
-after(async () => {
-  for (const socket of sockets) socket.destroy();
-  await new Promise<void>((done) => server.close(() => done()));
-});
+after(() => server.stop());
 
 test('a registry that accepts but never answers fails the request after the first-byte timeout', async () => {
   const transport = createHttpTransport({ responseTimeoutMs: 150 });

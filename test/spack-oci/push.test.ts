@@ -12,6 +12,7 @@ import { testSpack } from '../helpers/spack.js';
 import { readBuildCache } from '../../src/buildcache/read-build-cache.js';
 import { startSpackImages, tarballReader } from '../../src/spack-oci/push-images.js';
 import { testClient } from '../oci/support.js';
+import { startFaultProxy } from '../helpers/fault-proxy.js';
 
 const recorded = JSON.parse(readFileSync(fileURLToPath(new URL('../fixtures/spack-oci/recorded.json', import.meta.url)), 'utf8')) as Record<string, string>;
 const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -193,6 +194,25 @@ describe('Spack-native images beside every Paks artifact', () => {
       assert.deepEqual((await listed()).map((t) => t.replace(/-[a-z2-7]{32}\.spack$/, '')).sort(), ['gcc-runtime-12.2.0', 'greet-paks-1.0.0', 'hello-paks-1.1.0', 'index.spack']);
     } finally {
       await client.close();
+    }
+  });
+
+  it('re-pushes unchanged content in a handful of requests: the Spack images the last push made are not read again', async () => {
+    const proxy = await startFaultProxy(registry.host);
+    try {
+      const target = `${proxy.host}/${repo}:repush`;
+      const first = await builder.paks(['push', cacheDir, target]);
+      assert.equal(first.exitCode, 0, first.stderr);
+      const seen = proxy.requests.length;
+      const again = await builder.paks(['push', cacheDir, target]);
+      assert.equal(again.exitCode, 0, again.stderr);
+      assert.match(again.stderr + again.stdout, /Spack images: 3 .*\(0 new\)/);
+      const requests = proxy.requests.slice(seen).map((r) => `${r.method} ${r.path}`);
+      assert.deepEqual(requests.filter((r) => /\/manifests\/(?!index\.spack)[^/]+\.spack$/.test(r)), [], 'no image manifest is asked for');
+      // The artifact's manifest, the tag list, index.spack (digest, manifest, layer): nothing per spec.
+      assert.ok(requests.length <= 6, `${requests.length} requests:\n${requests.join('\n')}`);
+    } finally {
+      await proxy.stop();
     }
   });
 

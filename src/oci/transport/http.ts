@@ -81,6 +81,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
       // responseTimeoutMs. While a body uploads, only the idle timeout applies.
       let waiting: NodeJS.Timeout | undefined;
       let connected = false;
+      let tcpConnected = false;
       let sent = false;
       const stopWaiting = () => clearTimeout(waiting);
       // A streamed upload's answer may wait on the registry committing it: that wait has only the idle timeout.
@@ -88,9 +89,9 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
       const arm = () => {
         stopWaiting();
         if (connected && (!sent || streamed)) return;
-        const what = connected ? 'start answering' : 'accept the connection';
         waiting = setTimeout(() => {
-          req.destroy(Object.assign(new Error(`${request.url.host} did not ${what} within ${responseTimeoutMs / 1000} s`), { code: 'ETIMEDOUT' }));
+          const what = connected ? 'start answering' : tcpConnected ? 'answer the TLS handshake' : 'accept the connection';
+          req.destroy(Object.assign(new Error(`${request.url.host} did not ${what} within ${responseTimeoutMs / 1000} s`), { code: 'ETIMEDOUT', noAnswer: true }));
         }, responseTimeoutMs);
         waiting.unref();
       };
@@ -101,7 +102,10 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
       arm();
       req.on('socket', (socket) => {
         if (!socket.connecting) onConnected();
-        else socket.once(isHttps ? 'secureConnect' : 'connect', onConnected);
+        else {
+          socket.once('connect', () => (tcpConnected = true));
+          socket.once(isHttps ? 'secureConnect' : 'connect', onConnected);
+        }
       });
       req.on('finish', () => {
         sent = true;
@@ -213,6 +217,11 @@ function extraCaCertificates(): string[] {
   }
 }
 
+function isNoAnswerOrAbort(error: unknown): boolean {
+  const { noAnswer, code, name } = error as { noAnswer?: unknown; code?: unknown; name?: unknown };
+  return noAnswer === true || code === 'ABORT_ERR' || name === 'AbortError';
+}
+
 // What a TLS client sees when the server answers its hello in plain HTTP.
 const NOT_TLS = /wrong version number|packet length too long|http request/i;
 
@@ -227,6 +236,8 @@ export async function probeScheme(send: HttpSend, registry: string): Promise<'ht
     await response.discard();
     return 'https';
   } catch (error) {
+    // Silence (or a cancelled look-up) says nothing about TLS: the request that asked fails, and may try again.
+    if (isNoAnswerOrAbort(error)) throw error;
     const code = (error as { code?: unknown }).code;
     if (code === 'EPROTO' || (typeof code === 'string' && code.startsWith('ERR_SSL_')) || NOT_TLS.test((error as Error).message ?? '')) return 'http';
     return 'https';

@@ -8,9 +8,19 @@ export interface RetryPolicy {
   maxDelayMs: number;
   /** A Retry-After longer than this is not waited for: the error is reported instead. */
   maxRetryAfterMs: number;
-  sleep: (ms: number) => Promise<void>;
+  /**
+   * A registry that does not answer (connect or first-byte timeouts, one after another) is
+   * given up when retrying would start a try this long after the first silent one.
+   */
+  maxSilentMs: number;
+  /** Waits `ms`, or less when `signal` fires. */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   random: () => number;
   now: () => number;
+  /** Ends the waits between tries and stops further tries (a bounded look-up, an interruption). */
+  signal?: AbortSignal;
+  /** Told, once per host, the first time a host does not answer (the user hears it within one timeout). */
+  onNoAnswer?: (host: string, message: string) => void;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = {
@@ -18,7 +28,17 @@ export const DEFAULT_RETRY: RetryPolicy = {
   baseDelayMs: 500,
   maxDelayMs: 20_000,
   maxRetryAfterMs: 60_000,
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  maxSilentMs: 30_000,
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
+    }),
   random: Math.random,
   now: Date.now,
 };
@@ -55,6 +75,11 @@ export function networkErrorCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/** The registry did not take the connection, or took it and did not start answering, in time (see http.ts). */
+export function isNoAnswer(error: unknown): boolean {
+  return error instanceof Error && (error as { noAnswer?: unknown }).noAnswer === true;
+}
+
 export function isRetryableNetworkError(error: unknown): boolean {
   const code = networkErrorCode(error);
   return code !== undefined && RETRYABLE_CODES.has(code);
@@ -86,10 +111,14 @@ export async function withRetry<T>(
   policy: RetryPolicy,
   context: { what: string; host: string; onRetry?: (message: string) => void },
 ): Promise<T> {
+  let silentSince: number | undefined;
   for (let attempt = 1; ; attempt++) {
+    const started = policy.now();
     try {
+      stopIfAborted(policy.signal);
       return await operation(attempt);
     } catch (error) {
+      stopIfAborted(policy.signal);
       const transient = error instanceof TransientError;
       if (!transient && !isRetryableNetworkError(error)) {
         if (!(error instanceof PaksError) && networkErrorCode(error) !== undefined) throw networkFailure(error, context);
@@ -104,10 +133,39 @@ export async function withRetry<T>(
         });
       }
       const delay = backoffDelay(attempt, policy, retryAfter);
+      if (isNoAnswer(error)) {
+        silentSince ??= started;
+        const silentFor = policy.now() - silentSince;
+        if (silentFor + delay > policy.maxSilentMs) throw notAnswering(error as Error, context, attempt, silentFor);
+        if (silentSince === started) policy.onNoAnswer?.(context.host, `${context.host} does not answer (${(error as Error).message}); Paks tries again for up to ${seconds(policy.maxSilentMs)} s.`);
+      } else {
+        silentSince = undefined;
+      }
       context.onRetry?.(`${final.message} Retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${policy.attempts}).`);
-      await policy.sleep(delay);
+      await sleepUnlessAborted(policy, delay);
     }
   }
+}
+
+/** The reason a signal was aborted with, as the error of whatever was waiting on it. */
+function stopIfAborted(signal: AbortSignal | undefined): void {
+  if (!signal?.aborted) return;
+  throw signal.reason instanceof PaksError ? signal.reason : new PaksError('network', 'The registry request was cancelled.');
+}
+
+async function sleepUnlessAborted(policy: RetryPolicy, ms: number): Promise<void> {
+  await policy.sleep(ms, policy.signal);
+  stopIfAborted(policy.signal);
+}
+
+const seconds = (ms: number) => Number((ms / 1000).toFixed(1));
+
+function notAnswering(error: Error, context: { what: string; host: string }, attempts: number, silentMs: number): PaksError {
+  const tries = attempts === 1 ? 'one try' : `${attempts} tries`;
+  return new PaksError('network', `Could not ${context.what}: ${context.host} does not answer (${error.message}; ${tries} in ${seconds(silentMs)} s).`, {
+    hint: 'Check that the registry is up and reachable, or raise registry_timeout if it is only slow.',
+    cause: error,
+  });
 }
 
 const TLS_CODES = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/;
