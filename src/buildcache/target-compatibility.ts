@@ -82,3 +82,26 @@ export function rankBinaries<T extends RankableBinary>(host: HostDescription, ca
   scored.sort((a, b) => a.otherOs - b.otherOs || a.distance - b.distance || a.otherCompiler - b.otherCompiler || a.index - b.index);
   return scored.map((s) => s.candidate);
 }
+
+/** Spack's generic microarchitectures: the families and levels a portable build names. */
+const GENERIC_LEVEL = /^(x86_64_v[234]|armv\d+\.\da)$/;
+
+export function isGenericTarget(target: string): boolean {
+  return GENERIC_LEVEL.test(target) || (MICROARCHITECTURE_PARENTS[target]?.length === 0);
+}
+
+/**
+ * The generic target a binary needs (icelake → x86_64_v4, zen2 → x86_64_v3, x86_64_v2 →
+ * itself): the nearest generic ancestor, to say what a binary runs on without naming a CPU.
+ */
+export function genericTarget(target: string, extraParents: readonly string[] = []): string {
+  let best: string | undefined;
+  let nearest = Infinity;
+  for (const [name, distance] of targetAncestors(target, extraParents)) {
+    if (isGenericTarget(name) && distance < nearest) {
+      best = name;
+      nearest = distance;
+    }
+  }
+  return best ?? target;
+}
