@@ -49,40 +49,6 @@ export function canRun(hostTarget: string, binaryTarget: string): boolean {
   return targetAncestors(hostTarget).has(binaryTarget);
 }
 
-export interface HostDescription {
-  target: string;
-  os?: string;
-  compiler?: { name: string; version: string };
-}
-
-export interface RankableBinary {
-  arch: { os: string; target: string };
-  compiler?: { name: string; version: string };
-}
-
-/**
- * The candidates that can run on the host, best first: same OS before another OS, then the
- * most specific target (exact, then the nearest ancestor, generic families last), then the
- * host's compiler. Ties keep their input order.
- */
-export function rankBinaries<T extends RankableBinary>(host: HostDescription, candidates: readonly T[]): T[] {
-  const ancestors = isKnownTarget(host.target) ? targetAncestors(host.target) : new Map([[host.target, 0]]);
-  const scored = candidates
-    .map((candidate, index) => ({ candidate, index, distance: ancestors.get(candidate.arch.target) }))
-    .filter((s): s is { candidate: T; index: number; distance: number } => s.distance !== undefined)
-    .map((s) => ({
-      ...s,
-      otherOs: host.os !== undefined && s.candidate.arch.os !== host.os ? 1 : 0,
-      otherCompiler:
-        host.compiler !== undefined &&
-        (s.candidate.compiler?.name !== host.compiler.name || s.candidate.compiler?.version !== host.compiler.version)
-          ? 1
-          : 0,
-    }));
-  scored.sort((a, b) => a.otherOs - b.otherOs || a.distance - b.distance || a.otherCompiler - b.otherCompiler || a.index - b.index);
-  return scored.map((s) => s.candidate);
-}
-
 /** Spack's generic microarchitectures: the families and levels a portable build names. */
 const GENERIC_LEVEL = /^(x86_64_v[234]|armv\d+\.\da)$/;
 

@@ -40,14 +40,16 @@ export interface Rank {
 export type Verdict = { fits: true; rank: Rank; facts: BinaryFacts } | { fits: false; reason: string; facts: BinaryFacts };
 
 /** The binary's facts from its spec's nodes (the root first, or the node with `rootHash`). */
-export function binaryFacts(nodes: readonly SpecNode[], rootHash?: string): BinaryFacts {
-  const root = (rootHash ? nodes.find((n) => n.hash === rootHash) : undefined) ?? nodes[0]!;
+export function binaryFacts(nodes: readonly SpecNode[] | ReadonlyMap<string, SpecNode>, rootHash?: string): BinaryFacts {
+  const byHash = nodes instanceof Map ? (nodes as ReadonlyMap<string, SpecNode>) : nodesByHash(nodes as readonly SpecNode[]);
+  const root = (rootHash ? byHash.get(rootHash) : undefined) ?? (nodes instanceof Map ? undefined : (nodes as readonly SpecNode[])[0]);
+  if (!root) throw new Error(`binaryFacts: no node ${rootHash ?? ''}`);
   return {
     platform: root.arch.platform,
     os: root.arch.platform_os,
     target: targetName(root.arch),
     targetParents: targetParents(root.arch),
-    libc: libcOf(root, nodesByHash(nodes)) ?? null,
+    libc: libcOf(root, byHash) ?? null,
   };
 }
 
