@@ -49,36 +49,25 @@ export function canRun(hostTarget: string, binaryTarget: string): boolean {
   return targetAncestors(hostTarget).has(binaryTarget);
 }
 
-export interface HostDescription {
-  target: string;
-  os?: string;
-  compiler?: { name: string; version: string };
-}
+/** Spack's generic microarchitectures: the families and levels a portable build names. */
+const GENERIC_LEVEL = /^(x86_64_v[234]|armv\d+\.\da)$/;
 
-export interface RankableBinary {
-  arch: { os: string; target: string };
-  compiler?: { name: string; version: string };
+export function isGenericTarget(target: string): boolean {
+  return GENERIC_LEVEL.test(target) || (MICROARCHITECTURE_PARENTS[target]?.length === 0);
 }
 
 /**
- * The candidates that can run on the host, best first: same OS before another OS, then the
- * most specific target (exact, then the nearest ancestor, generic families last), then the
- * host's compiler. Ties keep their input order.
+ * The generic target a binary needs (icelake → x86_64_v4, zen2 → x86_64_v3, x86_64_v2 →
+ * itself): the nearest generic ancestor, to say what a binary runs on without naming a CPU.
  */
-export function rankBinaries<T extends RankableBinary>(host: HostDescription, candidates: readonly T[]): T[] {
-  const ancestors = isKnownTarget(host.target) ? targetAncestors(host.target) : new Map([[host.target, 0]]);
-  const scored = candidates
-    .map((candidate, index) => ({ candidate, index, distance: ancestors.get(candidate.arch.target) }))
-    .filter((s): s is { candidate: T; index: number; distance: number } => s.distance !== undefined)
-    .map((s) => ({
-      ...s,
-      otherOs: host.os !== undefined && s.candidate.arch.os !== host.os ? 1 : 0,
-      otherCompiler:
-        host.compiler !== undefined &&
-        (s.candidate.compiler?.name !== host.compiler.name || s.candidate.compiler?.version !== host.compiler.version)
-          ? 1
-          : 0,
-    }));
-  scored.sort((a, b) => a.otherOs - b.otherOs || a.distance - b.distance || a.otherCompiler - b.otherCompiler || a.index - b.index);
-  return scored.map((s) => s.candidate);
+export function genericTarget(target: string, extraParents: readonly string[] = []): string {
+  let best: string | undefined;
+  let nearest = Infinity;
+  for (const [name, distance] of targetAncestors(target, extraParents)) {
+    if (isGenericTarget(name) && distance < nearest) {
+      best = name;
+      nearest = distance;
+    }
+  }
+  return best ?? target;
 }

@@ -9,7 +9,7 @@ import type { Descriptor } from '../oci/schemas.js';
 import { ANNOTATION_PREFIX } from '../buildcache/oci-platform.js';
 import { readBuildCache, type BuildCache, type CachedSpec } from '../buildcache/read-build-cache.js';
 import { verifyTarballs } from '../buildcache/verify-tarballs.js';
-import { rankBinaries } from '../buildcache/target-compatibility.js';
+import { binaryFacts, describeNoFit, judgeBinary, rankCandidates, type BinaryFacts } from '../compatibility/judge.js';
 import { specVerifier } from '../trust/verify-clearsigned.js';
 import type { TrustedKey } from '../trust/public-key.js';
 import type { HostArch } from './host.js';
@@ -122,8 +122,14 @@ async function lookupIn(client: PaksClient, registry: RegistryClient, base: stri
       reasons.push(`the registry's ${options.name} is @${version}; you asked @${formatVersionList(options.request.spec.versions)} (${target})`);
       return undefined;
     }
-    const offered = entries.map(describeEntry).join(', ') || 'nothing';
-    reasons.push(`${target} has no binary for ${options.host.platform}-${options.host.os}-${options.host.target} (it offers ${offered})`);
+    // A build for this machine that the request's os=/target=/platform= rules out: say so.
+    const verdict = versioned && options.request ? judgeBinary(entryFacts(versioned)!, options.host, options.request.spec) : undefined;
+    if (verdict && !verdict.fits) {
+      reasons.push(`the registry's ${options.name} ${verdict.reason} (${target})`);
+      return undefined;
+    }
+    const offers = entries.map(entryFacts).filter((facts): facts is BinaryFacts => facts !== undefined);
+    reasons.push(`${describeNoFit(options.name, options.host, offers)} (${target})`);
     return undefined;
   }
   const dir = await mkdtemp(join(tmpdir(), `paks-pull-${options.name}-`));
@@ -179,18 +185,26 @@ async function lookupIn(client: PaksClient, registry: RegistryClient, base: stri
 }
 
 /**
- * The cached spec of the package that satisfies the whole request (the entry's own hash
- * first), or the reason the first candidate does not.
+ * The cached spec of the package that fits this machine and satisfies the whole request (the
+ * entry's own hash first), or the reason the first candidate does not. Fitting is judged on
+ * the verified spec, whatever the index entry said: Spack installs a concrete spec without
+ * checking its libc (Spack 1.1 transcript 160c), so Paks must.
  */
 function chooseRoot(named: readonly CachedSpec[], cache: BuildCache, options: LookupOptions, entryHash: string | undefined): { root: CachedSpec; reason?: undefined } | { root?: undefined; reason: string } {
   const ordered = [...named].sort((a, b) => Number(b.hash === entryHash) - Number(a.hash === entryHash));
-  if (!options.request) {
-    const root = ordered.find((s) => !options.version || s.version === options.version);
-    return root ? { root } : { reason: `${options.name} is @${ordered[0]!.version}; you asked @${options.version}` };
-  }
   const nodes = nodesByHash(cache.specs.flatMap((s) => s.document.spec.nodes));
   let reason: string | undefined;
   for (const candidate of ordered) {
+    const verdict = judgeBinary(binaryFacts(candidate.document.spec.nodes, candidate.hash), options.host, options.request?.spec);
+    if (!verdict.fits) {
+      reason ??= `${options.name} ${verdict.reason}`;
+      continue;
+    }
+    if (!options.request) {
+      if (!options.version || candidate.version === options.version) return { root: candidate };
+      reason ??= `${options.name} is @${candidate.version}; you asked @${options.version}`;
+      continue;
+    }
     const node = candidate.document.spec.nodes.find((n) => n.hash === candidate.hash) ?? candidate.document.spec.nodes[0]!;
     const why = unsatisfiedBecause(node, options.request.spec, nodes);
     if (why === undefined) return { root: candidate };
@@ -199,22 +213,34 @@ function chooseRoot(named: readonly CachedSpec[], cache: BuildCache, options: Lo
   return { reason: reason! };
 }
 
-/** Same OS, a target this machine can run; the most specific target wins. */
+/** The index entry that fits this machine best, judged on its annotations (see compatibility/judge.ts). */
 function pickEntry(entries: readonly Descriptor[], options: LookupOptions): Descriptor | undefined {
   const annotation = (entry: Descriptor, key: string) => entry.annotations?.[`${ANNOTATION_PREFIX}${key}`];
   const candidates = entries
-    .filter((entry) => annotation(entry, 'os') === options.host.os && annotation(entry, 'target') !== undefined)
     .filter((entry) => !annotation(entry, 'version') || !options.request?.spec.versions || versionSatisfies(annotation(entry, 'version')!, options.request.spec.versions))
     .filter((entry) => !options.version || options.request || !annotation(entry, 'version') || annotation(entry, 'version') === options.version)
-    .map((entry) => ({ entry, arch: { os: annotation(entry, 'os')!, target: annotation(entry, 'target')! } }));
-  return rankBinaries({ os: options.host.os, target: options.host.target }, candidates)[0]?.entry;
+    .flatMap((entry) => {
+      const facts = entryFacts(entry);
+      return facts ? [{ entry, facts }] : [];
+    });
+  return rankCandidates(candidates, (c) => c.facts, options.host, options.request?.spec).fitting[0]?.candidate.entry;
 }
 
-function describeEntry(entry: Descriptor): string {
-  const a = entry.annotations ?? {};
-  const os = a[`${ANNOTATION_PREFIX}os`];
-  const target = a[`${ANNOTATION_PREFIX}target`];
-  return os || target ? `${os ?? '?'}-${target ?? '?'}` : `${entry.platform?.os ?? '?'}/${entry.platform?.architecture ?? '?'}`;
+/** What an index entry says it is built for; undefined when it names no Spack os and target. */
+function entryFacts(entry: Descriptor): BinaryFacts | undefined {
+  const annotation = (key: string) => entry.annotations?.[`${ANNOTATION_PREFIX}${key}`];
+  const os = annotation('os');
+  const target = annotation('target');
+  if (!os || !target) return undefined;
+  const platform = entry.platform?.os === 'linux' || entry.platform?.os === 'darwin' ? entry.platform.os : undefined;
+  return { platform, os, target, libc: entryLibc(annotation('libc'), annotation('libc-prefix')) };
+}
+
+/** `glibc@2.36` → the libc; `none` → null (no libc in its DAG); absent or unreadable → unknown (an older artifact). */
+function entryLibc(label: string | undefined, prefix: string | undefined): BinaryFacts['libc'] {
+  if (label === 'none') return null;
+  const match = label ? /^([A-Za-z0-9_-]+)@([A-Za-z0-9_.+-]+)$/.exec(label) : null;
+  return match ? { name: match[1]!, version: match[2]!, ...(prefix ? { prefix } : {}) } : undefined;
 }
 
 function unavailable(error: unknown): string {

@@ -1,16 +1,15 @@
 import { PaksError } from '../errors.js';
 import type { SpackRunner } from '../spack/runner.js';
+import { hostLibc, type HostFacts } from '../compatibility/host.js';
+import type { LibcProbe } from '../compatibility/host-libc.js';
 
-/** This machine as Spack sees it: `spack arch` → linux-debian12-icelake. */
-export interface HostArch {
-  platform: string;
-  os: string;
-  target: string;
-}
+/** This machine as Spack sees it: `spack arch` → linux-debian12-icelake, and its libc (on Linux). */
+export type HostArch = HostFacts;
 
-export async function hostArch(spack: SpackRunner): Promise<HostArch> {
-  const result = await spack.run(['arch'], { doing: 'tell this machine\'s architecture' });
-  return parseArch(result.stdout.trim());
+export async function hostArch(spack: SpackRunner, probe?: LibcProbe): Promise<HostArch> {
+  const [result, libc] = await Promise.all([spack.run(['arch'], { doing: 'tell this machine\'s architecture' }), hostLibc(process.platform, probe)]);
+  const arch = parseArch(result.stdout.trim());
+  return arch.platform === 'linux' && libc ? { ...arch, libc } : arch;
 }
 
 export function parseArch(text: string): HostArch {

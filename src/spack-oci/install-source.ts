@@ -22,14 +22,14 @@ import { readBuildCache } from '../buildcache/read-build-cache.js';
 import { LAYOUT_FILE, MEDIA_TYPE, blobOf, blobPath, parseManifest, specManifestPath } from '../buildcache/layout-v3.js';
 import { isClearsigned, signedSpecPayload } from '../trust/signed-spec-payload.js';
 import { spackForLayout } from '../spack/dialect/index.js';
-import { rankBinaries } from '../buildcache/target-compatibility.js';
+import { binaryFacts, describeNoFit, rankCandidates } from '../compatibility/judge.js';
 import { verifyTarballs } from '../buildcache/verify-tarballs.js';
 import type { RegistryClient, Repository } from '../oci/client.js';
 import { SPACK_SPEC_SIGNED } from '../oci/media-types.js';
 import { formatReference, parseReference } from '../oci/reference.js';
 import { listReferrers } from '../oci/referrers.js';
 import type { Descriptor } from '../oci/schemas.js';
-import { parseSpecDocument, SpecNodeSchema, targetName, type SpecNode } from '../spack/spec-json.js';
+import { parseSpecDocument, SpecNodeSchema, type SpecNode } from '../spack/spec-json.js';
 import { specVerifier } from '../trust/verify-clearsigned.js';
 import { unsatisfiedBecause } from '../spec/satisfies.js';
 import type { BinaryLookup, LookupOptions, OpenRegistry } from '../install/binary.js';
@@ -106,24 +106,22 @@ async function lookupIn(
         const parsed = SpecNodeSchema.safeParse({ hash, ...(record.spec as object) });
         if (parsed.success) nodes.set(parsed.data.hash, parsed.data);
       }
-      const named = [...nodes.values()]
-        .filter((node) => db.database.installs[node.hash]?.in_buildcache && node.name === options.name && (!options.version || node.version === options.version))
-        .filter((node) => node.arch.platform_os === options.host.os);
-      // The same satisfaction check as for Paks artifacts: the whole request, not just name and version.
-      const why = options.request ? named.map((node) => unsatisfiedBecause(node, options.request!.spec, nodes)) : [];
-      const candidates = named
-        .filter((_, i) => why[i] === undefined)
-        .map((node) => ({ node, arch: { os: node.arch.platform_os, target: targetName(node.arch) } }));
-      const best = rankBinaries({ os: options.host.os, target: options.host.target }, candidates)[0];
+      const named = [...nodes.values()].filter((node) => db.database.installs[node.hash]?.in_buildcache && node.name === options.name && (!options.version || node.version === options.version));
+      // The same rules as for Paks artifacts: the libc and target of each spec, then the whole request.
+      const { fitting, refused } = rankCandidates(named, (node) => binaryFacts(nodes, node.hash), options.host, options.request?.spec);
+      const why = options.request ? fitting.map(({ candidate }) => unsatisfiedBecause(candidate, options.request!.spec, nodes)) : [];
+      const best = fitting.find((_, i) => why[i] === undefined)?.candidate;
       if (!best) {
-        const reason = why.find((w) => w !== undefined);
+        const reason = why.find((w) => w !== undefined) ?? (refused.length === 1 ? `${options.name} ${refused[0]!.reason}` : undefined);
         reasons.push(reason
           ? `${where} (a Spack OCI build cache): ${reason}`
-          : `${where} (a Spack OCI build cache) has no ${options.name}${options.version ? `@${options.version}` : ''} for ${options.host.platform}-${options.host.os}-${options.host.target}`);
+          : named.length === 0
+            ? `${where} (a Spack OCI build cache) has no ${options.name}${options.version ? `@${options.version}` : ''}`
+            : `${where} (a Spack OCI build cache): ${describeNoFit(options.name, options.host, refused.map((r) => r.facts))}`);
         continue;
       }
       const signedOnly = options.verify && !options.unsignedRegistries.some((r) => sameRegistry(r, base));
-      return await fetchVerified(client, registry, repo, best.node, { ...options, signedOnly, base });
+      return await fetchVerified(client, registry, repo, best, { ...options, signedOnly, base });
     } catch (error) {
       if (error instanceof PaksError && (error.kind === 'trust' || error.kind === 'integrity')) {
         throw new PaksError(error.kind, `Refusing the binary of ${options.name} from ${where}: ${describeError(error).replace(/\.$/, '')}.`, { hint: error.hint, cause: error });

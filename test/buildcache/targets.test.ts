@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MICROARCHITECTURE_PARENTS } from '../../src/buildcache/microarchitectures.js';
-import { canRun, rankBinaries, targetAncestors, targetFamily } from '../../src/buildcache/target-compatibility.js';
+import { canRun, genericTarget, targetAncestors, targetFamily } from '../../src/buildcache/target-compatibility.js';
+import { rankCandidates } from '../../src/compatibility/index.js';
 
 test('the embedded table is a DAG whose parents are all known', () => {
   for (const [name, parents] of Object.entries(MICROARCHITECTURE_PARENTS)) {
@@ -47,26 +48,21 @@ test('a generic family target runs on any member; unknown targets match only exa
   assert.equal(targetFamily('future_cpu'), undefined);
 });
 
-test('rankBinaries: exact target first, then nearer ancestors; same OS and compiler preferred; incompatible dropped', () => {
-  const bin = (target: string, os = 'debian12', compiler = '12.2.0') => ({ id: `${target}/${os}/${compiler}`, arch: { target, os }, compiler: { name: 'gcc', version: compiler } });
-  const host = { target: 'icelake', os: 'debian12', compiler: { name: 'gcc', version: '12.2.0' } };
-  const ranked = rankBinaries(host, [
-    bin('x86_64'),
-    bin('zen4'),
-    bin('x86_64_v3'),
-    bin('icelake', 'rhel9'),
-    bin('icelake', 'debian12', '13.1.0'),
-    bin('icelake'),
-    bin('skylake_avx512'),
-    bin('aarch64'),
-  ]);
-  assert.deepEqual(ranked.map((b) => b.id), [
-    'icelake/debian12/12.2.0',
-    'icelake/debian12/13.1.0',
-    'skylake_avx512/debian12/12.2.0',
-    'x86_64_v3/debian12/12.2.0',
-    'x86_64/debian12/12.2.0',
-    'icelake/rhel9/12.2.0',
-  ]);
-  assert.deepEqual(rankBinaries({ target: 'future_cpu' }, [bin('x86_64'), bin('future_cpu')]).map((b) => b.id), ['future_cpu/debian12/12.2.0']);
+test('rankCandidates: exact target first, then nearer ancestors; the same OS preferred; incompatible dropped', () => {
+  const glibc = { name: 'glibc', version: '2.36', prefix: '/usr' };
+  const bin = (target: string, os = 'debian12') => ({ id: `${target}/${os}`, facts: { platform: 'linux', os, target, libc: glibc } });
+  const host = { platform: 'linux', target: 'icelake', os: 'debian12', libc: glibc };
+  const ranked = rankCandidates([bin('x86_64'), bin('zen4'), bin('x86_64_v3'), bin('icelake', 'rhel9'), bin('icelake'), bin('skylake_avx512'), bin('aarch64')], (b) => b.facts, host).fitting;
+  assert.deepEqual(ranked.map((b) => b.candidate.id), ['icelake/debian12', 'skylake_avx512/debian12', 'x86_64_v3/debian12', 'x86_64/debian12', 'icelake/rhel9']);
+  const future = rankCandidates([bin('x86_64'), bin('future_cpu')], (b) => b.facts, { ...host, target: 'future_cpu' }).fitting;
+  assert.deepEqual(future.map((b) => b.candidate.id), ['future_cpu/debian12']);
+});
+
+test('genericTarget: the generic level a binary needs', () => {
+  assert.equal(genericTarget('icelake'), 'x86_64_v4');
+  assert.equal(genericTarget('zen2'), 'x86_64_v3');
+  assert.equal(genericTarget('haswell'), 'x86_64_v3');
+  assert.equal(genericTarget('x86_64_v2'), 'x86_64_v2');
+  assert.equal(genericTarget('neoverse_n1'), 'armv8.2a');
+  assert.equal(genericTarget('aarch64'), 'aarch64');
 });

@@ -116,7 +116,7 @@ function concretizeNode(state, constraint, isRoot) {
 
   // 2. reuse
   const reusable = state.candidates
-    .filter(({ node }) => node.name === pkg.name && node.archStr === `${arch.platform}-${arch.os}-${node.external ? node.target : arch.target}` && (isV1() ? !node.compiler || node.compilerStr === `${compiler.name}@${compiler.version}` : node.compilerStr === `${compiler.name}@${compiler.version}`))
+    .filter(({ node }) => node.name === pkg.name && reusableOnHost(ctx, node, arch, c.arch.os) && (isV1() ? !node.compiler || node.compilerStr === `${compiler.name}@${compiler.version}` : node.compilerStr === `${compiler.name}@${compiler.version}`))
     .filter(({ node }) => satisfies(node, isRoot ? c : { ...c, deps: [] }))
     .filter(({ node }) => compatibleWithMemo(state, node))
     .sort((a, b) => compareVersions(b.node.version, a.node.version) || (a.installed === b.installed ? 0 : a.installed ? -1 : 1));
@@ -200,6 +200,27 @@ function concretizeNode(state, constraint, isRoot) {
   if (isRoot && !satisfies(node, c)) throw unsatisfiable(abstractToString(c));
   state.memo.set(pkg.name, node);
   return node;
+}
+
+// Spack 0.22+ on Linux reuses a spec built on another OS when its libc is the host's (same
+// name and prefix, version no newer); a spec whose DAG has no libc is reused unchecked.
+// Facts: Spack 1.1 recordings 160 (newer glibc refused), 160d (older reused, other os), 160e
+// (no libc edge) — test/fixtures/spack-1.1/transcripts/160*.
+function reusableOnHost(ctx, node, arch, requestedOs) {
+  if (node.platform !== arch.platform) return false;
+  if (node.target !== (node.external ? node.target : arch.target)) return false;
+  if (arch.platform !== 'linux') return node.os === arch.os;
+  if (requestedOs && node.os !== requestedOs) return false;
+  const host = ctx.hostLibc;
+  return libcsOf(node).every((libc) => host && libc.name === host.name && (libc.external?.path ?? null) === host.prefix && compareVersions(libc.version, host.version) <= 0);
+}
+
+function libcsOf(node) {
+  const found = [];
+  for (const n of node.traverse({ deptypes: ['link', 'run'] })) {
+    for (const e of n.deps) if (e.virtuals.includes('libc') && e.deptypes.some((t) => t === 'link' || t === 'run')) found.push(e.node);
+  }
+  return found;
 }
 
 function compatibleWithMemo(state, node) {

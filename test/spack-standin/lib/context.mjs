@@ -154,6 +154,12 @@ export class Context {
     return this._db;
   }
 
+  // the libc Spack detects on a linux host (spack.util.libc): the stand-in's glibc knob at /usr
+  get hostLibc() {
+    if (this.arch.platform !== 'linux') return null;
+    return { name: 'glibc', version: process.env.SPACK_STANDIN_GLIBC || '2.36', prefix: '/usr' };
+  }
+
   // externals from packages.yaml plus the detected libc on linux
   externalsFor(name) {
     const pkgs = this.config.get('packages') ?? {};
@@ -161,7 +167,7 @@ export class Context {
     const res = [];
     for (const e of entry.externals ?? []) res.push({ spec: String(e.spec), prefix: e.prefix ?? null, modules: e.modules ?? null, extra_attributes: e.extra_attributes ?? {} });
     if (name === 'glibc' && this.arch.platform === 'linux' && res.length === 0) {
-      res.push({ spec: `glibc@${process.env.SPACK_STANDIN_GLIBC || '2.36'}`, prefix: '/usr', detected: true });
+      res.push({ spec: `glibc@${this.hostLibc.version}`, prefix: this.hostLibc.prefix, detected: true });
     }
     return { externals: res, buildable: entry.buildable !== false && !(name === 'glibc' && this.arch.platform === 'linux') };
   }
