@@ -10,6 +10,7 @@ import { pushBuildCache, type PublishedBuild } from './publish.js';
 import { checkCacheSignatures, spackBuildcachePush } from './cache.js';
 import { noteOnInterrupt, removeOnInterrupt } from '../interruption.js';
 import { withTemporaryScope } from '../spack/scope.js';
+import { describeTarget, resolveBuildTarget, targetScope } from './target.js';
 
 export interface BuildOptions {
   cacheDir?: string | undefined;
@@ -28,6 +29,8 @@ export interface BuildOptions {
   /** Also push a runnable image on this base, to `<push repository>/container`. */
   baseImage?: string | undefined;
   entrypoint?: string | undefined;
+  /** The target family to build for (default: the build_target setting); see target.ts. */
+  target?: string | undefined;
 }
 
 export interface BuiltCache {
@@ -39,6 +42,8 @@ export interface BuiltCache {
   /** The runnable image pushed with --base-image. */
   container?: import('../container/push-container.js').PushedContainer;
   removed: boolean;
+  /** The family it was built for (none: the host's microarchitecture). */
+  target?: string;
 }
 
 export interface BuildReport {
@@ -63,8 +68,9 @@ export async function buildSpecs(client: PaksClient, args: readonly string[], op
   if (userCacheDir) await prepareCacheDir(userCacheDir);
 
   // Binaries built in a padded prefix relocate into any consumer prefix up to that length.
-  const scope = buildScope(client.values.build_padded_length);
-  const installed = await installSpecs(client, args, { noCache: true, sbom: false, scope });
+  const target = await resolveBuildTarget(client, options.target);
+  const scope = { ...buildScope(client.values.build_padded_length), ...targetScope(target) };
+  const installed = await installSpecs(client, args, { noCache: true, sbom: false, scope, ...(target ? { target } : {}) });
   if (options.push && installed.roots.length > 1) {
     throw new PaksError('usage', `--push takes one spec, but ${installed.roots.length} were built.`, { hint: 'Use --pushd to push each package to its own repository.' });
   }
@@ -91,8 +97,8 @@ export async function buildSpecs(client: PaksClient, args: readonly string[], op
         }
         const signedBy = key ? await checkCacheSignatures(client, runner, dir, key.fingerprint, { forced: Boolean(options.force) }) : null;
         const sboms = await writeCacheSboms(runner, dir);
-        client.reporter.info(`Build cache for ${root.name}@${root.version} is in ${dir}${signedBy ? ` (signed by ${signedBy})` : ' (unsigned)'}`);
-        caches.push({ root, dir, signedBy, sboms, removed: false });
+        client.reporter.info(`Build cache for ${root.name}@${root.version}${target ? ` (${describeTarget(target)})` : ''} is in ${dir}${signedBy ? ` (signed by ${signedBy})` : ' (unsigned)'}`);
+        caches.push({ root, dir, signedBy, sboms, removed: false, ...(target ? { target } : {}) });
       } catch (error) {
         // A temporary cache that did not come out whole is of no use to anyone.
         if (!userCacheDir) await rm(dir, { recursive: true, force: true });
