@@ -13,6 +13,7 @@ import { withTemporaryScope } from '../spack/scope.js';
 import { buildScope } from './scope.js';
 import { removeStaleBuilds } from './tree.js';
 import { keptNote, removePushedBuildCache } from '../buildcache/cleanup.js';
+import { describeTarget, resolveBuildTarget } from './target.js';
 
 export interface BuildOptions {
   cacheDir?: string | undefined;
@@ -31,6 +32,8 @@ export interface BuildOptions {
   /** Also push a runnable image on this base, to `<push repository>/container`. */
   baseImage?: string | undefined;
   entrypoint?: string | undefined;
+  /** The target family to build for (default: the build_target setting); see target.ts. */
+  target?: string | undefined;
 }
 
 export interface BuiltCache {
@@ -42,6 +45,8 @@ export interface BuiltCache {
   /** The runnable image pushed with --base-image. */
   container?: import('../container/push-container.js').PushedContainer;
   removed: boolean;
+  /** The family it was built for (none: the host's microarchitecture). */
+  target?: string;
 }
 
 export interface BuildReport {
@@ -67,11 +72,13 @@ export async function buildSpecs(client: PaksClient, args: readonly string[], op
 
   const resolved = await resolveInstallArguments(client, args);
   const spack = await client.spack();
-  // Install, buildcache push, signature check and SBOMs all see one scope (Spack pushes only recipes it knows).
-  const scope = buildScope({ paddedLength: client.values.build_padded_length, repos: resolved.repository ? [resolved.repository.root] : [], dialect: await spack.dialect() });
+  const target = await resolveBuildTarget(client, options.target);
+  // Install, buildcache push, signature check and SBOMs all see one scope (Spack pushes only recipes it knows),
+  // with the target family in it so that dependencies follow.
+  const scope = buildScope({ paddedLength: client.values.build_padded_length, repos: resolved.repository ? [resolved.repository.root] : [], dialect: await spack.dialect(), target });
   // Only in a tree of its own: with build_padded_length 0 the build shares the user's store.
   if (client.values.build_padded_length > 0) await withTemporaryScope(scope, (built) => removeStaleBuilds(client, spack.withScope(built!.dir)));
-  const installed = await installResolved(client, resolved, { noCache: true, sbom: false, scope });
+  const installed = await installResolved(client, resolved, { noCache: true, sbom: false, scope, ...(target ? { target } : {}) });
   if (options.push && installed.roots.length > 1) {
     throw new PaksError('usage', `--push takes one spec, but ${installed.roots.length} were built.`, { hint: 'Use --pushd to push each package to its own repository.' });
   }
@@ -96,8 +103,8 @@ export async function buildSpecs(client: PaksClient, args: readonly string[], op
         }
         const signedBy = key ? await checkCacheSignatures(client, runner, dir, key.fingerprint, { forced: Boolean(options.force) }) : null;
         const sboms = await writeCacheSboms(runner, dir);
-        client.reporter.info(`Build cache for ${root.name}@${root.version} is in ${dir}${signedBy ? ` (signed by ${signedBy})` : ' (unsigned)'}`);
-        caches.push({ root, dir, signedBy, sboms, removed: false });
+        client.reporter.info(`Build cache for ${root.name}@${root.version}${target ? ` (${describeTarget(target)})` : ''} is in ${dir}${signedBy ? ` (signed by ${signedBy})` : ' (unsigned)'}`);
+        caches.push({ root, dir, signedBy, sboms, removed: false, ...(target ? { target } : {}) });
       } catch (error) {
         // A temporary cache that did not come out whole is of no use to anyone.
         if (!userCacheDir) await rm(dir, { recursive: true, force: true });

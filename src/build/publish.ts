@@ -7,6 +7,7 @@ import { binaryIdentity, describeBinary } from '../buildcache/layout.js';
 import { ANNOTATION_PREFIX, ociArchitectureOf, ociPlatform, spackAnnotations } from '../buildcache/oci-platform.js';
 import { buildTag, versionTag } from '../buildcache/tags.js';
 import { targetParents } from '../spack/spec-json.js';
+import { describeTarget, isGenericTarget } from './target.js';
 
 export interface PublishedBuild {
   /** `registry/repo:<version>-<hash7>@sha256:...` */
@@ -66,7 +67,7 @@ export async function pushBuildCache(client: PaksClient, dir: string, target: st
       reference: { ...repository, tag },
       artifactType: client.values.content_type,
       annotations,
-      description: `Spack build cache of ${describeBinary(identity)}${spec.signed ? ', signed' : ''}`,
+      description: `Spack build cache of ${describeBinary(identity)}${isGenericTarget(identity.arch.target) ? `, for ${describeTarget(identity.arch.target)}` : ''}${spec.signed ? ', signed' : ''}`,
       ...(sourceUrl(client.env) ? { source: sourceUrl(client.env)! } : {}),
       reporter: client.reporter,
       ...(images ? { onLayer: images.layerPushed } : {}),

@@ -1,5 +1,6 @@
 import type { SpackDialect } from '../spack/dialect/index.js';
 import type { ScopeContent } from '../spack/scope.js';
+import { targetScope } from './target.js';
 
 /** What the scope of a build depends on. */
 export interface BuildScopeInputs {
@@ -9,6 +10,8 @@ export interface BuildScopeInputs {
   repos?: readonly string[];
   /** The Spack that reads the scope (its `repos:` form differs). */
   dialect?: SpackDialect;
+  /** The target family to build for (build_target, paks.yaml targets, --target): dependencies follow it. */
+  target?: string | undefined;
 }
 
 /**
@@ -20,5 +23,6 @@ export function buildScope(inputs: BuildScopeInputs): ScopeContent {
     ...(inputs.dialect ? { dialect: inputs.dialect } : {}),
     ...(inputs.repos?.length ? { repos: [...inputs.repos] } : {}),
     ...(inputs.paddedLength > 0 ? { config: { install_tree: { padded_length: inputs.paddedLength } } } : {}),
+    ...targetScope(inputs.target),
   };
 }

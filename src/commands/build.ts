@@ -14,6 +14,7 @@ interface BuildCommandOptions {
   json?: boolean;
   baseImage?: string;
   entrypoint?: string;
+  target?: string;
 }
 
 export function register(program: Command): void {
@@ -32,6 +33,7 @@ export function register(program: Command): void {
     .option('--plain-http', 'talk to the registry over plain HTTP')
     .option('--base-image <ref>', 'also push a runnable image on this base to <push repository>/container')
     .option('--entrypoint <program>', 'with --base-image: start this program instead of a shell')
+    .option('--target <family>', 'build for this CPU family, e.g. x86_64_v3 (default: build_target, auto = x86_64_v2 / aarch64; host = this CPU)')
     .option('--json', 'print the build report as JSON')
     .addHelpText('after', '\nExamples:\n  paks build zlib --cache-dir ./cache\n  paks build zlib --push ghcr.io/myorg/zlib\n  paks build ./my-repo hello --pushd')
     .action(async (args: string[], options: BuildCommandOptions, command: Command) => {
@@ -50,6 +52,7 @@ export function register(program: Command): void {
         plainHttp: Boolean(options.plainHttp),
         baseImage: options.baseImage,
         entrypoint: options.entrypoint,
+        target: options.target,
       });
       if (options.json) {
         ctx.reporter.out(JSON.stringify(report.caches, null, 2));

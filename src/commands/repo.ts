@@ -95,9 +95,10 @@ function registerBuildAndAdd(repo: Command): void {
     .option('--keep-going', 'go on with the other packages after a failure')
     .option('--key <fingerprint>', 'sign with this key')
     .option('--plain-http', 'talk plain HTTP to the registry')
+    .option('--target <family>', "build for this CPU family only (default: paks.yaml's targets, else build_target)")
     .option('--json', 'print the report as JSON')
     .option('--repo <dir>', 'the repository (default: the one the current folder is in)')
-    .action(async (packages: string[], options: { changedSince?: string; tests?: string; push?: boolean; junit?: string; keepGoing?: boolean; key?: string; plainHttp?: boolean; json?: boolean; repo?: string }, command: Command) => {
+    .action(async (packages: string[], options: { changedSince?: string; tests?: string; push?: boolean; junit?: string; keepGoing?: boolean; key?: string; plainHttp?: boolean; json?: boolean; repo?: string; target?: string }, command: Command) => {
       const ctx = contextFor(command);
       const { openCommunityRepository, TEST_LEVELS } = await import('../repo/config.js');
       if (options.tests && !(TEST_LEVELS as readonly string[]).includes(options.tests)) throw new InvalidArgumentError(`--tests must be root, all or none, not '${options.tests}'.`);
@@ -113,6 +114,7 @@ function registerBuildAndAdd(repo: Command): void {
         keepGoing: Boolean(options.keepGoing),
         plainHttp: Boolean(options.plainHttp),
         key: options.key,
+        target: options.target,
       });
       if (options.json) ctx.reporter.out(JSON.stringify(report, null, 2));
       else for (const line of buildSummary(report)) ctx.reporter.out(line);

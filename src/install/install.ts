@@ -31,6 +31,8 @@ export interface InstallOptions {
   sbom?: boolean;
   /** Extra Spack configuration (e.g. the padded install tree of `paks build`). */
   scope?: Omit<ScopeContent, 'mirrors'>;
+  /** Only a spec installed for this target counts as already installed (a build for a target family). */
+  target?: string;
 }
 
 export interface InstalledRoot {
@@ -77,7 +79,7 @@ export async function installResolved(client: PaksClient, { repository, specs }:
   const requests = new Map(specs.map((spec) => [spec, parseSpecRequest(spec)]));
   const spack = await client.spack();
   const extra = options.scope ?? {};
-  const present = await mapWithConcurrency(specs, 4, (spec) => alreadyInstalled(spack, requests.get(spec)!, repository, extra));
+  const present = await mapWithConcurrency(specs, 4, (spec) => alreadyInstalled(spack, requests.get(spec)!, repository, extra, options.target));
   const roots: InstalledRoot[] = present.filter((root): root is InstalledRoot => root !== undefined);
   const pending = specs.filter((_, i) => present[i] === undefined);
   const binaries = options.noCache || pending.length === 0 ? new Map<string, VerifiedBinary>() : await findBinaries(client, spack, pending, requests, options);
@@ -118,7 +120,7 @@ export async function installResolved(client: PaksClient, { repository, specs }:
  * A spec Spack's store already satisfies (the newest match, as Spack's reuse would pick):
  * nothing to download, build or rewrite.
  */
-async function alreadyInstalled(spack: SpackRunner, request: ParsedRequest, repository: PackageRepository | undefined, extra: InstallOptions['scope']): Promise<InstalledRoot | undefined> {
+async function alreadyInstalled(spack: SpackRunner, request: ParsedRequest, repository: PackageRepository | undefined, extra: InstallOptions['scope'], target?: string): Promise<InstalledRoot | undefined> {
   const started = Date.now();
   const matches = await withTemporaryScope({ ...extra, dialect: await spack.dialect(), repos: withRepository(extra, repository) }, (scope) =>
     findInstalled(scope ? spack.withScope(scope.dir) : spack, [request.text]).catch((error: unknown): InstalledSpec[] => {
@@ -127,7 +129,7 @@ async function alreadyInstalled(spack: SpackRunner, request: ParsedRequest, repo
     }),
   );
   // From a package repository, only that repository's build counts.
-  const usable = matches.filter((m) => (request.spec.name === undefined || m.name === request.spec.name) && m.prefix && !m.external && (!repository || m.namespace === repository.namespace));
+  const usable = matches.filter((m) => (request.spec.name === undefined || m.name === request.spec.name) && m.prefix && !m.external && (!repository || m.namespace === repository.namespace) && (!target || m.target === target));
   if (usable.length === 0) return undefined;
   const best = usable.sort((a, b) => compareVersions(b.version, a.version))[0]!;
   return { spec: request.text, name: best.name, version: best.version, hash: best.hash, prefix: best.prefix!, origin: { kind: 'installed' }, seconds: (Date.now() - started) / 1000 };

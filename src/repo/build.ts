@@ -9,6 +9,7 @@ import { spackInstall, prefixForRoot } from '../spack/install.js';
 import { withTemporaryScope } from '../spack/scope.js';
 import { buildScope } from '../build/scope.js';
 import { removeStaleBuilds } from '../build/tree.js';
+import { HOST_TARGET } from '../build/target.js';
 import { spackTestRun, standaloneTestMethods } from '../spack/test.js';
 import type { SpackRunner } from '../spack/runner.js';
 import { packageSettings, type CommunityRepository, type TestLevel } from './config.js';
@@ -28,6 +29,8 @@ export interface RepoBuildOptions {
   keepGoing?: boolean;
   plainHttp?: boolean;
   key?: string | undefined;
+  /** Build for this target family only, instead of paks.yaml's `targets:` (see build/target.ts). */
+  target?: string | undefined;
 }
 
 export type StepStatus = 'passed' | 'failed' | 'skipped';
@@ -35,6 +38,8 @@ export type StepStatus = 'passed' | 'failed' | 'skipped';
 export interface PackageBuild {
   name: string;
   status: 'built' | 'failed' | 'skipped';
+  /** The target family of this build (none: the host's microarchitecture). */
+  target?: string;
   version?: string;
   hash?: string;
   /** What ran, in order, with its outcome: build (with build-time tests), stand-alone tests, push. */
@@ -72,21 +77,25 @@ export async function buildRepository(client: PaksClient, repo: CommunityReposit
     await usableSigningKey(client, options.key);
   }
   const spack = await client.spack();
+  // Every package's target families, checked against this host before anything is built.
+  const targets = await targetsOfPackages(client, spack, repo, names, options.target);
   const results: PackageBuild[] = [];
   const failed = new Set<string>();
   let stop = false;
   for (const name of names) {
-    const blockedBy = recipes.get(name)!.dependsOn.find((d) => failed.has(d));
-    if (stop || blockedBy) {
-      results.push({ name, status: 'skipped', steps: [], reason: blockedBy ? `its dependency ${blockedBy} failed` : 'an earlier package failed (use --keep-going to build the others)' });
-      if (blockedBy) failed.add(name);
-      continue;
-    }
-    const result = await buildOne(client, spack, repo, spackRepo.root, recipes, name, options);
-    results.push(result);
-    if (result.status === 'failed') {
-      failed.add(name);
-      if (!options.keepGoing) stop = true;
+    for (const target of targets.get(name)!) {
+      const blockedBy = recipes.get(name)!.dependsOn.find((d) => failed.has(d));
+      if (stop || blockedBy) {
+        results.push({ name, status: 'skipped', ...(target ? { target } : {}), steps: [], reason: blockedBy ? `its dependency ${blockedBy} failed` : 'an earlier package failed (use --keep-going to build the others)' });
+        if (blockedBy) failed.add(name);
+        continue;
+      }
+      const result = await buildOne(client, spack, repo, spackRepo.root, recipes, name, target, options);
+      results.push(result);
+      if (result.status === 'failed') {
+        failed.add(name);
+        if (!options.keepGoing) stop = true;
+      }
     }
   }
   const report = { packages: results, ok: results.every((r) => r.status === 'built') };
@@ -115,14 +124,22 @@ async function selectPackages(repo: CommunityRepository, recipes: Map<string, Re
   return changed.packages.map((p) => p.name);
 }
 
-async function buildOne(client: PaksClient, spack: SpackRunner, repo: CommunityRepository, spackRoot: string, recipes: Map<string, RepoPackage>, name: string, options: RepoBuildOptions): Promise<PackageBuild> {
-  const result: PackageBuild = { name, status: 'built', steps: [] };
+/** The families each package is built for on this host: --target, else paks.yaml's `targets:` of this host's family, else build_target. */
+async function targetsOfPackages(client: PaksClient, spack: SpackRunner, repo: CommunityRepository, names: readonly string[], flag: string | undefined): Promise<Map<string, Array<string | undefined>>> {
+  if (names.length === 0) return new Map();
+  const [{ buildTargetFor, buildTargetsFor }, { hostArch }] = await Promise.all([import('../build/target.js'), import('../install/host.js')]);
+  const host = await hostArch(spack);
+  return new Map(names.map((name) => [name, flag ? [buildTargetFor(flag, host)] : buildTargetsFor(packageSettings(repo.config, name).targets, client.values.build_target, host)]));
+}
+
+async function buildOne(client: PaksClient, spack: SpackRunner, repo: CommunityRepository, spackRoot: string, recipes: Map<string, RepoPackage>, name: string, target: string | undefined, options: RepoBuildOptions): Promise<PackageBuild> {
+  const result: PackageBuild = { name, status: 'built', ...(target ? { target } : {}), steps: [] };
   const level = options.tests ?? packageSettings(repo.config, name).tests;
-  client.reporter.info(`Building ${name}${level === 'none' ? '' : ` with ${level === 'all' ? 'all' : "its own"} build-time tests`}`);
+  client.reporter.info(`Building ${name}${target ? ` for ${target}` : ''}${level === 'none' ? '' : ` with ${level === 'all' ? 'all' : "its own"} build-time tests`}`);
   await prefetchDependencies(client, repo, recipes, name, options);
 
   // The same padded install tree as `paks build`, which then pushes exactly this build.
-  await withTemporaryScope(buildScope({ paddedLength: client.values.build_padded_length, repos: [spackRoot], dialect: await spack.dialect() }), async (scope) => {
+  await withTemporaryScope(buildScope({ paddedLength: client.values.build_padded_length, repos: [spackRoot], dialect: await spack.dialect(), target }), async (scope) => {
     const runner = scope ? spack.withScope(scope.dir) : spack;
     if (client.values.build_padded_length > 0) await removeStaleBuilds(client, runner);
     // 1. Build from source with Spack's build-time tests.
@@ -168,16 +185,17 @@ async function buildOne(client: PaksClient, spack: SpackRunner, repo: CommunityR
 
   // 3. Sign and push through `paks build` (the package is installed: Spack reuses it).
   const started = Date.now();
-  const target = `${repo.config.registry}/${name}`;
+  const destination = `${repo.config.registry}/${name}`;
   try {
     const { buildSpecs } = await import('../build/build.js');
     // name/hash: exactly the build that passed its tests, not another installed one.
     const container = packageSettings(repo.config, name).container;
-    if (container) client.reporter.info(`Pushing ${name} also as a container on ${container.base_image} to ${target}/container`);
+    if (container) client.reporter.info(`Pushing ${name} also as a container on ${container.base_image} to ${destination}/container`);
     const built = await buildSpecs(client, [repo.root, `${name}/${result.hash}`], {
-      push: target,
+      push: destination,
       key: options.key,
       plainHttp: options.plainHttp,
+      target: target ?? HOST_TARGET,
       ...(container ? { baseImage: container.base_image, entrypoint: container.entrypoint } : {}),
     });
     const published = built.caches[0]?.published;
@@ -187,7 +205,7 @@ async function buildOne(client: PaksClient, spack: SpackRunner, repo: CommunityR
     if (image) result.container = { reference: image.reference, digest: image.digest };
     result.steps.push({ step: 'push', status: 'passed', seconds: seconds(started), detail: published.reference });
   } catch (error) {
-    fail(result, 'push', started, `the push to ${target} failed: ${describeError(error).replace(/\.$/, '')}`, []);
+    fail(result, 'push', started, `the push to ${destination} failed: ${describeError(error).replace(/\.$/, '')}`, []);
   }
   return result;
 }
@@ -261,7 +279,7 @@ export function buildSummary(report: RepoBuildReport): string[] {
     if (pkg.pushed) parts.push(`pushed ${pkg.pushed.reference}`);
     if (pkg.container) parts.push(`container ${pkg.container.reference}`);
     if (pkg.status !== 'built') parts.push(`${pkg.status} (${pkg.reason})`);
-    lines.push(`${pkg.name}: ${parts.join(', ')}`);
+    lines.push(`${pkg.name}${pkg.target ? ` (${pkg.target})` : ''}: ${parts.join(', ')}`);
     if (pkg.logTail?.length) lines.push('  last lines of the log:', ...pkg.logTail.map((line) => `    ${line}`));
   }
   return lines;

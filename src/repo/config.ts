@@ -6,6 +6,7 @@ import { PaksError } from '../errors.js';
 import { parseYamlFile } from '../fs/yaml-file.js';
 import { tagNameProblem } from './ref-name.js';
 import { updateRulesSchema } from '../upstream/rules.js';
+import { targetProblem } from '../build/target.js';
 
 /** The settings file of a community package repository, at its root. */
 export const REPO_CONFIG_FILE = 'paks.yaml';
@@ -19,6 +20,8 @@ export const PACKAGE_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 /** A GitHub Actions runner image, e.g. ubuntu-24.04 or macos-14. */
 const platform = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a runner image name such as ubuntu-24.04');
 const testLevel = z.enum(TEST_LEVELS);
+/** Target families to build, e.g. [x86_64_v2, x86_64_v3, aarch64]: each job builds those of its own CPU family. */
+const targets = z.array(z.string().refine((t) => targetProblem(t) === undefined && t !== 'auto' && t !== 'host', 'a target family such as x86_64_v2, x86_64_v3 or aarch64')).min(1);
 
 /** A runnable single-package image pushed beside each package (`<registry>/<package>/container`). */
 const containerSchema = z
@@ -38,6 +41,8 @@ const containerSchema = z
 export const packageSettingsShape = {
   /** Runner images for this package instead of the repository's list. */
   platforms: z.array(platform).min(1).optional(),
+  /** Target families for this package instead of the repository's `targets:`. */
+  targets: targets.optional(),
   tests: testLevel.optional(),
   /** Build it, but never sign, push or release it (e.g. a private helper). */
   publish: z.boolean().optional(),
@@ -55,6 +60,8 @@ export const repoConfigShape = {
   // Host[:port] and OCI repository path components (lowercase, single slashes, inner separators only).
   registry: z.string().regex(/^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/, 'a registry path such as ghcr.io/org/repo (lowercase)'),
   platforms: z.array(platform).min(1).default(['ubuntu-22.04', 'ubuntu-24.04']),
+  /** Target families every package is built for (none: the build_target setting). */
+  targets: targets.optional(),
   tests: testLevel.default('root'),
   signing: z
     .object({
@@ -196,7 +203,7 @@ function lineOf(root: Node | null, path: (string | number)[], counter: LineCount
 export function packageSettings(config: RepoConfig, name: string): Required<Pick<PackageSettings, 'platforms' | 'tests' | 'publish'>> & PackageSettings {
   const own = config.packages[name] ?? {};
   const container = own.container === null ? undefined : (own.container ?? config.container);
-  return { ...own, platforms: own.platforms ?? config.platforms, tests: own.tests ?? config.tests, publish: own.publish ?? true, ...(container ? { container } : { container: undefined }) };
+  return { ...own, platforms: own.platforms ?? config.platforms, targets: own.targets ?? config.targets, tests: own.tests ?? config.tests, publish: own.publish ?? true, ...(container ? { container } : { container: undefined }) };
 }
 
 /** The release tag of a package version, from release.tag. */

@@ -18,6 +18,7 @@ export const SETTING_KEYS = [
   'registry_timeout',
   'registry_lookup_timeout',
   'build_padded_length',
+  'build_target',
   'registry_ca_file',
   'spack_root',
   'spack_version',

@@ -20,6 +20,7 @@ export const settingsShape = {
   registry_timeout: z.number().positive().max(3600),
   registry_lookup_timeout: z.number().positive().max(3600),
   build_padded_length: z.number().int().min(0).max(4096),
+  build_target: z.string().regex(/^[A-Za-z0-9_.]+$/, 'auto, host, or a target family such as x86_64_v2'),
   registry_ca_file: z.string().min(1).nullable(),
   spack_root: z.string().min(1).nullable(),
   spack_version: z.string().min(1),

@@ -15,7 +15,14 @@ export interface ScopeContent {
   mirrors?: Record<string, { url: string; signed?: boolean }>;
   /** Settings for config.yaml (e.g. `install_tree: { padded_length: 128 }`). */
   config?: Record<string, unknown>;
+  /** Settings for packages.yaml (e.g. `all: { require: 'target=x86_64_v2' }`). */
+  packages?: Record<string, unknown>;
+  /** Settings for concretizer.yaml (e.g. `targets: { granularity: 'generic' }`). */
+  concretizer?: Record<string, unknown>;
 }
+
+/** The plain configuration sections a scope may carry, each written to `<section>.yaml`. */
+const SECTIONS = ['config', 'packages', 'concretizer'] as const;
 
 /**
  * A temporary Spack configuration scope (`spack -C DIR`): Paks adds repositories and
@@ -31,7 +38,10 @@ export class TemporaryScope {
     const dir = await mkdtemp(join(parent, 'paks-scope-'));
     const scope = new TemporaryScope(dir);
     try {
-      if (content.config && Object.keys(content.config).length) await writeFile(join(dir, 'config.yaml'), stringify({ config: content.config }));
+      for (const section of SECTIONS) {
+        const value = content[section];
+        if (value && Object.keys(value).length) await writeFile(join(dir, `${section}.yaml`), stringify({ [section]: value }));
+      }
       if (content.repos?.length) await writeFile(join(dir, 'repos.yaml'), stringify({ repos: content.dialect ? reposSection(content.dialect, content.repos) : content.repos }));
       if (content.mirrors && Object.keys(content.mirrors).length) {
         const mirrors: Record<string, unknown> = {};
@@ -55,7 +65,7 @@ export class TemporaryScope {
 
 /** Runs `work` with a temporary scope and always removes it. */
 export async function withTemporaryScope<T>(content: ScopeContent, work: (scope: TemporaryScope | undefined) => Promise<T>): Promise<T> {
-  if (!content.repos?.length && !Object.keys(content.mirrors ?? {}).length && !Object.keys(content.config ?? {}).length) return work(undefined);
+  if (!content.repos?.length && !Object.keys(content.mirrors ?? {}).length && SECTIONS.every((section) => !Object.keys(content[section] ?? {}).length)) return work(undefined);
   const scope = await TemporaryScope.create(content);
   try {
     return await work(scope);

@@ -194,6 +194,9 @@ export async function createSpackRoot(dir: string, opts: SpackRootOptions = {}):
     SPACK_STANDIN_COMPILER: compiler,
     SPACK_STANDIN_VERSION: spack.version,
     PATH: `${join(root, 'bin')}:${process.env.PATH ?? ''}`,
+    // Builds for the host's microarchitecture, as recorded: the recordings' hashes are of such
+    // builds. Tests of portable builds (test/build/portable.test.ts) take this out.
+    PAKS_BUILD_TARGET: 'host',
   };
   if (opts.keyAlgo) env.SPACK_STANDIN_KEY_ALGO = opts.keyAlgo;
   return { root, bin, env, userConfig, paksdemoRepo };

@@ -6,6 +6,7 @@ import { externalTarget, targetDict } from './context.mjs';
 import { isV1, V1_LANGUAGES, v1RecordedExternal } from './dialect.mjs';
 import { abstractToString, makeNode, parseSpecs, satisfies, versionSatisfies, compareVersions } from './spec.mjs';
 import { SpackError } from './util.mjs';
+import { candidateTargets } from './targets.mjs';
 
 export class UnknownPackageError extends SpackError {
   constructor(name, namespace, { concretizing = false } = {}) {
@@ -98,7 +99,7 @@ function concretizeNode(state, constraint, isRoot) {
     else throw new UnknownPackageError(name, c.namespace ?? ctx.repos.repos[0]?.namespace ?? 'builtin', { concretizing: true });
   }
   const compiler = compilerFor(state, c);
-  const arch = { platform: c.arch.platform ?? ctx.arch.platform, os: c.arch.os ?? ctx.arch.os, target: (c.arch.target ?? ctx.arch.target).replace(/:$/, '') };
+  const arch = { platform: c.arch.platform ?? ctx.arch.platform, os: c.arch.os ?? ctx.arch.os, target: chooseTarget(ctx, pkg.name, c) };
   if (arch.platform !== ctx.arch.platform || arch.os !== ctx.arch.os) throw unsatisfiable(abstractToString(c));
 
   // 1. externals
@@ -221,6 +222,36 @@ function libcsOf(node) {
     for (const e of n.deps) if (e.virtuals.includes('libc') && e.deptypes.some((t) => t === 'link' || t === 'run')) found.push(e.node);
   }
   return found;
+}
+
+// The node's target: the one the spec names, else a `target=` requirement of packages.yaml
+// (the package's own `require:`, else `all:`), else the preferred (`target: [...]`) or most
+// specific candidate. Each must be a candidate (targets.mjs), or the spec is unsatisfiable.
+function chooseTarget(ctx, name, c) {
+  const targets = ctx.config.get('concretizer')?.targets ?? {};
+  const hostCompatible = targets.host_compatible ?? true;
+  const candidates = candidateTargets(ctx.arch.target, { granularity: targets.granularity ?? 'microarchitectures', hostCompatible });
+  const packages = ctx.config.get('packages') ?? {};
+  const required = requiredTarget(packages[name]?.require ?? packages.all?.require);
+  const requested = c.arch.target?.replace(/:$/, '');
+  if (requested && !candidates.includes(requested) && !hostCompatible) candidates.push(requested);
+  for (const [target, why] of [[requested, `${abstractToString(c)} requested explicitly`], [required, `the requirements in packages.yaml for ${name}`]]) {
+    if (target && !candidates.includes(target)) throw unsatisfiable(`${name} target=${target}`, why);
+  }
+  if (requested && required && requested !== required) throw unsatisfiable(`${name} target=${requested}`, `the requirements in packages.yaml for ${name}`);
+  const preferred = (packages[name]?.target ?? packages.all?.target ?? []).find((t) => candidates.includes(t));
+  return requested ?? required ?? preferred ?? candidates[0];
+}
+
+// `target=X` from a `require:` (a string, or a list of strings / {spec: ...} that all hold)
+function requiredTarget(require) {
+  if (!require) return undefined;
+  for (const item of Array.isArray(require) ? require : [require]) {
+    const text = typeof item === 'string' ? item : typeof item?.spec === 'string' ? item.spec : '';
+    const m = /(?:^|\s)target=([\w.]+)/.exec(text);
+    if (m) return m[1];
+  }
+  return undefined;
 }
 
 function compatibleWithMemo(state, node) {
