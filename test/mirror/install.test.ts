@@ -100,7 +100,7 @@ describe(`paks install from a Spack mirror (layout v${testSpack.layout})`, () =>
     const url = await damagedCopy('tampered', async (dir) => {
       const tarball = join(dir, (await greetSpecFile(dir)).tarball);
       const bytes = await readFile(tarball);
-      bytes[bytes.length - 1] ^= 0xff;
+      bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
       await writeFile(tarball, bytes);
     });
     const dave = await user('dave', [url]);
