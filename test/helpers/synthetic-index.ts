@@ -30,11 +30,13 @@ export interface SyntheticIndexOptions {
 function record(i: number, packages: number, database: '7' | '8'): [string, unknown] {
   const name = `pkg-${i % packages}`;
   const hash = syntheticHash(`spec-${i}`);
-  const target = ['x86_64', 'x86_64_v3', 'zen2', 'icelake'][i % 4]!;
+  // Each package is built for every target and two OSes, as a real stack's are.
+  const round = Math.floor(i / packages);
+  const target = ['x86_64', 'x86_64_v3', 'zen2', 'icelake'][round % 4]!;
   const spec: Record<string, unknown> = {
     name,
     version: `${1 + (i % 7)}.${i % 13}.${i % 5}`,
-    arch: { platform: 'linux', platform_os: i % 3 === 0 ? 'ubuntu22.04' : 'debian12', target: { name: target, vendor: 'GenuineIntel', features: FEATURES, generation: 0, parents: ['x86_64'] } },
+    arch: { platform: 'linux', platform_os: round % 3 === 0 ? 'ubuntu22.04' : 'debian12', target: { name: target, vendor: 'GenuineIntel', features: FEATURES, generation: 0, parents: ['x86_64'] } },
     namespace: 'builtin',
     parameters: { build_system: 'generic', cflags: [], cppflags: [], cxxflags: [], fflags: [], ldflags: [], ldlibs: [], shared: true, pic: true },
     package_hash: syntheticHash(`package-${i}`),
