@@ -14,19 +14,31 @@ export function register(program: Command): void {
     .option('--registry <reg>', 'where packages are pushed, e.g. ghcr.io/org/repo (default from a GitHub origin)')
     .option('--platform <os>', 'runner image to build on (repeatable; default ubuntu-22.04 and ubuntu-24.04)', collect)
     .option('-f, --force', 'write into a folder that is not empty, replacing files of the same name')
-    .action(async (dir: string, options: { namespace?: string; registry?: string; platform?: string[]; force?: boolean }, command: Command) => {
+    .option('--github', 'also set it up on GitHub (GITHUB_TOKEN or GH_TOKEN): create the repository, key, secret, Pages, labels, then push')
+    .option('--github-repo <owner/name>', 'with --github: the repository (default: your user and the folder name)')
+    .option('--private', 'with --github: create the repository private')
+    .option('--key <fingerprint>', 'with --github: the signing key in Spack\'s keyring to publish with')
+    .option('--key-file <file>', 'with --github: import this armored secret key and publish with it')
+    .action(async (dir: string, options: InitFlags, command: Command) => {
       const ctx = contextFor(command);
       const client = await ctx.client();
       const { initRepository } = await import('../repo/init.js');
       const { resolve } = await import('node:path');
-      const report = await initRepository(resolve(ctx.cwd, dir), {
-        namespace: options.namespace,
-        registry: options.registry,
-        platforms: options.platform,
-        force: Boolean(options.force),
-        spackVersion: client.values.spack_version,
-        env: ctx.env,
-      });
+      const write = (registry: string | undefined) =>
+        initRepository(resolve(ctx.cwd, dir), {
+          namespace: options.namespace,
+          registry,
+          platforms: options.platform,
+          force: Boolean(options.force),
+          spackVersion: client.values.spack_version,
+          env: ctx.env,
+        });
+      if (options.github) {
+        const { gitHubSetup } = await import('./repo-setup.js');
+        await gitHubSetup(ctx, client, { ...options, dir: resolve(ctx.cwd, dir), write });
+        return;
+      }
+      const report = await write(options.registry);
       ctx.reporter.out(`Created a package repository in ${report.root} (namespace ${report.namespace}, registry ${report.registry}):`);
       for (const file of report.created) ctx.reporter.out(`  ${file}`);
       if (report.gitInitialized) ctx.reporter.out('  and initialized git (branch main)');
@@ -34,6 +46,7 @@ export function register(program: Command): void {
     });
 
   registerBuildAndAdd(repo);
+  registerSetupAndDoctor(repo);
 
   repo
     .command('changed')
@@ -119,6 +132,46 @@ function registerBuildAndAdd(repo: Command): void {
       if (options.json) ctx.reporter.out(JSON.stringify(report, null, 2));
       else for (const line of buildSummary(report)) ctx.reporter.out(line);
       if (!report.ok) process.exitCode = 1;
+    });
+}
+
+export interface InitFlags {
+  namespace?: string;
+  registry?: string;
+  platform?: string[];
+  force?: boolean;
+  github?: boolean;
+  githubRepo?: string;
+  private?: boolean;
+  key?: string;
+  keyFile?: string;
+}
+
+function registerSetupAndDoctor(repo: Command): void {
+  repo
+    .command('setup')
+    .description('set up GitHub for this clone (GITHUB_TOKEN or GH_TOKEN): key, secret, Pages, workflow token, labels; a second run changes nothing')
+    .option('--github-repo <owner/name>', 'the repository (default: GITHUB_REPOSITORY, else the origin remote)')
+    .option('--key <fingerprint>', "the signing key in Spack's keyring to publish with")
+    .option('--key-file <file>', 'import this armored secret key and publish with it')
+    .option('--json', 'print the report as JSON')
+    .option('--repo <dir>', 'the repository (default: the one the current folder is in)')
+    .action(async (options: { githubRepo?: string; key?: string; keyFile?: string; json?: boolean; repo?: string }, command: Command) => {
+      const ctx = contextFor(command);
+      const { setupClone } = await import('./repo-setup.js');
+      await setupClone(ctx, options);
+    });
+
+  repo
+    .command('doctor')
+    .description('what this repository still lacks to publish and serve, each with its fix')
+    .option('--github-repo <owner/name>', 'the repository (default: GITHUB_REPOSITORY, else the origin remote)')
+    .option('--json', 'print the findings as JSON')
+    .option('--repo <dir>', 'the repository (default: the one the current folder is in)')
+    .action(async (options: { githubRepo?: string; json?: boolean; repo?: string }, command: Command) => {
+      const ctx = contextFor(command);
+      const { doctorClone } = await import('./repo-setup.js');
+      await doctorClone(ctx, options);
     });
 }
 

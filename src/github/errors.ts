@@ -151,3 +151,35 @@ export async function callGitHub<T>(action: GitHubAction, call: () => Promise<T>
     throw gitHubFailure(error, action);
   }
 }
+
+// How GitHub's settings page for fine-grained tokens names each permission.
+const FINE_GRAINED: Record<string, string> = {
+  actions: 'Actions',
+  administration: 'Administration',
+  contents: 'Contents',
+  issues: 'Issues',
+  metadata: 'Metadata',
+  pages: 'Pages',
+  'pull-requests': 'Pull requests',
+  secrets: 'Secrets',
+  variables: 'Variables',
+  workflows: 'Workflows',
+};
+
+/** "secrets: write" → "Secrets: write": the permission as a fine-grained token's settings name it. */
+export function fineGrainedName(permission: string): string {
+  const [scope, level] = permission.split(':').map((part) => part.trim()) as [string, string | undefined];
+  const name = FINE_GRAINED[scope] ?? scope.charAt(0).toUpperCase() + scope.slice(1).replace(/-/g, ' ');
+  return level ? `${name}: ${level}` : name;
+}
+
+/**
+ * When GitHub refused a call for want of a permission (403 without a rate limit), the
+ * permission it named, else `fallback`; undefined for every other failure.
+ */
+export function missingPermission(error: unknown, fallback: string): string | undefined {
+  const failure = error instanceof PaksError ? error.cause : error;
+  if (!isRequestFailure(failure) || !failure.response || failure.status !== 403) return undefined;
+  if (header(failure.response, 'x-ratelimit-remaining') === '0') return undefined;
+  return fineGrainedName(acceptedPermissions(header(failure.response, 'x-accepted-github-permissions')) ?? fallback);
+}

@@ -1,7 +1,7 @@
 // The GitHub layer: an Octokit from the environment, the target repository, and small calls
 // that take (octokit, repository, …). Every failure is a PaksError with one sentence.
 export { createGitHubClient, gitHubApiUrl, gitHubToken, DEFAULT_GITHUB_API_URL, type GitHubClientOptions, type Octokit } from './client.js';
-export { callGitHub, gitHubFailure, failedStatus, acceptedPermissions, type GitHubAction } from './errors.js';
+export { callGitHub, gitHubFailure, failedStatus, acceptedPermissions, fineGrainedName, missingPermission, type GitHubAction } from './errors.js';
 export {
   resolveGitHubRepository,
   parseRepositoryName,
@@ -11,7 +11,9 @@ export {
   type ResolvedGitHubRepository,
   type ResolveRepositoryOptions,
 } from './repository.js';
-export { getRepository, getRateLimit, type RepositoryInfo, type RateLimit } from './repositories.js';
+export { getRepository, getRateLimit, getAuthenticatedLogin, findRepository, createRepository, type RepositoryInfo, type RateLimit } from './repositories.js';
+export { hasActionsSecret, setActionsSecret, getActionsVariable, setActionsVariable, getWorkflowPermissions, setWorkflowPermissions, type WorkflowPermissions } from './actions.js';
+export { getPages, usePagesWorkflow, type PagesSite } from './pages.js';
 export {
   findReleaseByTag,
   ensureRelease,
@@ -39,4 +41,4 @@ export {
   type NewPullRequest,
   type ListPullRequestsOptions,
 } from './pulls.js';
-export { createIssueComment, ensureLabel, addLabels, type LabelSpec } from './issues.js';
+export { createIssueComment, ensureLabel, hasLabel, addLabels, type LabelSpec } from './issues.js';

@@ -23,6 +23,20 @@ export interface LabelSpec {
   description?: string;
 }
 
+/** Whether the repository has a label of this name. */
+export async function hasLabel(octokit: Octokit, repository: GitHubRepository, name: string): Promise<boolean> {
+  const what = `read the label ${name} of ${formatRepository(repository)}`;
+  return callGitHub({ what, repository, permission: 'issues: read' }, async () => {
+    try {
+      parseAnswer(labelSchema, (await octokit.rest.issues.getLabel({ ...repository, name })).data, what);
+      return true;
+    } catch (error) {
+      if (failedStatus(error) === 404) return false;
+      throw error;
+    }
+  });
+}
+
 /** Makes sure a label exists on the repository, creating it when missing. */
 export async function ensureLabel(octokit: Octokit, repository: GitHubRepository, label: LabelSpec): Promise<void> {
   const what = `create the label ${label.name} on ${formatRepository(repository)}`;

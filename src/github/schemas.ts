@@ -67,6 +67,7 @@ export const repositorySchema = z.object({
   private: z.boolean(),
   html_url: z.string(),
   clone_url: z.string(),
+  owner: z.object({ type: z.string() }).optional(),
 });
 
 export const rateLimitSchema = z.object({

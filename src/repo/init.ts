@@ -76,17 +76,7 @@ export async function initRepository(dir: string, options: InitOptions): Promise
   const files: Array<{ target: string; text: string }> = [
     { target: 'repo.yaml', text: `repo:\n  namespace: '${namespace}'\n` },
   ];
-  const values = {
-    NAME: basename(root),
-    NAMESPACE: namespace,
-    REGISTRY: registry,
-    PLATFORMS: platforms.map((p) => `  - ${p}`).join('\n'),
-    PUBLIC_KEY: DEFAULT_PUBLIC_KEY,
-    PUBLIC_KEY_URL: await publicKeyUrl(root, checkout, options.env),
-    PAKS_VERSION: paksVersion(),
-    SPACK_VERSION: options.spackVersion,
-    DEFAULT_BRANCH: checkout ? await currentBranch(root, options.env) : 'main',
-  };
+  const values = await templateValues(root, { namespace, registry, platforms, spackVersion: options.spackVersion, checkout, ...(options.env ? { env: options.env } : {}) });
   for (const { template, target } of await repositoryTemplates()) files.push({ target, text: await renderTemplate(template, values) });
 
   const created: string[] = [];
@@ -112,6 +102,21 @@ export async function initRepository(dir: string, options: InitOptions): Promise
     gitInitialized = true;
   }
   return { root, namespace, registry, created: [...created, 'packages/'].sort(), gitInitialized };
+}
+
+/** What the templates' %%PLACEHOLDERS%% become for a repository (also what `paks repo doctor` compares with). */
+export async function templateValues(root: string, options: { namespace: string; registry: string; platforms: readonly string[]; spackVersion: string; checkout: boolean; env?: NodeJS.ProcessEnv }): Promise<Record<string, string>> {
+  return {
+    NAME: basename(root),
+    NAMESPACE: options.namespace,
+    REGISTRY: options.registry,
+    PLATFORMS: options.platforms.map((p) => `  - ${p}`).join('\n'),
+    PUBLIC_KEY: DEFAULT_PUBLIC_KEY,
+    PUBLIC_KEY_URL: await publicKeyUrl(root, options.checkout, options.env),
+    PAKS_VERSION: paksVersion(),
+    SPACK_VERSION: options.spackVersion,
+    DEFAULT_BRANCH: options.checkout ? await currentBranch(root, options.env) : 'main',
+  };
 }
 
 async function defaultRegistry(root: string, checkout: boolean, env?: NodeJS.ProcessEnv): Promise<string> {

@@ -57,6 +57,19 @@ export class GpgKeyring {
     return armored;
   }
 
+  /**
+   * The armored secret key, for a CI secret. Never without a prompt-free key: a passphrase
+   * prompt fails instead of waiting. The text is the caller's to keep out of every message.
+   */
+  async exportSecret(fingerprint: string): Promise<string> {
+    const selector = this.selector(fingerprint);
+    const armored = await this.run(['--pinentry-mode', 'error', '--armor', '--export-secret-keys', selector]);
+    if (!armored.includes('-----BEGIN PGP PRIVATE KEY BLOCK-----')) {
+      throw new PaksError('not-found', `The keyring ${this.homedir} has no secret key ${fingerprint}`);
+    }
+    return armored;
+  }
+
   /** The secret key to sign with: the one asked for, or the only usable one. */
   async signingKey(fingerprint?: string): Promise<GpgKey> {
     const usable = (await this.listSecret()).filter(

@@ -300,3 +300,53 @@ export function rateLimitOverview(limit: number, remaining: number, reset: numbe
   const rate = { limit, remaining, reset, used: limit - remaining };
   return { resources: { core: rate, search: { limit: 30, remaining: 30, reset, used: 0 } }, rate };
 }
+
+/** GET /user: the token's user, as `public-user` documents it (private fields left out). */
+export function authenticatedUser(urls: Urls, login: string, id: number, createdAt: number): Json {
+  return {
+    ...user(urls, login, id),
+    name: null,
+    company: null,
+    blog: null,
+    location: null,
+    email: null,
+    hireable: null,
+    bio: null,
+    public_repos: 0,
+    public_gists: 0,
+    followers: 0,
+    following: 0,
+    created_at: iso(createdAt),
+    updated_at: iso(createdAt),
+  };
+}
+
+export function actionsPublicKey(keyId: string, key: string): Json {
+  return { key_id: keyId, key };
+}
+
+export function actionsSecret(name: string, createdAt: number, updatedAt: number): Json {
+  return { name, created_at: iso(createdAt), updated_at: iso(updatedAt) };
+}
+
+export function actionsVariable(name: string, value: string, createdAt: number, updatedAt: number): Json {
+  return { name, value, created_at: iso(createdAt), updated_at: iso(updatedAt) };
+}
+
+export function pages(urls: Urls, repo: FakeRepo, site: NonNullable<FakeRepo['pages']>): Json {
+  return {
+    url: `${urls.api}/repos/${repo.owner}/${repo.name}/pages`,
+    status: 'built',
+    cname: null,
+    custom_404: false,
+    html_url: `https://${repo.owner.toLowerCase()}.github.io/${repo.name}/`,
+    build_type: site.buildType,
+    ...(site.branch ? { source: { branch: site.branch, path: '/' } } : {}),
+    public: true,
+    https_enforced: true,
+  };
+}
+
+export function workflowPermissions(repo: FakeRepo): Json {
+  return { default_workflow_permissions: repo.workflowPermissions.defaultPermissions, can_approve_pull_request_reviews: repo.workflowPermissions.canApprovePullRequestReviews };
+}

@@ -6,14 +6,19 @@
  * How to use it: test/fixtures/github/README.md.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import sodium from 'libsodium-wrappers';
 import type { AddressInfo } from 'node:net';
 import { checkRequest, checkResponse, findOperation, SchemaViolation, type Operation } from './openapi.js';
 import * as json from './objects.js';
 import { branchSha, ensureTag, listTags, makeRepo, newId, type FakeRepo, type NewRepo } from './state.js';
 
 type Level = 'read' | 'write';
-export type Permissions = Partial<Record<'contents' | 'pull_requests' | 'issues', Level>>;
+// Fine-grained token permissions (GitHub's names, snake_case as in X-Accepted-GitHub-Permissions).
+export type Permissions = Partial<Record<'contents' | 'pull_requests' | 'issues' | 'administration' | 'secrets' | 'variables' | 'pages' | 'workflows', Level>>;
 
 export interface FakeToken {
   token: string;
@@ -47,6 +52,12 @@ export interface FakeGitHubOptions {
   permissions?: Permissions;
   repos?: NewRepo[];
   rateLimit?: number;
+  /** The login the token acts as for /user calls (default: octocat). */
+  login?: string;
+  /** Organizations the token's user may create repositories in. */
+  orgs?: string[];
+  /** Where repositories created through the API get a bare git repository (<gitRoot>/<owner>/<name>.git). */
+  gitRoot?: string;
 }
 
 // Which permission each operation needs; any one alternative suffices (GitHub's fine-grained table).
@@ -71,6 +82,31 @@ const NEEDS: Record<string, [keyof Permissions, Level][]> = {
   'issues/create-label': [['issues', 'write'], ['pull_requests', 'write']],
   'issues/add-labels': [['issues', 'write'], ['pull_requests', 'write']],
   'issues/create-comment': [['issues', 'write'], ['pull_requests', 'write']],
+  'repos/create-for-authenticated-user': [['administration', 'write']],
+  'repos/create-in-org': [['administration', 'write']],
+  'actions/get-repo-public-key': [['secrets', 'read']],
+  'actions/get-repo-secret': [['secrets', 'read']],
+  'actions/create-or-update-repo-secret': [['secrets', 'write']],
+  'actions/get-repo-variable': [['variables', 'read']],
+  'actions/create-repo-variable': [['variables', 'write']],
+  'actions/update-repo-variable': [['variables', 'write']],
+  'repos/get-pages': [['pages', 'read']],
+  'repos/create-pages-site': [['pages', 'write']],
+  'repos/update-information-about-pages-site': [['pages', 'write']],
+  'actions/get-github-actions-default-workflow-permissions-repository': [['administration', 'read']],
+  'actions/set-github-actions-default-workflow-permissions-repository': [['administration', 'write']],
+};
+
+/** Every permission a fine-grained token can hold here, all at write: a repository administrator's token. */
+export const ALL_PERMISSIONS: Permissions = {
+  contents: 'write',
+  pull_requests: 'write',
+  issues: 'write',
+  administration: 'write',
+  secrets: 'write',
+  variables: 'write',
+  pages: 'write',
+  workflows: 'write',
 };
 
 const DOCS = 'https://docs.github.com/rest';
@@ -107,6 +143,11 @@ export class FakeGitHub {
   private server: ReturnType<typeof createServer> | undefined;
   private origin = '';
   readonly prefix: string;
+  readonly login: string;
+  readonly orgs: Set<string>;
+  readonly gitRoot: string | undefined;
+  /** The repositories' Actions secrets key pair (GitHub has one per repository; one here is enough). */
+  private secretsKey: { keyId: string; publicKey: Uint8Array; privateKey: Uint8Array } | undefined;
 
   constructor(options: FakeGitHubOptions = {}) {
     this.prefix = (options.prefix ?? '').replace(/\/+$/, '');
@@ -114,7 +155,18 @@ export class FakeGitHub {
     this.permissions = options.permissions ?? { contents: 'write', pull_requests: 'write', issues: 'write' };
     const limit = options.rateLimit ?? 5000;
     this.rate = { limit, remaining: limit, reset: Math.floor(Date.now() / 1000) + 3600 };
+    this.login = options.login ?? 'octocat';
+    this.orgs = new Set((options.orgs ?? []).map((o) => o.toLowerCase()));
+    this.gitRoot = options.gitRoot;
     for (const repo of options.repos ?? []) this.addRepo(repo);
+  }
+
+  /** The plain value of an Actions secret, opened with the repository's secret key (as a runner would). */
+  openSecret(fullName: string, name: string): string | undefined {
+    const secret = this.repo(fullName).secrets.get(name);
+    if (!secret || !this.secretsKey) return undefined;
+    const opened = sodium.crypto_box_seal_open(sodium.from_base64(secret.sealed, sodium.base64_variants.ORIGINAL), this.secretsKey.publicKey, this.secretsKey.privateKey);
+    return sodium.to_string(opened);
   }
 
   /** The API base URL: what GITHUB_API_URL should be. */
@@ -160,6 +212,9 @@ export class FakeGitHub {
   }
 
   async start(): Promise<this> {
+    await sodium.ready;
+    const pair = sodium.crypto_box_keypair();
+    this.secretsKey = { keyId: String(newId()), publicKey: pair.publicKey, privateKey: pair.privateKey };
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((e: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
@@ -290,17 +345,44 @@ export class FakeGitHub {
     }
     this.rate.remaining--;
 
+    const needs = NEEDS[operation.id] ?? [];
+    const refusal = (): HttpAnswer | undefined => {
+      const writes = needs.every(([, level]) => level === 'write');
+      if (!authenticated && writes) return error(401, 'Requires authentication');
+      if (authenticated && !allows(this.permissions, needs)) {
+        const accepted = needs.map(([scope, level]) => `${scope}=${level}`).join('; ');
+        return error(403, 'Resource not accessible by integration', {}, { 'x-accepted-github-permissions': accepted });
+      }
+      return undefined;
+    };
+    if (operation.id === 'users/get-authenticated') {
+      return authenticated ? new HttpAnswer(200, json.authenticatedUser(this.urls, this.login, 583231, Date.now())) : error(401, 'Requires authentication');
+    }
+    if (operation.id === 'repos/create-for-authenticated-user' || operation.id === 'repos/create-in-org') {
+      const owner = operation.id === 'repos/create-in-org' ? String(params.org) : this.login;
+      if (operation.id === 'repos/create-in-org' && !this.orgs.has(owner.toLowerCase())) return error(404, 'Not Found');
+      return refusal() ?? this.createRepository(owner, (body ?? {}) as Record<string, unknown>);
+    }
+
     const repo = this.repos.get(`${String(params.owner)}/${String(params.repo)}`.toLowerCase());
     if (!repo || (repo.private && !authenticated)) return error(404, 'Not Found');
-    const needs = NEEDS[operation.id] ?? [];
-    const writes = needs.every(([, level]) => level === 'write');
-    if (!authenticated && writes) return error(401, 'Requires authentication');
-    if (authenticated && !allows(this.permissions, needs)) {
-      const accepted = needs.map(([scope, level]) => `${scope}=${level}`).join('; ');
-      return error(403, 'Resource not accessible by integration', {}, { 'x-accepted-github-permissions': accepted });
-    }
+    const refused = refusal();
+    if (refused) return refused;
     const canPush = authenticated && this.permissions.contents === 'write';
     return this.operate(operation.id, repo, params, query, body, canPush, url, req.headers['content-type'] ?? 'application/octet-stream');
+  }
+
+  private createRepository(owner: string, input: Record<string, unknown>): HttpAnswer {
+    const name = String(input.name);
+    if (this.repos.has(`${owner}/${name}`.toLowerCase())) return validationFailed('Repository', 'name', 'custom', 'name already exists on this account');
+    let gitDir: string | undefined;
+    if (this.gitRoot) {
+      gitDir = join(this.gitRoot, owner, `${name}.git`);
+      mkdirSync(gitDir, { recursive: true });
+      execFileSync('git', ['init', '--quiet', '--bare', '--initial-branch=main', gitDir]);
+    }
+    const repo = this.addRepo({ owner, name, private: input.private === true, actor: this.login, ...(gitDir ? { gitDir } : {}) });
+    return new HttpAnswer(201, json.repository(this.urls, repo, true), { location: `${this.urls.api}/repos/${owner}/${name}` });
   }
 
   private page<T>(items: T[], query: Record<string, unknown>, url: URL, render: (item: T) => unknown): HttpAnswer {
@@ -541,6 +623,75 @@ export class FakeGitHub {
           if (!pull.labels.includes(label.name)) pull.labels.push(label.name);
         }
         return new HttpAnswer(200, pull.labels.map((n) => json.label(urls, repo, repo.labels.find((l) => l.name === n)!)));
+      }
+
+      case 'actions/get-repo-public-key':
+        return new HttpAnswer(200, json.actionsPublicKey(this.secretsKey!.keyId, sodium.to_base64(this.secretsKey!.publicKey, sodium.base64_variants.ORIGINAL)));
+
+      case 'actions/get-repo-secret': {
+        const secret = repo.secrets.get(String(params.secret_name).toUpperCase());
+        return secret ? new HttpAnswer(200, json.actionsSecret(String(params.secret_name).toUpperCase(), secret.createdAt, secret.updatedAt)) : error(404, 'Not Found');
+      }
+
+      case 'actions/create-or-update-repo-secret': {
+        const name = String(params.secret_name).toUpperCase();
+        if (input.key_id !== this.secretsKey!.keyId) return error(422, 'Bad request: key_id is not the repository public key id');
+        try {
+          sodium.crypto_box_seal_open(sodium.from_base64(String(input.encrypted_value), sodium.base64_variants.ORIGINAL), this.secretsKey!.publicKey, this.secretsKey!.privateKey);
+        } catch {
+          return error(422, 'Bad request: encrypted_value is not sealed with the repository public key');
+        }
+        const existing = repo.secrets.get(name);
+        repo.secrets.set(name, { sealed: String(input.encrypted_value), keyId: String(input.key_id), createdAt: existing?.createdAt ?? now, updatedAt: now });
+        return new HttpAnswer(existing ? 204 : 201, existing ? undefined : {});
+      }
+
+      case 'actions/get-repo-variable': {
+        const name = String(params.name).toUpperCase();
+        const variable = repo.variables.get(name);
+        return variable ? new HttpAnswer(200, json.actionsVariable(name, variable.value, variable.createdAt, variable.updatedAt)) : error(404, 'Not Found');
+      }
+
+      case 'actions/create-repo-variable': {
+        const name = String(input.name).toUpperCase();
+        if (repo.variables.has(name)) return error(409, 'Already exists - Variable already exists');
+        repo.variables.set(name, { value: String(input.value), createdAt: now, updatedAt: now });
+        return new HttpAnswer(201, {});
+      }
+
+      case 'actions/update-repo-variable': {
+        const name = String(params.name).toUpperCase();
+        const variable = repo.variables.get(name);
+        if (!variable) return error(404, 'Not Found');
+        if (typeof input.value === 'string') variable.value = input.value;
+        variable.updatedAt = now;
+        return new HttpAnswer(204, undefined);
+      }
+
+      case 'repos/get-pages':
+        return repo.pages ? new HttpAnswer(200, json.pages(this.urls, repo, repo.pages)) : error(404, 'Not Found');
+
+      case 'repos/create-pages-site': {
+        if (repo.pages) return error(409, 'GitHub Pages is already enabled.');
+        const source = input.source as { branch?: string } | undefined;
+        repo.pages = input.build_type === 'workflow' ? { buildType: 'workflow' } : { buildType: 'legacy', branch: source?.branch ?? repo.defaultBranch };
+        return new HttpAnswer(201, json.pages(this.urls, repo, repo.pages));
+      }
+
+      case 'repos/update-information-about-pages-site': {
+        if (!repo.pages) return error(404, 'Not Found');
+        if (input.build_type === 'workflow') repo.pages = { buildType: 'workflow' };
+        else if (input.build_type === 'legacy') repo.pages = { buildType: 'legacy', branch: repo.pages.branch ?? repo.defaultBranch };
+        return new HttpAnswer(204, undefined);
+      }
+
+      case 'actions/get-github-actions-default-workflow-permissions-repository':
+        return new HttpAnswer(200, json.workflowPermissions(repo));
+
+      case 'actions/set-github-actions-default-workflow-permissions-repository': {
+        if (input.default_workflow_permissions === 'read' || input.default_workflow_permissions === 'write') repo.workflowPermissions.defaultPermissions = input.default_workflow_permissions;
+        if (typeof input.can_approve_pull_request_reviews === 'boolean') repo.workflowPermissions.canApprovePullRequestReviews = input.can_approve_pull_request_reviews;
+        return new HttpAnswer(204, undefined);
       }
 
       case 'issues/create-comment': {

@@ -83,6 +83,14 @@ export interface FakeRepo {
   /** A bare git repository standing for this one: branches and tags are read from it. */
   gitDir: string | undefined;
   nextNumber: number;
+  /** Actions secrets: name → the sealed value as sent (open it with FakeGitHub.openSecret). */
+  secrets: Map<string, { sealed: string; keyId: string; createdAt: number; updatedAt: number }>;
+  /** Actions variables: name → value. */
+  variables: Map<string, { value: string; createdAt: number; updatedAt: number }>;
+  /** GitHub Pages, when turned on. */
+  pages: { buildType: 'legacy' | 'workflow'; branch?: string } | undefined;
+  /** Settings > Actions > General > Workflow permissions. */
+  workflowPermissions: { defaultPermissions: 'read' | 'write'; canApprovePullRequestReviews: boolean };
 }
 
 export interface NewRepo {
@@ -128,6 +136,10 @@ export function makeRepo(spec: NewRepo, now: number): FakeRepo {
     branches,
     gitDir: spec.gitDir,
     nextNumber: 1,
+    secrets: new Map(),
+    variables: new Map(),
+    pages: undefined,
+    workflowPermissions: { defaultPermissions: 'read', canApprovePullRequestReviews: false },
   };
 }
 
