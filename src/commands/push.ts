@@ -35,8 +35,10 @@ export function register(program: Command): void {
         ctx.reporter.out(`Pushed ${published.reference}`);
         for (const tag of published.indexTags) ctx.reporter.out(`Index ${tag} holds it`);
         if (options.cleanup) {
-          await rm(directory, { recursive: true, force: true });
-          ctx.reporter.info(`Removed ${cacheDir}`);
+          const { keptNote, removePushedBuildCache } = await import('../buildcache/cleanup.js');
+          const note = keptNote(cacheDir, await removePushedBuildCache(directory, published.files));
+          if (note) ctx.reporter.warn(note);
+          else ctx.reporter.info(`Removed ${cacheDir}`);
         }
         return;
       }

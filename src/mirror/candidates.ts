@@ -4,7 +4,7 @@
  * a row `[version, hash, platform, os, target, compiler name, compiler version]` under its
  * package name, so 100,000 specs stay a few MB.
  */
-import { rankBinaries } from '../buildcache/target-compatibility.js';
+import { canRun, isKnownTarget, targetAncestors } from '../buildcache/target-compatibility.js';
 import type { HostArch } from '../install/host.js';
 import type { AbstractSpec } from '../spec/parse.js';
 import { compareVersions, versionSatisfies } from '../spec/version-range.js';
@@ -82,16 +82,19 @@ function rowOf(hash: string, record: unknown): [string, IndexRow] | undefined {
 /**
  * The index's specs of the requested package that this host can use, best first: the
  * version the request allows, then the same rule of compatibility every binary source uses
- * (rankBinaries), newest version first among equals.
+ * (judgeBinary, on the signed spec), newest version first among equals.
  */
 export function candidatesFromIndex(index: CompactIndex, request: { name: string; spec?: AbstractSpec | undefined; version?: string | undefined }, host: HostArch): IndexCandidate[] {
   const rows = index.byName[request.name] ?? [];
-  const candidates = rows
+  // The compact index records no libc, so it cannot refuse another os: it orders the hints
+  // (the host's own os, then the most specific target, then the newest version) and the
+  // signed spec decides by Spack's libc rule (judgeBinary in fetch-binary.ts).
+  const ancestors = isKnownTarget(host.target) ? targetAncestors(host.target) : new Map([[host.target, 0]]);
+  return rows
     .map((row) => candidateOf(request.name, row))
-    .filter((c) => c.arch.platform === host.platform && c.arch.os === host.os)
+    .filter((c) => c.arch.platform === host.platform && canRun(host.target, c.arch.target))
     .filter((c) => (request.spec?.versions ? versionSatisfies(c.version, request.spec.versions) : !request.version || c.version === request.version))
-    .sort((a, b) => compareVersions(b.version, a.version));
-  return rankBinaries({ os: host.os, target: host.target }, candidates);
+    .sort((a, b) => Number(a.arch.os !== host.os) - Number(b.arch.os !== host.os) || (ancestors.get(a.arch.target) ?? 0) - (ancestors.get(b.arch.target) ?? 0) || compareVersions(b.version, a.version));
 }
 
 function candidateOf(name: string, row: IndexRow): IndexCandidate {

@@ -19,7 +19,7 @@ import { removeOnInterrupt } from '../interruption.js';
 import { LAYOUT_FILE, MEDIA_TYPE, blobOf, blobPath, parseManifest } from '../buildcache/layout-v3.js';
 import { binaryIdentity, describeBinary, tarballPath, type BinaryIdentity } from '../buildcache/layout.js';
 import { readBuildCache } from '../buildcache/read-build-cache.js';
-import { rankBinaries } from '../buildcache/target-compatibility.js';
+import { judgeBinary } from '../compatibility/judge.js';
 import { verifyTarballs } from '../buildcache/verify-tarballs.js';
 import { displayUrl, type UrlFetcher } from '../http/fetch-url.js';
 import type { VerifiedBinary } from '../install/binary.js';
@@ -77,10 +77,9 @@ export async function fetchVerifiedBinary(context: MirrorFetchContext, candidate
     const why = unsatisfiedBecause(rootNode, context.request.spec, nodesByHash(nodes));
     if (why !== undefined) return { reason: `${where}: ${why}` };
   }
-  const arch = { os: rootNode.arch.platform_os, target: targetName(rootNode.arch) };
-  if (rootNode.arch.platform !== context.host.platform || arch.os !== context.host.os || rankBinaries(context.host, [{ arch }]).length === 0) {
-    return { reason: `${where}: the signed spec of ${describeBinary(root.id)} is not for ${context.host.platform}-${context.host.os}-${context.host.target}` };
-  }
+  // Spack's own rule (libc name, prefix and version on Linux; os elsewhere), on the signed spec.
+  const verdict = judgeBinary(nodes, context.host, context.request?.spec);
+  if (!verdict.fits) return { reason: `${where}: ${describeBinary(root.id)} ${verdict.reason}` };
   const closure = layerNodes(nodes, [rootNode.hash]);
   const specs = await mapWithConcurrency(closure, 4, async (node) => (node.hash === rootNode.hash ? root : fetchSpec(context, binaryIdentity(node, nodes))));
   const missing = closure.filter((_, i) => !specs[i]);
