@@ -26,7 +26,7 @@ import type { VerifiedBinary } from '../install/binary.js';
 import type { HostArch } from '../install/host.js';
 import { mapWithConcurrency } from '../oci/pool.js';
 import { layerNodes } from '../spack-oci/closure.js';
-import { parseSpecDocument, targetName, type SpecDocument } from '../spack/spec-json.js';
+import { parseSpecDocument, type SpecDocument } from '../spack/spec-json.js';
 import { nodesByHash } from '../spec/compiler.js';
 import type { ParsedRequest } from '../spec/parse.js';
 import { unsatisfiedBecause } from '../spec/satisfies.js';
