@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { PaksClient } from '../client.js';
 import { PaksError, describeError } from '../errors.js';
-import { installSpecs, type InstalledRoot } from '../install/install.js';
+import { installResolved, resolveInstallArguments, type InstalledRoot } from '../install/install.js';
 import { usableSigningKey } from '../signing/keys.js';
 import { writeCacheSboms } from '../sbom/generate.js';
 import { pushBuildCache, type PublishedBuild } from './publish.js';
 import { checkCacheSignatures, spackBuildcachePush } from './cache.js';
 import { noteOnInterrupt, removeOnInterrupt } from '../interruption.js';
-import { withTemporaryScope } from '../spack/scope.js';
+import { withTemporaryScope, type ScopeContent } from '../spack/scope.js';
+import type { SpackDialect } from '../spack/dialect/index.js';
 
 export interface BuildOptions {
   cacheDir?: string | undefined;
@@ -62,18 +63,18 @@ export async function buildSpecs(client: PaksClient, args: readonly string[], op
   const userCacheDir = options.cacheDir ? resolve(client.cwd, options.cacheDir) : undefined;
   if (userCacheDir) await prepareCacheDir(userCacheDir);
 
-  // Binaries built in a padded prefix relocate into any consumer prefix up to that length.
-  const scope = buildScope(client.values.build_padded_length);
-  const installed = await installSpecs(client, args, { noCache: true, sbom: false, scope });
+  const resolved = await resolveInstallArguments(client, args);
+  const spack = await client.spack();
+  // Install, buildcache push, signature check and SBOMs all see one scope (Spack pushes only recipes it knows).
+  const scope = buildScope({ paddedLength: client.values.build_padded_length, repos: resolved.repository ? [resolved.repository.root] : [], dialect: await spack.dialect() });
+  const installed = await installResolved(client, resolved, { noCache: true, sbom: false, scope });
   if (options.push && installed.roots.length > 1) {
     throw new PaksError('usage', `--push takes one spec, but ${installed.roots.length} were built.`, { hint: 'Use --pushd to push each package to its own repository.' });
   }
-  const spack = await client.spack();
   const caches: BuiltCache[] = [];
   const readAhead = new Map<string, Promise<import('../spack-oci/push-images.js').PreparedSpackImages | undefined>>();
-  await withTemporaryScope(scope, async (padded) => {
-    // `spack buildcache push /hash` must look in the same (padded) install tree.
-    const runner = padded ? spack.withScope(padded.dir) : spack;
+  await withTemporaryScope(scope, async (built) => {
+    const runner = built ? spack.withScope(built.dir) : spack;
     for (const root of installed.roots) {
       const dir = userCacheDir
         ? installed.roots.length > 1 ? join(userCacheDir, `${root.name}-${root.version}-${root.hash.slice(0, 7)}`) : userCacheDir
@@ -148,9 +149,26 @@ export async function buildSpecs(client: PaksClient, args: readonly string[], op
   return { caches };
 }
 
-/** The Spack scope of a build: `config:install_tree:padded_length` unless the setting is 0. */
-export function buildScope(paddedLength: number): { config?: Record<string, unknown> } {
-  return paddedLength > 0 ? { config: { install_tree: { padded_length: paddedLength } } } : {};
+/** What the scope of a build depends on. */
+export interface BuildScopeInputs {
+  /** build_padded_length: binaries built in a padded prefix relocate into any consumer prefix up to that length (0: none). */
+  paddedLength: number;
+  /** The package repositories the build's recipes come from: Spack needs them to install, test and push. */
+  repos?: readonly string[];
+  /** The Spack that reads the scope (its `repos:` form differs). */
+  dialect?: SpackDialect;
+}
+
+/**
+ * The one Spack scope of every call a build makes (install, test, buildcache push, SBOMs),
+ * so that no call sees another install tree or misses the recipes' namespace.
+ */
+export function buildScope(inputs: BuildScopeInputs): ScopeContent {
+  return {
+    ...(inputs.dialect ? { dialect: inputs.dialect } : {}),
+    ...(inputs.repos?.length ? { repos: [...inputs.repos] } : {}),
+    ...(inputs.paddedLength > 0 ? { config: { install_tree: { padded_length: inputs.paddedLength } } } : {}),
+  };
 }
 
 async function prepareCacheDir(dir: string): Promise<void> {

@@ -101,3 +101,22 @@ function sourceUrl(env: NodeJS.ProcessEnv): string | undefined {
   if (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY) return `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}`;
   return undefined;
 }
+
+/**
+ * The spec of a build cache that no other spec in it depends on: what `paks build` built.
+ * A cache of one build has exactly one; `paks push --index` needs that to name the build.
+ */
+export function cacheRoot(cache: import('../buildcache/read-build-cache.js').BuildCache, dir: string): Pick<InstalledRoot, 'name' | 'version' | 'hash'> {
+  const needed = new Set<string>();
+  for (const spec of cache.specs) {
+    const node = spec.document.spec.nodes.find((n) => n.hash === spec.hash);
+    for (const dependency of node?.dependencies ?? []) needed.add(dependency.hash);
+  }
+  const roots = cache.specs.filter((s) => !needed.has(s.hash));
+  if (roots.length !== 1) {
+    throw new PaksError('usage', `${dir} holds ${roots.length === 0 ? 'no build' : `the builds of ${roots.length} packages (${roots.map((r) => `${r.name}@${r.version}`).join(', ')})`}, and --index pushes one.`, {
+      hint: 'Give each build its own cache folder (paks build --cache-dir), or push without --index.',
+    });
+  }
+  return { name: roots[0]!.name, version: roots[0]!.version, hash: roots[0]!.hash };
+}

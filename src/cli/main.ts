@@ -20,10 +20,11 @@ import * as repo from '../commands/repo.js';
 import * as sbom from '../commands/sbom.js';
 import * as serve from '../commands/serve.js';
 import * as shell from '../commands/shell.js';
+import * as sign from '../commands/sign.js';
 import * as uninstall from '../commands/uninstall.js';
 import * as update from '../commands/update.js';
 
-const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [install, list, uninstall, build, container, push, pull, key, sbom, config, shell, bootstrap, doctor, repo, release, update, api, serve];
+const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [install, list, uninstall, build, container, push, pull, sign, key, sbom, config, shell, bootstrap, doctor, repo, release, update, api, serve];
 
 const SIGNALS_HANDLED_BY_COMMAND = new Set(['shell', 'serve']);
 

@@ -7,6 +7,7 @@ interface PushOptions {
   plainHttp?: boolean;
   concurrency?: number;
   spackImages?: boolean;
+  index?: boolean;
 }
 
 export function register(program: Command): void {
@@ -20,12 +21,26 @@ export function register(program: Command): void {
     .option('--plain-http', 'talk plain HTTP to the registry (loopback registries already do)')
     .option('--no-spack-images', "push only the Paks artifact, not Spack's own images of a build cache")
     .option('--concurrency <n>', 'blobs pushed at once (default: the registry_concurrency setting)', positiveInteger)
+    .option('--index', 'push the one build in the cache as paks build --push does: tag <version>-<hash7>, and add this platform to the <version> and latest indexes (and any --tag)')
     .action(async (cacheDir: string, ref: string, options: PushOptions, command: Command) => {
       const ctx = contextFor(command);
       const client = await ctx.client();
       const { resolve } = await import('node:path');
       const { rm } = await import('node:fs/promises');
       const oci = await import('../oci/index.js');
+      if (options.index) {
+        const directory = resolve(ctx.cwd, cacheDir);
+        const [{ pushBuildCache, cacheRoot }, { readBuildCache }] = await Promise.all([import('../build/publish.js'), import('../buildcache/read-build-cache.js')]);
+        const root = cacheRoot(await readBuildCache(directory), cacheDir);
+        const published = await pushBuildCache(client, directory, ref, { root, tags: options.tag ?? [], plainHttp: options.plainHttp, explicitTarget: true });
+        ctx.reporter.out(`Pushed ${published.reference}`);
+        for (const tag of published.indexTags) ctx.reporter.out(`Index ${tag} holds it`);
+        if (options.cleanup) {
+          await rm(directory, { recursive: true, force: true });
+          ctx.reporter.info(`Removed ${cacheDir}`);
+        }
+        return;
+      }
       const reference = oci.parseReference(ref, { defaultTag: client.values.default_tag });
       // Stops the upload when reading the build cache fails beside it (below).
       const stop = new AbortController();

@@ -120,7 +120,7 @@ function registerBuildAndAdd(repo: Command): void {
     .option('--unsigned', 'with --output: leave the build caches unsigned (a CI build job holds no key)')
     .option('--missing-from <registry>', 'skip a package whose exact build this registry already holds')
     .option('--mirror <dir>', 'take builds from the unsigned build caches in DIR first (earlier stages of a run; repeatable)', collect)
-    .option('--github-output <file>', 'append digest=<sha256 of --output> and failed=<names> to this file (GITHUB_OUTPUT)')
+    .option('--github-output <file>', 'append digest=<sha256 of the one cache in --output> and failed=<names> to this file (GITHUB_OUTPUT)')
     .option('--json', 'print the report as JSON')
     .option('--repo <dir>', 'the repository (default: the one the current folder is in)')
     .action(async (packages: string[], options: { changedSince?: string; tests?: string; push?: boolean; junit?: string; keepGoing?: boolean; key?: string; plainHttp?: boolean; output?: string; unsigned?: boolean; missingFrom?: string; mirror?: string[]; githubOutput?: string; json?: boolean; repo?: string }, command: Command) => {
@@ -147,28 +147,13 @@ function registerBuildAndAdd(repo: Command): void {
       if (options.githubOutput) {
         const { appendFile } = await import('node:fs/promises');
         const failed = report.packages.filter((p) => p.status === 'failed' || p.status === 'skipped').map((p) => p.name);
-        await appendFile(resolve(ctx.cwd, options.githubOutput), `digest=${report.outputDigest ?? ''}\nfailed=${failed.join(' ')}\n`);
+        // One package per CI job: the digest of its cache (hex, as artifact names allow), for paks sign --expect-digest.
+        const caches = report.packages.flatMap((p) => (p.cache ? [p.cache.digest.replace(/^sha256:/, '')] : []));
+        await appendFile(resolve(ctx.cwd, options.githubOutput), `digest=${caches.length === 1 ? caches[0] : ''}\nfailed=${failed.join(' ')}\n`);
       }
       if (options.json) ctx.reporter.out(JSON.stringify(report, null, 2));
       else for (const line of buildSummary(report)) ctx.reporter.out(line);
       if (!report.ok) process.exitCode = 1;
-    });
-
-  repo
-    .command('digest')
-    .description('the sha256 of a folder of build caches (what paks repo build --output wrote), or check it')
-    .argument('<dir>', 'the folder')
-    .option('--expect <sha256>', 'exit non-zero unless the folder has this digest')
-    .action(async (dir: string, options: { expect?: string }, command: Command) => {
-      const ctx = contextFor(command);
-      const { resolve } = await import('node:path');
-      const { folderDigest } = await import('../buildcache/folder-digest.js');
-      const digest = await folderDigest(resolve(ctx.cwd, dir));
-      if (options.expect !== undefined && options.expect !== digest) {
-        const { PaksError } = await import('../errors.js');
-        throw new PaksError('integrity', `${dir} is not what the build job made: its digest is ${digest}, not ${options.expect || '(none given)'}.`, { hint: 'Do not sign or push it; run the build again.' });
-      }
-      ctx.reporter.out(digest);
     });
 
   repo

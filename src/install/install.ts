@@ -29,7 +29,7 @@ export interface InstallOptions {
   /** Write SBOMs into each root's prefix (default true). */
   sbom?: boolean;
   /** Extra Spack configuration (e.g. the padded install tree of `paks build`). */
-  scope?: Omit<ScopeContent, 'repos' | 'mirrors'>;
+  scope?: Omit<ScopeContent, 'mirrors'>;
 }
 
 export interface InstalledRoot {
@@ -66,7 +66,11 @@ export async function resolveInstallArguments(client: PaksClient, args: readonly
  * in parallel), a source build for the rest (unless --cache-only), SBOMs for all.
  */
 export async function installSpecs(client: PaksClient, args: readonly string[], options: InstallOptions = {}): Promise<InstallReport> {
-  const { repository, specs } = await resolveInstallArguments(client, args);
+  return installResolved(client, await resolveInstallArguments(client, args), options);
+}
+
+/** `installSpecs` of arguments already resolved (a build needs the repository for its scope first). */
+export async function installResolved(client: PaksClient, { repository, specs }: { repository?: PackageRepository; specs: string[] }, options: InstallOptions = {}): Promise<InstallReport> {
   // Every spec is read before anything runs: a syntax error is one sentence, not a Spack trace.
   checkSpecArguments(specs);
   const requests = new Map(specs.map((spec) => [spec, parseSpecRequest(spec)]));
@@ -115,7 +119,7 @@ export async function installSpecs(client: PaksClient, args: readonly string[], 
  */
 async function alreadyInstalled(spack: SpackRunner, request: ParsedRequest, repository: PackageRepository | undefined, extra: InstallOptions['scope']): Promise<InstalledRoot | undefined> {
   const started = Date.now();
-  const matches = await withTemporaryScope({ ...extra, dialect: await spack.dialect(), repos: repository ? [repository.root] : [] }, (scope) =>
+  const matches = await withTemporaryScope({ ...extra, dialect: await spack.dialect(), repos: withRepository(extra, repository) }, (scope) =>
     findInstalled(scope ? spack.withScope(scope.dir) : spack, [request.text]).catch((error: unknown): InstalledSpec[] => {
       if (error instanceof Interrupted) throw error;
       return [];
@@ -200,7 +204,7 @@ async function installBinary(client: PaksClient, spack: SpackRunner, request: Pa
   const started = Date.now();
   client.reporter.info(`Installing ${binary.root.name}@${binary.root.version} from ${binary.reference}${binary.signed ? ' (signature verified)' : ' (unsigned)'}`);
   const mirror = { [`paks-${binary.root.hash.slice(0, 7)}`]: { url: `file://${binary.dir}`, signed: false } };
-  return withTemporaryScope({ ...extra, dialect: await spack.dialect(), repos: repository ? [repository.root] : [], mirrors: mirror }, async (scope) => {
+  return withTemporaryScope({ ...extra, dialect: await spack.dialect(), repos: withRepository(extra, repository), mirrors: mirror }, async (scope) => {
     const runner = scope ? spack.withScope(scope.dir) : spack;
     // Paks has verified every signature and tarball checksum in this mirror itself.
     const byRequest = request.unevaluated.length > 0;
@@ -238,7 +242,7 @@ async function realPrefix(spack: SpackRunner, entry: { prefix: string; hash: str
 }
 
 async function installFromSource(spack: SpackRunner, specs: readonly string[], repository: PackageRepository | undefined, extra: InstallOptions['scope']): Promise<InstalledRoot[]> {
-  return withTemporaryScope({ ...extra, dialect: await spack.dialect(), repos: repository ? [repository.root] : [] }, async (scope) => {
+  return withTemporaryScope({ ...extra, dialect: await spack.dialect(), repos: withRepository(extra, repository) }, async (scope) => {
     const runner = scope ? spack.withScope(scope.dir) : spack;
     const started = Date.now();
     const result = await spackInstall(runner, specs);
@@ -272,4 +276,9 @@ async function writeSbom(client: PaksClient, spack: SpackRunner, root: Installed
     client.reporter.warn(`Could not write the SBOM of ${root.name} into ${root.prefix}: ${describeError(error)}`);
     return undefined;
   }
+}
+
+/** The scope's repositories and the one being installed from, each once. */
+function withRepository(extra: InstallOptions['scope'], repository: PackageRepository | undefined): string[] {
+  return [...new Set([...(extra?.repos ?? []), ...(repository ? [repository.root] : [])])];
 }

@@ -44,7 +44,9 @@ const ATTEMPTS = 3;
  * Concurrent pushes race: between reading the tag and moving it, another push may move it
  * too. We re-read the tag just before moving it and start over when it changed, which
  * narrows the window to one round trip but cannot close it (the registry API has no
- * compare-and-swap); the loser's entry is then missing until its next push.
+ * compare-and-swap). So each push also reads the tag back after moving it and adds its entry
+ * again when a racing push overwrote it; what is left is a racer that lands after that read,
+ * which is why CI publishes each package's indexes from one job.
  */
 export async function addToPlatformIndex(options: AddToPlatformIndexOptions): Promise<UpdatedIndex[]> {
   const { client, repository } = options;
@@ -82,6 +84,19 @@ export async function addToPlatformIndex(options: AddToPlatformIndexOptions): Pr
         continue;
       }
       const pushed = await client.putManifest(repository, tag, bytes, OCI_INDEX);
+      // A push that passed its own check just before ours landed may have overwritten us
+      // with an index it read earlier: read the tag back, and add the entry again if it is gone.
+      const after = await readTag(client, reference);
+      const landed = after?.kind === 'index' && after.index.manifests.some((m) => m.digest === entry.digest);
+      if (!landed) {
+        if (attempt >= ATTEMPTS) {
+          throw new PaksError('conflict', `Could not update ${repository.registry}/${repository.repository}:${tag}: another push kept replacing it.`, {
+            hint: 'Another push to the same tag is running; try again when it has finished.',
+          });
+        }
+        options.reporter?.debug(`${tag} lost this platform to a concurrent push; adding it again`);
+        continue;
+      }
       results.push({ tag, digest: pushed.digest, index, replaced });
       break;
     }

@@ -53,7 +53,7 @@ export interface PackageBuild {
   /** The container pushed beside it (paks.yaml `container:`). */
   container?: { reference: string; digest: string };
   /** The build cache written to the output folder. */
-  cache?: { dir: string; signed: boolean };
+  cache?: { dir: string; signed: boolean; digest: string };
   /** With missingFrom: the build the registry already holds. */
   published?: string;
   /** Why it failed or was skipped, in one sentence. */
@@ -65,8 +65,6 @@ export interface PackageBuild {
 export interface RepoBuildReport {
   packages: PackageBuild[];
   ok: boolean;
-  /** With output: the folder digest of everything written there (folderDigest), none if nothing was. */
-  outputDigest?: string;
 }
 
 const LOG_TAIL_LINES = 25;
@@ -106,10 +104,6 @@ export async function buildRepository(client: PaksClient, repo: CommunityReposit
     }
   }
   const report: RepoBuildReport = { packages: results, ok: results.every((r) => r.status === 'built' || r.status === 'published') };
-  if (options.output && results.some((r) => r.cache)) {
-    const { folderDigest } = await import('../buildcache/folder-digest.js');
-    report.outputDigest = await folderDigest(options.output);
-  }
   if (options.junit) {
     await mkdir(dirname(options.junit), { recursive: true });
     await writeFileAtomic(options.junit, junitReport(report));
@@ -142,7 +136,7 @@ async function buildOne(client: PaksClient, spack: SpackRunner, repo: CommunityR
   await prefetchDependencies(client, repo, recipes, name, options, earlier);
 
   // The same padded install tree as `paks build`, which then pushes exactly this build.
-  await withTemporaryScope({ ...buildScope(client.values.build_padded_length), dialect: await spack.dialect(), repos: [spackRoot], mirrors: earlier.mirrors }, async (scope) => {
+  await withTemporaryScope({ ...buildScope({ paddedLength: client.values.build_padded_length, repos: [spackRoot], dialect: await spack.dialect() }), mirrors: earlier.mirrors }, async (scope) => {
     const runner = scope ? spack.withScope(scope.dir) : spack;
     // 0. Already published, exactly this build? Then there is nothing to do.
     if (options.missingFrom) {
@@ -251,7 +245,7 @@ async function prefetchDependencies(client: PaksClient, repo: CommunityRepositor
   const names = [...deps];
   try {
     // Into the padded build tree, where the build looks; already installed ones stay as they are.
-    const report = await client.install([repo.root, ...names], { registries: [repo.config.registry], cacheOnly: true, sbom: false, plainHttp: options.plainHttp, scope: buildScope(client.values.build_padded_length) });
+    const report = await client.install([repo.root, ...names], { registries: [repo.config.registry], cacheOnly: true, sbom: false, plainHttp: options.plainHttp, scope: buildScope({ paddedLength: client.values.build_padded_length }) });
     for (const root of report.roots) {
       if (root.origin.kind === 'binary') client.reporter.info(`Took ${root.name}@${root.version} from ${root.origin.reference}`);
     }
@@ -309,7 +303,9 @@ async function writeOutputCache(client: PaksClient, repo: CommunityRepository, r
     const { buildSpecs } = await import('../build/build.js');
     // name/hash: exactly the build that passed its tests; the package is installed, so Spack reuses it.
     const built = await buildSpecs(client, [repo.root, `${result.name}/${result.hash}`], { cacheDir: dir, unsigned: Boolean(options.unsigned), key: options.key, force: true });
-    result.cache = { dir, signed: Boolean(built.caches[0]?.signedBy) };
+    const { cacheDigest } = await import('../signing/sign-cache.js');
+    // What the publish job checks before it signs (paks sign --expect-digest).
+    result.cache = { dir, signed: Boolean(built.caches[0]?.signedBy), digest: await cacheDigest(dir) };
     result.steps.push({ step: 'push', status: 'passed', seconds: seconds(started), detail: `build cache in ${dir}` });
   } catch (error) {
     fail(result, 'push', started, `writing its build cache to ${dir} failed: ${describeError(error).replace(/\.$/, '')}`, []);

@@ -124,13 +124,16 @@ async function planFromRegistry(registry: RegistryClient, repo: CommunityReposit
     platforms.push(label);
     const manifest = await registry.getManifest({ ...repository, digest: entry.digest });
     if (manifest.kind !== 'manifest') continue;
+    // The artifact carries the SBOMs of its whole closure; the release carries the package's own.
+    const hash = (entry as { annotations?: Record<string, string> }).annotations?.[`${ANNOTATION_PREFIX}hash`] ?? manifest.manifest.annotations?.[`${ANNOTATION_PREFIX}hash`];
     for (const layer of manifest.manifest.layers) {
       const title = layer.annotations?.['org.opencontainers.image.title'] ?? '';
       const suffix = SBOM_SUFFIXES.find((s) => title.endsWith(s));
-      if (!suffix) continue;
-      // One SBOM per platform and format: name-version-platform.cdx.json
+      if (!suffix || !hash || !title.endsWith(`-${hash}${suffix}`)) continue;
+      const asset = `${name}-${version}-${label}${suffix}`;
+      if (assets.some((a) => a.name === asset)) continue;
       const bytes = await registry.fetchBlobBytes(repository, layer, 64 * 1024 * 1024);
-      assets.push({ name: `${name}-${version}-${label}${suffix}`, contentType: 'application/json', data: bytes });
+      assets.push({ name: asset, contentType: 'application/json', data: bytes });
     }
   }
   const tag = releaseTag(repo.config, name, version);
@@ -152,7 +155,7 @@ async function planFromRegistry(registry: RegistryClient, repo: CommunityReposit
     'Platforms:',
     ...platforms.map((p) => `- ${p}`),
     '',
-    'Assets: the CycloneDX and SPDX SBOMs of each platform, and the publisher key.',
+    `Assets: the CycloneDX and SPDX SBOMs of ${name} on each platform, and the publisher key.`,
   ].join('\n');
   return { package: name, version, tag, title: `${name} ${version}`, body, reference: pinned, digest, platforms, assets };
 }
@@ -163,4 +166,24 @@ function platformLabel(entry: { annotations?: Record<string, string>; platform?:
   const target = a[`${ANNOTATION_PREFIX}target`];
   if (os && target) return `${os}-${target}`;
   return `${entry.platform?.os ?? 'unknown'}-${entry.platform?.architecture ?? 'unknown'}`;
+}
+
+export interface ReleaseOutcome {
+  package: string;
+  report?: ReleaseReport;
+  error?: PaksError;
+}
+
+/** Releases each package on its own: one that fails is reported, and the others still go. */
+export async function releasePackages(client: PaksClient, repo: CommunityRepository, names: readonly string[], options: ReleaseOptions = {}): Promise<ReleaseOutcome[]> {
+  const outcomes: ReleaseOutcome[] = [];
+  for (const name of names) {
+    try {
+      outcomes.push({ package: name, report: await releasePackage(client, repo, name, options) });
+    } catch (error) {
+      const { describeError } = await import('../errors.js');
+      outcomes.push({ package: name, error: error instanceof PaksError ? error : new PaksError('internal', describeError(error), { cause: error }) });
+    }
+  }
+  return outcomes;
 }

@@ -104,6 +104,21 @@ export class GpgKeyring {
     }
   }
 
+  /**
+   * Clearsigns `text` with the key, as `spack buildcache push --key` does (SHA512, the
+   * armor Spack verifies); never prompts.
+   */
+  async clearsign(fingerprint: string, text: string): Promise<string> {
+    const selector = this.selector(fingerprint);
+    const signed = await this.run(['--pinentry-mode', 'error', '--local-user', selector, '--digest-algo', 'SHA512', '--clearsign'], text);
+    return signed.endsWith('\n') ? signed : `${signed}\n`;
+  }
+
+  /** Imports the keys of an armored or binary key file (public or secret) into this keyring. */
+  async importFile(file: string): Promise<void> {
+    await this.run(['--pinentry-mode', 'error', '--import', file]);
+  }
+
   private selector(fingerprint: string): string {
     const compact = fingerprint.replace(/^0x/i, '').replace(/\s+/g, '');
     if (!KEY_SELECTOR.test(compact)) {

@@ -138,14 +138,21 @@ describe('a community repository: init → add → change → changed → build,
       assert.match(greet.body ?? '', /paks install greet-paks@1\.0\.0 --registry 127\.0\.0\.1:\d+\/community/);
       assert.match(greet.body ?? '', /Digest: `sha256:[0-9a-f]{64}`/);
       assert.ok((greet.body ?? '').includes(`- ${testSpack.arch.replace(/^linux-/, '')}`), greet.body ?? '');
+      // The package's own SBOMs, one per format and platform, never a dependency's under its name.
       const names = greet.assets.map((a) => a.name).sort();
-      assert.ok(names.includes('publisher.asc'), names.join(', '));
-      assert.ok(names.some((n) => n.endsWith('.cdx.json')) && names.some((n) => n.endsWith('.spdx.json')), names.join(', '));
-      const sbom = JSON.parse(greet.assets.find((a) => a.name.endsWith('.cdx.json'))!.data.toString('utf8')) as { bomFormat: string };
+      const platform = testSpack.arch.replace(/^linux-/, '');
+      assert.deepEqual(names, [`greet-paks-1.0.0-${platform}.cdx.json`, `greet-paks-1.0.0-${platform}.spdx.json`, 'publisher.asc']);
+      const sbom = JSON.parse(greet.assets.find((a) => a.name.endsWith('.cdx.json'))!.data.toString('utf8')) as { bomFormat: string; metadata: { component: { name: string } } };
       assert.equal(sbom.bomFormat, 'CycloneDX');
-      const again = await maintainer.paks(['release', 'greet-paks', '--repo', repo], env);
-      assert.equal(again.exitCode, 0, again.stderr);
+      assert.equal(sbom.metadata.component.name, 'greet-paks');
+      // Several packages at once: one that fails does not stop the others, and the run says which failed.
+      const again = await maintainer.paks(['release', 'nosuch', 'greet-paks', '--repo', repo], env);
+      assert.equal(again.exitCode, 2, again.stderr);
+      assert.match(again.stdout, /^nosuch: failed \(There is no package nosuch in this repository/m);
       assert.match(again.stdout, /unchanged on example\/community/);
+      assert.match(again.stdout, /: unchanged$/m);
+      assert.doesNotMatch(again.stdout, /: (uploaded|replaced)$/m);
+      assert.match(again.stderr, /1 of 2 releases failed: nosuch\./);
       assert.equal(github.repo('example/community').releases.length, 2);
       const noToken = await maintainer.paks(['release', 'greet-paks', '--repo', repo], { ...env, GITHUB_TOKEN: undefined, GH_TOKEN: undefined });
       assert.equal(noToken.exitCode, 1);

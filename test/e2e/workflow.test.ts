@@ -161,4 +161,43 @@ describe('the generated build.yml, run locally step by step', () => {
     assert.doesNotMatch(output(result, 'result'), /hello-paks on ubuntu-24\.04 failure/);
     await git(repo, 'checkout', '-q', 'main');
   });
+
+  test('a run cancelled after its first stage, then a later push: the later run builds, publishes and releases both', async () => {
+    await git(repo, 'merge', '-q', '--ff-only', 'hello-shout');
+    await git(repo, 'push', '-q', 'origin', 'main');
+    const cancelled = await run(onMain(), await git(repo, 'rev-parse', 'main'), { cancelAt: 'stage-1' });
+    assert.equal(cancelled.jobs['stage-0']!.result, 'success', cancelled.log());
+    assert.equal(cancelled.jobs['stage-1']!.result, 'cancelled');
+    assert.equal(cancelled.jobs.publish!.result, 'cancelled');
+    assert.equal(cancelled.jobs.result!.result, 'failure', 'a cancelled run is not green');
+    const hello = (await builtIn(cancelled, 'hello-paks'))!;
+    assert.ok(!(await tags(registry, 'community/hello-paks')).includes(`1.1.0-${hello.hash.slice(0, 7)}`), 'nothing was published');
+
+    // The next push changes no recipe: the registry still lacks both builds, so it makes them.
+    await writeFile(join(repo, 'NOTES.md'), 'notes\n');
+    await git(repo, 'add', 'NOTES.md');
+    await git(repo, 'commit', '-qm', 'notes');
+    await git(repo, 'push', '-q', 'origin', 'main');
+    const sha = await git(repo, 'rev-parse', 'main');
+    const later = await run(onMain(), sha);
+    for (const job of ['stage-0', 'stage-1', 'publish', 'release', 'result']) assert.equal(later.jobs[job]!.result, 'success', `${job}\n${later.log()}`);
+    const helloNow = (await builtIn(later, 'hello-paks'))!;
+    const greetNow = (await builtIn(later, 'greet-paks'))!;
+    assert.equal(helloNow.hash, hello.hash);
+    assert.equal(greetNow.deps['hello-paks'], helloNow.hash);
+    assert.ok((await tags(registry, 'community/hello-paks')).includes(`1.1.0-${helloNow.hash.slice(0, 7)}`), later.log());
+    assert.ok((await tags(registry, 'community/greet-paks')).includes(`1.0.0-${greetNow.hash.slice(0, 7)}`), later.log());
+    assert.match(output(later, 'publish'), /Signed /);
+    const releases = github.repo('example/community').releases;
+    assert.deepEqual(releases.map((r) => r.tag).sort(), ['greet-paks-v1.0.0', 'hello-paks-v1.1.0']);
+    assert.ok(releases.every((r) => r.targetCommitish === sha), 'each release is tagged at the commit that was built');
+
+    // A re-run of the same commit: everything is published, nothing is built, nothing pushed.
+    const again = await run(onMain(), sha);
+    assert.match(output(again, 'stage-0'), /hello-paks: already published as /, again.log());
+    assert.match(output(again, 'stage-1'), /greet-paks: already published as /, again.log());
+    assert.deepEqual([...again.artifacts.keys()].filter((n) => n.startsWith('cache@')), []);
+    assert.equal(again.jobs.release!.result, 'skipped');
+    assert.equal(again.jobs.result!.result, 'success', again.log());
+  });
 });

@@ -14,7 +14,7 @@ export interface Machine {
   home: string;
   spackRoot: string;
   env: Record<string, string>;
-  paks(args: string[], env?: Record<string, string | undefined>, run?: Pick<RunOptions, 'onStderr' | 'onSpawn'>): Promise<CliResult>;
+  paks(args: string[], env?: Record<string, string | undefined>, run?: Pick<RunOptions, 'onStderr' | 'onSpawn' | 'input'>): Promise<CliResult>;
 }
 
 export class World {

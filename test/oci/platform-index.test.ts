@@ -128,4 +128,28 @@ describe('addToPlatformIndex against a real registry', () => {
     const [result] = await addToPlatformIndex({ client: racing, repository, tags: ['v'], descriptor: a, platform: { os: 'linux', architecture: 'amd64' } });
     assert.deepEqual(result!.index.manifests.map((m) => m.digest), [b.digest, a.digest]);
   });
+
+  it('adds its entry again when a push that raced past the check overwrote it', async () => {
+    const client = testClient();
+    const repository = { registry: registry.host, repository: 'paks/overwritten' };
+    const a = await pushArtifact({ client, directory: (() => { const d = tempDir(); made.push(d); writeTree(d, { a: 'a' }); return d; })(), reference: parseReference(`${registry.host}/paks/overwritten:a`) });
+    const b = await pushArtifact({ client, directory: (() => { const d = tempDir(); made.push(d); writeTree(d, { b: 'b' }); return d; })(), reference: parseReference(`${registry.host}/paks/overwritten:b`) });
+    const bEntry = { mediaType: b.mediaType, digest: b.digest, size: b.size, platform: { os: 'linux', architecture: 'arm64' } };
+    let raced = false;
+    const racing = {
+      ...client,
+      async putManifest(...args: Parameters<typeof client.putManifest>) {
+        const ours = await client.putManifest(...args);
+        if (!raced) {
+          raced = true; // the other push read the tag before ours landed, and writes after it
+          await client.putManifest(repository, 'w', Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: mt.OCI_INDEX, manifests: [bEntry] })), mt.OCI_INDEX);
+        }
+        return ours;
+      },
+    };
+    await addToPlatformIndex({ client: racing, repository, tags: ['w'], descriptor: a, platform: { os: 'linux', architecture: 'amd64' } });
+    const fetched = await client.getManifest({ ...repository, tag: 'w' });
+    assert.equal(fetched.kind, 'index');
+    assert.deepEqual(fetched.kind === 'index' && fetched.index.manifests.map((m) => m.digest).sort(), [a.digest, b.digest].sort());
+  });
 });

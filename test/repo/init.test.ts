@@ -110,7 +110,7 @@ test('the generated workflows: no key or token where recipes run, pinned actions
   const publish = build.workflow.jobs.publish!;
   assert.match(publish.if!, /github\.event_name != 'pull_request'/);
   assert.ok(!publish.steps.some((s) => /repo build|spack install|paks build/.test(s.run ?? '')));
-  assert.match(publish.steps.map((s) => s.run ?? '').join('\n'), /paks repo digest .* --expect[\s\S]*paks sign[\s\S]*paks repo publish/);
+  assert.match(publish.steps.map((s) => s.run ?? '').join('\n'), /paks sign "\$cache" --key-file - --expect-digest "sha256:[^"]*"[\s\S]*paks repo publish/);
   // Failures do not stop the others; the default branch queues rather than cancels.
   for (const [name, job] of builders) assert.match(job.if!, /!cancelled\(\)/, name);
   assert.match(String(build.workflow.concurrency['cancel-in-progress']), /github\.ref != format\('refs\/heads\/\{0\}', github\.event\.repository\.default_branch\)/);

@@ -843,6 +843,7 @@ export const commands = {
         const unsigned = !a.signed && !a.key ? (a.unsigned ? true : !mirror.signed) : false;
         if (mirror.pushUrl.startsWith('oci://')) throw new SpackError('The Spack stand-in does not support OCI build caches (oci:// mirrors)');
         const things = a.only ? [a.only] : ['package', 'dependencies'];
+        refuseUnknownNamespaces(ctx, roots);
         if (isV1()) return pushV1(ctx, gpg, roots, mirror, a, { unsigned, things });
         const specs = [];
         const seen = new Set();
@@ -986,6 +987,21 @@ export const commands = {
 import * as reposModule from './repo.mjs';
 import { UsageError } from './util.mjs';
 import { usageOf } from './args.mjs';
+
+// Spack needs the recipe of every spec it pushes (transcripts 161, 161b, both releases): an
+// installed spec whose namespace no configured repository provides is refused before any push.
+function refuseUnknownNamespaces(ctx, roots) {
+  const seen = new Set();
+  const visit = (n) => {
+    if (seen.has(n.hash)) return;
+    seen.add(n.hash);
+    if (!n.external && ctx.db.isInstalled(n.hash) && n.namespace && !ctx.repos.repos.some((r) => r.namespace === n.namespace)) {
+      throw new SpackError(`Unknown namespace: ${n.namespace}`, null, { className: 'UnknownNamespaceError' });
+    }
+    for (const e of n.sortedDeps()) visit(e.node);
+  };
+  for (const r of roots) visit(r);
+}
 
 // Spack 1.x `buildcache push` (transcripts 21, 22, 63, 63b): layout v3, build dependencies
 // included unless --without-build-dependencies; a selected spec that is not installed fails
