@@ -195,7 +195,8 @@ async function buildOne(client: PaksClient, spack: SpackRunner, repo: CommunityR
     }
   });
   if (result.status !== 'built') return result;
-  if (options.output) return writeOutputCache(client, repo, result, options);
+  // A package that is never published (publish: false) leaves no cache for the publish job.
+  if (options.output) return packageSettings(repo.config, name).publish ? writeOutputCache(client, repo, result, options) : result;
   if (!options.push) return result;
 
   // 3. Sign and push through `paks build` (the package is installed: Spack reuses it).
