@@ -49,6 +49,27 @@ export function register(program: Command): void {
   registerSetupAndDoctor(repo);
 
   repo
+    .command('upgrade')
+    .description("rewrite the repository's workflows from this Paks (paks.yaml, the README and the recipes stay); shows the diff")
+    .option('--dry-run', 'show the diff, write nothing')
+    .option('-f, --force', 'also rewrite a workflow someone changed since Paks wrote it')
+    .option('--repo <dir>', 'the repository (default: the one the current folder is in)')
+    .action(async (options: { dryRun?: boolean; force?: boolean; repo?: string }, command: Command) => {
+      const ctx = contextFor(command);
+      const client = await ctx.client();
+      const { openCommunityRepository } = await import('../repo/config.js');
+      const { upgradeRepository } = await import('../repo/upgrade.js');
+      const repository = await openCommunityRepository(ctx.cwd, options.repo);
+      const files = await upgradeRepository(repository, { spackVersion: client.values.spack_version, force: Boolean(options.force), dryRun: Boolean(options.dryRun), env: ctx.env });
+      for (const file of files) if (file.diff) ctx.reporter.out(file.diff.replace(/\n$/, ''));
+      for (const file of files) {
+        const done = options.dryRun && (file.status === 'created' || file.status === 'updated') ? `would be ${file.status}` : file.status;
+        ctx.reporter.info(`${file.target}: ${file.status === 'kept' ? `kept, not rewritten: ${file.reason} (see the diff; --force replaces it)` : done}`);
+      }
+      if (files.some((f) => f.status === 'kept')) process.exitCode = 1;
+    });
+
+  repo
     .command('changed')
     .description('the packages whose recipes changed, plus the packages here that depend on them')
     .option('--since <ref>', 'compare with this commit (default: the merge base with the default branch; "" for every package)')
@@ -109,9 +130,14 @@ function registerBuildAndAdd(repo: Command): void {
     .option('--key <fingerprint>', 'sign with this key')
     .option('--plain-http', 'talk plain HTTP to the registry')
     .option('--target <family>', "build for this CPU family only (default: paks.yaml's targets, else build_target)")
+    .option('--output <dir>', 'write each tested build as a build cache in DIR/<name>-<version>-<hash7>/')
+    .option('--unsigned', 'with --output: leave the build caches unsigned (a CI build job holds no key)')
+    .option('--missing-from <registry>', 'skip a package whose exact build this registry already holds')
+    .option('--mirror <dir>', 'take builds from the unsigned build caches in DIR first (earlier stages of a run; repeatable)', collect)
+    .option('--github-output <file>', 'append digest=<sha256 of the one cache in --output> and failed=<names> to this file (GITHUB_OUTPUT)')
     .option('--json', 'print the report as JSON')
     .option('--repo <dir>', 'the repository (default: the one the current folder is in)')
-    .action(async (packages: string[], options: { changedSince?: string; tests?: string; push?: boolean; junit?: string; keepGoing?: boolean; key?: string; plainHttp?: boolean; json?: boolean; repo?: string; target?: string }, command: Command) => {
+    .action(async (packages: string[], options: { changedSince?: string; tests?: string; push?: boolean; junit?: string; keepGoing?: boolean; key?: string; plainHttp?: boolean; output?: string; unsigned?: boolean; missingFrom?: string; mirror?: string[]; githubOutput?: string; json?: boolean; repo?: string; target?: string }, command: Command) => {
       const ctx = contextFor(command);
       const { openCommunityRepository, TEST_LEVELS } = await import('../repo/config.js');
       if (options.tests && !(TEST_LEVELS as readonly string[]).includes(options.tests)) throw new InvalidArgumentError(`--tests must be root, all or none, not '${options.tests}'.`);
@@ -128,9 +154,38 @@ function registerBuildAndAdd(repo: Command): void {
         plainHttp: Boolean(options.plainHttp),
         key: options.key,
         target: options.target,
+        output: options.output ? resolve(ctx.cwd, options.output) : undefined,
+        unsigned: Boolean(options.unsigned),
+        missingFrom: options.missingFrom,
+        mirrors: (options.mirror ?? []).map((m) => resolve(ctx.cwd, m)),
       });
+      if (options.githubOutput) {
+        const { appendFile } = await import('node:fs/promises');
+        const failed = report.packages.filter((p) => p.status === 'failed' || p.status === 'skipped').map((p) => p.name);
+        // One package per CI job: the digest of its cache (hex, as artifact names allow), for paks sign --expect-digest.
+        const caches = report.packages.flatMap((p) => (p.cache ? [p.cache.digest.replace(/^sha256:/, '')] : []));
+        await appendFile(resolve(ctx.cwd, options.githubOutput), `digest=${caches.length === 1 ? caches[0] : ''}\nfailed=${failed.join(' ')}\n`);
+      }
       if (options.json) ctx.reporter.out(JSON.stringify(report, null, 2));
       else for (const line of buildSummary(report)) ctx.reporter.out(line);
+      if (!report.ok) process.exitCode = 1;
+    });
+
+  repo
+    .command('publish')
+    .description('push signed build caches (paks repo build --output, then paks sign) to <registry>/<package>')
+    .argument('<dirs...>', 'folders holding the build caches')
+    .option('--plain-http', 'talk plain HTTP to the registry')
+    .option('--json', 'print the report as JSON')
+    .option('--repo <dir>', 'the repository (default: the one the current folder is in)')
+    .action(async (dirs: string[], options: { plainHttp?: boolean; json?: boolean; repo?: string }, command: Command) => {
+      const ctx = contextFor(command);
+      const { openCommunityRepository } = await import('../repo/config.js');
+      const { publishBuildOutputs, publishSummary } = await import('../repo/publish.js');
+      const repository = await openCommunityRepository(ctx.cwd, options.repo);
+      const report = await publishBuildOutputs(await ctx.client(), repository, dirs, { plainHttp: Boolean(options.plainHttp) });
+      if (options.json) ctx.reporter.out(JSON.stringify(report, null, 2));
+      else for (const line of publishSummary(report)) ctx.reporter.out(line);
       if (!report.ok) process.exitCode = 1;
     });
 }

@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { PaksClient } from '../client.js';
 import { PaksError, describeError } from '../errors.js';
@@ -31,13 +31,22 @@ export interface RepoBuildOptions {
   key?: string | undefined;
   /** Build for this target family only, instead of paks.yaml's `targets:` (see build/target.ts). */
   target?: string | undefined;
+  /** Write each tested build as a build cache in `<output>/<name>-<version>-<hash7>/` (CI hands it to the publish job). */
+  output?: string | undefined;
+  /** With output: leave the caches unsigned (a build job holds no key; the publish job signs). */
+  unsigned?: boolean;
+  /** Skip a package whose exact build (`<registry>/<name>:<version>-<hash7>`) this registry already holds. */
+  missingFrom?: string | undefined;
+  /** Folders of unsigned build caches from earlier stages of this run: Spack takes their builds first. */
+  mirrors?: readonly string[];
 }
 
 export type StepStatus = 'passed' | 'failed' | 'skipped';
 
 export interface PackageBuild {
   name: string;
-  status: 'built' | 'failed' | 'skipped';
+  /** published: the registry already holds this exact build (missingFrom), so nothing was built. */
+  status: 'built' | 'failed' | 'skipped' | 'published';
   /** The target family of this build (none: the host's microarchitecture). */
   target?: string;
   version?: string;
@@ -49,6 +58,10 @@ export interface PackageBuild {
   pushed?: { reference: string; digest: string };
   /** The container pushed beside it (paks.yaml `container:`). */
   container?: { reference: string; digest: string };
+  /** The build cache written to the output folder. */
+  cache?: { dir: string; signed: boolean; digest: string };
+  /** With missingFrom: the build the registry already holds. */
+  published?: string;
   /** Why it failed or was skipped, in one sentence. */
   reason?: string;
   /** The last lines of Spack's build or test log. */
@@ -71,7 +84,9 @@ export async function buildRepository(client: PaksClient, repo: CommunityReposit
   const spackRepo = await spackRepositoryAt(repo.root);
   const recipes = await readRepoPackages(spackRepo);
   const names = await selectPackages(repo, recipes, options);
-  if (options.push) {
+  if (options.unsigned && !options.output) throw new PaksError('usage', '--unsigned needs --output DIR: the unsigned build caches go there, for a publish job to sign.');
+  if (options.push && options.unsigned) throw new PaksError('usage', '--push and --unsigned cannot be used together: the registry only gets signed builds.', { hint: 'Build with --unsigned --output DIR, then sign with paks sign and push with paks repo publish.' });
+  if (options.push || (options.output && !options.unsigned)) {
     // Before any long build: is there a key to sign with?
     const { usableSigningKey } = await import('../signing/keys.js');
     await usableSigningKey(client, options.key);
@@ -98,7 +113,7 @@ export async function buildRepository(client: PaksClient, repo: CommunityReposit
       }
     }
   }
-  const report = { packages: results, ok: results.every((r) => r.status === 'built') };
+  const report: RepoBuildReport = { packages: results, ok: results.every((r) => r.status === 'built' || r.status === 'published') };
   if (options.junit) {
     await mkdir(dirname(options.junit), { recursive: true });
     await writeFileAtomic(options.junit, junitReport(report));
@@ -135,14 +150,31 @@ async function targetsOfPackages(client: PaksClient, spack: SpackRunner, repo: C
 async function buildOne(client: PaksClient, spack: SpackRunner, repo: CommunityRepository, spackRoot: string, recipes: Map<string, RepoPackage>, name: string, target: string | undefined, options: RepoBuildOptions): Promise<PackageBuild> {
   const result: PackageBuild = { name, status: 'built', ...(target ? { target } : {}), steps: [] };
   const level = options.tests ?? packageSettings(repo.config, name).tests;
-  client.reporter.info(`Building ${name}${target ? ` for ${target}` : ''}${level === 'none' ? '' : ` with ${level === 'all' ? 'all' : "its own"} build-time tests`}`);
-  await prefetchDependencies(client, repo, recipes, name, options);
+  const earlier = await earlierStageCaches(options.mirrors ?? []);
+  await prefetchDependencies(client, repo, recipes, name, options, earlier);
 
   // The same padded install tree as `paks build`, which then pushes exactly this build.
-  await withTemporaryScope(buildScope({ paddedLength: client.values.build_padded_length, repos: [spackRoot], dialect: await spack.dialect(), target }), async (scope) => {
+  await withTemporaryScope({ ...buildScope({ paddedLength: client.values.build_padded_length, repos: [spackRoot], dialect: await spack.dialect(), target }), mirrors: earlier.mirrors }, async (scope) => {
     const runner = scope ? spack.withScope(scope.dir) : spack;
     if (client.values.build_padded_length > 0) await removeStaleBuilds(client, runner);
+    // 0. Already published, exactly this build? Then there is nothing to do.
+    if (options.missingFrom) {
+      const published = await publishedBuild(client, runner, options.missingFrom, name, options.plainHttp).catch((error: unknown) => {
+        // A registry Paks cannot ask (not created yet, private) is no reason not to build.
+        client.reporter.info(`Could not ask ${options.missingFrom} for ${name}'s exact build (${describeError(error).replace(/\.$/, '')}); building it.`);
+        return undefined;
+      });
+      if (published) {
+        result.status = 'published';
+        result.version = published.version;
+        result.hash = published.hash;
+        result.published = published.reference;
+        client.reporter.info(`${name}@${published.version}/${published.hash.slice(0, 7)} is already in ${published.reference}: not building it again`);
+        return;
+      }
+    }
     // 1. Build from source with Spack's build-time tests.
+    client.reporter.info(`Building ${name}${target ? ` for ${target}` : ''}${level === 'none' ? '' : ` with ${level === 'all' ? 'all' : "its own"} build-time tests`}`);
     let started = Date.now();
     // Fresh roots: the recipe as it is now, not an earlier build of it that Spack would reuse.
     const installed = await spackInstall(runner, [name], { ...(level === 'none' ? {} : { tests: level }), freshRoots: true, allowFailure: true });
@@ -181,7 +213,10 @@ async function buildOne(client: PaksClient, spack: SpackRunner, repo: CommunityR
       }
     }
   });
-  if (result.status === 'failed' || !options.push) return result;
+  if (result.status !== 'built') return result;
+  // A package that is never published (publish: false) leaves no cache for the publish job.
+  if (options.output) return packageSettings(repo.config, name).publish ? writeOutputCache(client, repo, result, options) : result;
+  if (!options.push) return result;
 
   // 3. Sign and push through `paks build` (the package is installed: Spack reuses it).
   const started = Date.now();
@@ -214,7 +249,7 @@ async function buildOne(client: PaksClient, spack: SpackRunner, repo: CommunityR
  * Dependencies from this repository come from its registry when an earlier stage (or an
  * earlier run) pushed them: cache-first, so a job does not rebuild what another built.
  */
-async function prefetchDependencies(client: PaksClient, repo: CommunityRepository, recipes: Map<string, RepoPackage>, name: string, options: RepoBuildOptions): Promise<void> {
+async function prefetchDependencies(client: PaksClient, repo: CommunityRepository, recipes: Map<string, RepoPackage>, name: string, options: RepoBuildOptions, earlier: EarlierStages): Promise<void> {
   const deps = new Set<string>();
   const visit = (n: string) => {
     for (const d of recipes.get(n)?.dependsOn ?? []) {
@@ -225,6 +260,8 @@ async function prefetchDependencies(client: PaksClient, repo: CommunityRepositor
     }
   };
   visit(name);
+  // What an earlier stage of this run built comes from its cache, never from the registry's older build.
+  for (const built of earlier.names) deps.delete(built);
   if (!deps.size) return;
   const names = [...deps];
   try {
@@ -236,6 +273,65 @@ async function prefetchDependencies(client: PaksClient, repo: CommunityRepositor
   } catch (error) {
     client.reporter.info(`Dependencies ${names.join(', ')} are not all in ${repo.config.registry} yet (${describeError(error).replace(/\.$/, '')}); Spack builds them.`);
   }
+}
+
+interface EarlierStages {
+  mirrors: Record<string, { url: string; signed: boolean }>;
+  names: Set<string>;
+}
+
+/** The caches earlier stages of this run built, as unsigned local mirrors, and the packages they hold. */
+async function earlierStageCaches(folders: readonly string[]): Promise<EarlierStages> {
+  const { findBuildCaches } = await import('./build-output.js');
+  const { readBuildCache } = await import('../buildcache/read-build-cache.js');
+  const earlier: EarlierStages = { mirrors: {}, names: new Set() };
+  for (const folder of folders) {
+    const caches = await findBuildCaches(resolve(folder));
+    if (!caches.length) throw new PaksError('usage', `--mirror ${folder} holds no Spack build cache.`, { hint: 'Give the folder the earlier stages\' artifacts were downloaded to.' });
+    for (const dir of caches) {
+      const cache = await readBuildCache(dir);
+      // Unsigned on purpose: this run's own earlier jobs built them, and only this run uses them.
+      earlier.mirrors[`paks-stage-${Object.keys(earlier.mirrors).length}`] = { url: `file://${dir}`, signed: false };
+      for (const spec of cache.specs) {
+        const node = spec.document.spec.nodes.find((n) => n.hash === spec.hash);
+        if (node) earlier.names.add(node.name);
+      }
+    }
+  }
+  return earlier;
+}
+
+/** The registry's build of what Spack would build now (`<name>:<version>-<hash7>`), if it has it. */
+async function publishedBuild(client: PaksClient, runner: SpackRunner, registry: string, name: string, plainHttp?: boolean): Promise<{ reference: string; version: string; hash: string } | undefined> {
+  const [{ concretizeFreshRoot }, { buildTag }, { parseReference, formatReference }] = await Promise.all([import('../spack/concretize.js'), import('../buildcache/tags.js'), import('../oci/reference.js')]);
+  const root = await concretizeFreshRoot(runner, name);
+  const reference = { ...parseReference(`${registry}/${name}`), tag: buildTag(root) };
+  const registryClient = await client.registryClient({ plainHttp });
+  try {
+    const digest = await registryClient.manifestDigest(reference);
+    return digest ? { reference: formatReference({ ...reference, digest }), version: root.version, hash: root.hash } : undefined;
+  } finally {
+    await registryClient.close();
+  }
+}
+
+/** The tested build as a build cache in the output folder (unsigned for a publish job, or signed). */
+async function writeOutputCache(client: PaksClient, repo: CommunityRepository, result: PackageBuild, options: RepoBuildOptions): Promise<PackageBuild> {
+  const started = Date.now();
+  const { outputCacheName } = await import('./build-output.js');
+  const dir = join(resolve(options.output!), outputCacheName({ name: result.name, version: result.version!, hash: result.hash! }));
+  try {
+    const { buildSpecs } = await import('../build/build.js');
+    // name/hash: exactly the build that passed its tests; the package is installed, so Spack reuses it.
+    const built = await buildSpecs(client, [repo.root, `${result.name}/${result.hash}`], { cacheDir: dir, unsigned: Boolean(options.unsigned), key: options.key, force: true });
+    const { cacheDigest } = await import('../signing/sign-cache.js');
+    // What the publish job checks before it signs (paks sign --expect-digest).
+    result.cache = { dir, signed: Boolean(built.caches[0]?.signedBy), digest: await cacheDigest(dir) };
+    result.steps.push({ step: 'push', status: 'passed', seconds: seconds(started), detail: `build cache in ${dir}` });
+  } catch (error) {
+    fail(result, 'push', started, `writing its build cache to ${dir} failed: ${describeError(error).replace(/\.$/, '')}`, []);
+  }
+  return result;
 }
 
 function fail(result: PackageBuild, step: 'build' | 'test' | 'push', started: number, reason: string, tail: string[]): void {
@@ -277,8 +373,10 @@ export function buildSummary(report: RepoBuildReport): string[] {
     if (pkg.steps.some((s) => s.step === 'build' && s.status === 'passed')) parts.push(`built ${pkg.version}/${pkg.hash?.slice(0, 7)}`);
     if (pkg.testsPassed !== undefined) parts.push(`tested (${pkg.testsPassed} passed)`);
     if (pkg.pushed) parts.push(`pushed ${pkg.pushed.reference}`);
+    if (pkg.cache) parts.push(`${pkg.cache.signed ? 'signed' : 'unsigned'} build cache in ${pkg.cache.dir}`);
+    if (pkg.status === 'published') parts.push(`already published as ${pkg.published}`);
     if (pkg.container) parts.push(`container ${pkg.container.reference}`);
-    if (pkg.status !== 'built') parts.push(`${pkg.status} (${pkg.reason})`);
+    if (pkg.status === 'failed' || pkg.status === 'skipped') parts.push(`${pkg.status} (${pkg.reason})`);
     lines.push(`${pkg.name}${pkg.target ? ` (${pkg.target})` : ''}: ${parts.join(', ')}`);
     if (pkg.logTail?.length) lines.push('  last lines of the log:', ...pkg.logTail.map((line) => `    ${line}`));
   }

@@ -1,6 +1,6 @@
 import { relative, sep } from 'node:path';
 import { PaksError } from '../errors.js';
-import { packageSettings, type CommunityRepository } from './config.js';
+import { buildPlatforms, type BuildPlatform, type CommunityRepository } from './config.js';
 import { git } from './git.js';
 import { dependentsOf, readRepoPackages, spackRepositoryAt, stagesOf } from './packages.js';
 
@@ -14,7 +14,10 @@ export interface ChangedPackage {
   /** The build stage (after splitting for the matrix limit): every dependency is in an earlier one. */
   stage: number;
   dependsOn: string[];
+  /** The platforms' names. */
   platforms: string[];
+  /** Where each platform builds: its runner and container image. */
+  environments: BuildPlatform[];
 }
 
 export interface ChangedReport {
@@ -27,6 +30,9 @@ export interface ChangedReport {
 export interface MatrixEntry {
   package: string;
   platform: string;
+  /** The job's runs-on and container ('' runs on the runner itself). */
+  runner: string;
+  image: string;
   stage: number;
 }
 
@@ -66,7 +72,8 @@ export async function changedPackages(repo: CommunityRepository, options: Change
     reason: changedDirs.has(name) ? ('changed' as const) : ('dependent' as const),
     stage: depth.get(name)!,
     dependsOn: packages.get(name)!.dependsOn.filter((d) => selected.has(d)),
-    platforms: packageSettings(repo.config, name).platforms,
+    platforms: buildPlatforms(repo.config, name).map((p) => p.name),
+    environments: buildPlatforms(repo.config, name),
   }));
   const split = splitStages(list);
   return { since, packages: split, stages: split.length ? Math.max(...split.map((p) => p.stage)) + 1 : 0 };
@@ -99,7 +106,7 @@ export function matrixOf(report: ChangedReport, stage?: number): { include: Matr
   return {
     include: report.packages
       .filter((p) => stage === undefined || p.stage === stage)
-      .flatMap((p) => p.platforms.map((platform) => ({ package: p.name, platform, stage: p.stage }))),
+      .flatMap((p) => matrixEntries(p, p.stage)),
   };
 }
 
@@ -112,10 +119,14 @@ export function stageOutputs(report: ChangedReport, jobs: number): Record<string
   for (let stage = 0; stage < jobs; stage++) {
     const include = report.packages
       .filter((p) => (stage === jobs - 1 ? p.stage >= stage : p.stage === stage))
-      .flatMap((p) => p.platforms.map((platform) => ({ package: p.name, platform, stage })));
+      .flatMap((p) => matrixEntries(p, stage));
     outputs[`stage-${stage}`] = JSON.stringify({ include });
   }
   return outputs;
+}
+
+function matrixEntries(pkg: ChangedPackage, stage: number): MatrixEntry[] {
+  return pkg.environments.map((e) => ({ package: pkg.name, platform: e.name, runner: e.runner, image: e.image, stage }));
 }
 
 async function resolveCommit(root: string, ref: string, options: { env?: NodeJS.ProcessEnv }): Promise<string> {

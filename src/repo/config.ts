@@ -18,7 +18,32 @@ export type TestLevel = (typeof TEST_LEVELS)[number];
 export const PACKAGE_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 
 /** A GitHub Actions runner image, e.g. ubuntu-24.04 or macos-14. */
-const platform = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a runner image name such as ubuntu-24.04');
+const runner = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a runner image name such as ubuntu-24.04');
+/**
+ * A platform: a runner alone (the old form, also a reference to a named platform), or an
+ * architecture's build environment — the runner plus the container image the build job runs
+ * in, whose glibc is the oldest the binaries need (e.g. x86_64-glibc2.28 on manylinux_2_28).
+ */
+const platform = z.union([
+  runner,
+  z
+    .object({
+      /** What the workflows and artifacts call it, e.g. x86_64-glibc2.28. */
+      name: runner,
+      runner,
+      /** The image the build job runs in (pin it with @sha256:…); none: on the runner itself. */
+      image: z.string().regex(/^[a-z0-9][a-z0-9._\/:@-]*$/, 'a container image such as quay.io/pypa/manylinux_2_28_x86_64').optional(),
+    })
+    .strict(),
+], { error: 'a runner name (e.g. ubuntu-24.04) or a platform with name, runner and image' });
+export type PlatformEntry = z.infer<typeof platform>;
+
+/** Where one platform's build job runs: the matrix entry's runner and container image ('' for none). */
+export interface BuildPlatform {
+  name: string;
+  runner: string;
+  image: string;
+}
 const testLevel = z.enum(TEST_LEVELS);
 /** Target families to build, e.g. [x86_64_v2, x86_64_v3, aarch64]: each job builds those of its own CPU family. */
 const targets = z.array(z.string().refine((t) => targetProblem(t) === undefined && t !== 'auto' && t !== 'host', 'a target family such as x86_64_v2, x86_64_v3 or aarch64')).min(1);
@@ -204,6 +229,20 @@ export function packageSettings(config: RepoConfig, name: string): Required<Pick
   const own = config.packages[name] ?? {};
   const container = own.container === null ? undefined : (own.container ?? config.container);
   return { ...own, platforms: own.platforms ?? config.platforms, targets: own.targets ?? config.targets, tests: own.tests ?? config.tests, publish: own.publish ?? true, ...(container ? { container } : { container: undefined }) };
+}
+
+/** A package's platforms as build environments; a plain name that names a repository platform is that platform. */
+export function buildPlatforms(config: RepoConfig, name: string): BuildPlatform[] {
+  const named = new Map(config.platforms.filter((p) => typeof p !== 'string').map((p) => [p.name, p]));
+  return packageSettings(config, name).platforms.map((entry) => {
+    const p = typeof entry === 'string' ? (named.get(entry) ?? { name: entry, runner: entry }) : entry;
+    return { name: p.name, runner: p.runner, image: p.image ?? '' };
+  });
+}
+
+/** A platform's name, whichever form it is written in. */
+export function platformName(entry: PlatformEntry): string {
+  return typeof entry === 'string' ? entry : entry.name;
 }
 
 /** The release tag of a package version, from release.tag. */

@@ -45,27 +45,21 @@ async function namespaceOf(root: string): Promise<string> {
   return /namespace:\s*['"]?([A-Za-z0-9_.]+)/.exec(text)?.[1] ?? 'packages';
 }
 
-/** Each workflow file against what `paks repo init` (and `paks repo upgrade`) would write now. */
-async function workflowFindings(community: CommunityRepository, options: DoctorOptions, defaultBranch: string): Promise<Finding[]> {
-  const { root, config } = community;
-  const values = {
-    ...(await templateValues(root, { namespace: await namespaceOf(root), registry: config.registry, platforms: config.platforms, spackVersion: options.spackVersion, checkout: true, env: options.env })),
-    DEFAULT_BRANCH: defaultBranch,
-  };
-  const findings: Finding[] = [];
-  for (const { template, target } of await repositoryTemplates()) {
-    if (!target.startsWith('.github/workflows/')) continue;
-    const wanted = await renderTemplate(template, values);
-    const now = await readFile(join(root, target), 'utf8').catch(() => undefined);
-    const ok = now === wanted;
-    findings.push({
-      check: `Workflow ${target}`,
-      ok,
-      detail: now === undefined ? 'missing' : ok ? 'current' : 'differs from what this Paks writes',
-      ...(ok ? {} : { fix: 'paks repo upgrade, then commit the workflows in a pull request' }),
+/** Each workflow file against what `paks repo upgrade` would write now (its dry run: one rule for both). */
+async function workflowFindings(community: CommunityRepository, options: DoctorOptions): Promise<Finding[]> {
+  const { upgradeRepository } = await import('./upgrade.js');
+  const files = await upgradeRepository(community, { spackVersion: options.spackVersion, dryRun: true, ...(options.env ? { env: options.env } : {}) });
+  return files
+    .filter((file) => file.target.startsWith('.github/workflows/'))
+    .map((file) => {
+      const ok = file.status === 'unchanged';
+      return {
+        check: `Workflow ${file.target}`,
+        ok,
+        detail: file.status === 'created' ? 'missing' : ok ? 'current' : file.status === 'kept' ? `differs from what this Paks writes (${file.reason})` : 'differs from what this Paks writes',
+        ...(ok ? {} : { fix: `paks repo upgrade${file.status === 'kept' ? ' --force' : ''}, then commit the workflows in a pull request` }),
+      };
     });
-  }
-  return findings;
 }
 
 /** Where GitHub shows a container package's settings (its visibility is changed there, by hand). */
@@ -120,7 +114,7 @@ export async function diagnoseRepository(community: CommunityRepository, options
         : { check: outcome.name, ok: false, detail: outcome.state === 'refused' ? 'the token may not read it' : outcome.detail.split('; ')[0]!, fix: outcome.state === 'refused' ? outcome.detail : `paks repo setup, or ${setting.byHand}` },
     );
   }
-  findings.push(...(await workflowFindings(community, options, info.defaultBranch)));
+  findings.push(...(await workflowFindings(community, options)));
   findings.push(...(await visibilityFindings(community, options, info.ownerType)));
   return { repository: formatRepository(repository), findings, ok: findings.every((f) => f.ok) };
 }

@@ -4,8 +4,8 @@ import { PaksError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { paksVersion } from '../version.js';
 import { git, isGitCheckout, originGithubRepository } from './git.js';
-import { REPO_CONFIG_FILE, repoConfigShape } from './config.js';
-import { renderTemplate, repositoryTemplates } from './templates.js';
+import { REPO_CONFIG_FILE, repoConfigShape, type PlatformEntry } from './config.js';
+import { isManagedTarget, renderTemplate, repositoryTemplates, stampRendered } from './templates.js';
 
 export interface InitOptions {
   namespace?: string | undefined;
@@ -27,6 +27,16 @@ export interface InitReport {
 }
 
 export const DEFAULT_PUBLIC_KEY = 'keys/publisher.asc';
+
+/**
+ * A new repository's platforms: each architecture builds in a manylinux_2_28 image
+ * (AlmaLinux 8: glibc 2.28, GCC 14 from gcc-toolset), so its binaries run on RHEL 8, Debian 10,
+ * Ubuntu 18.10 and every newer distribution, whatever runner image GitHub has moved on to.
+ */
+export const DEFAULT_PLATFORMS: PlatformEntry[] = [
+  { name: 'x86_64-glibc2.28', runner: 'ubuntu-24.04', image: 'quay.io/pypa/manylinux_2_28_x86_64' },
+  { name: 'aarch64-glibc2.28', runner: 'ubuntu-24.04-arm', image: 'quay.io/pypa/manylinux_2_28_aarch64' },
+];
 
 /** Spack imports a namespace as a Python module path: identifiers joined by dots. */
 const NAMESPACE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
@@ -52,8 +62,8 @@ export function namespaceFrom(name: string): string {
 export async function initRepository(dir: string, options: InitOptions): Promise<InitReport> {
   const root = resolve(dir);
   const namespace = options.namespace !== undefined ? checkNamespace(options.namespace) : namespaceFrom(basename(root));
-  const platforms = options.platforms?.length ? [...options.platforms] : repoConfigShape.platforms.parse(undefined);
-  for (const platform of platforms) {
+  const platforms: PlatformEntry[] = options.platforms?.length ? [...options.platforms] : DEFAULT_PLATFORMS;
+  for (const platform of options.platforms ?? []) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(platform)) throw new PaksError('usage', `'${platform}' is not a runner image name (e.g. ubuntu-24.04).`);
   }
 
@@ -77,7 +87,10 @@ export async function initRepository(dir: string, options: InitOptions): Promise
     { target: 'repo.yaml', text: `repo:\n  namespace: '${namespace}'\n` },
   ];
   const values = await templateValues(root, { namespace, registry, platforms, spackVersion: options.spackVersion, checkout, ...(options.env ? { env: options.env } : {}) });
-  for (const { template, target } of await repositoryTemplates()) files.push({ target, text: await renderTemplate(template, values) });
+  for (const { template, target } of await repositoryTemplates()) {
+    const text = await renderTemplate(template, values);
+    files.push({ target, text: isManagedTarget(target) ? stampRendered(text, values.PAKS_VERSION!) : text });
+  }
 
   const created: string[] = [];
   await mkdir(root, { recursive: true });
@@ -105,12 +118,12 @@ export async function initRepository(dir: string, options: InitOptions): Promise
 }
 
 /** What the templates' %%PLACEHOLDERS%% become for a repository (also what `paks repo doctor` compares with). */
-export async function templateValues(root: string, options: { namespace: string; registry: string; platforms: readonly string[]; spackVersion: string; checkout: boolean; env?: NodeJS.ProcessEnv }): Promise<Record<string, string>> {
+export async function templateValues(root: string, options: { namespace: string; registry: string; platforms: readonly PlatformEntry[]; spackVersion: string; checkout: boolean; env?: NodeJS.ProcessEnv }): Promise<Record<string, string>> {
   return {
     NAME: basename(root),
     NAMESPACE: options.namespace,
     REGISTRY: options.registry,
-    PLATFORMS: options.platforms.map((p) => `  - ${p}`).join('\n'),
+    PLATFORMS: options.platforms.map((p) => (typeof p === 'string' ? `  - ${p}` : `  - name: ${p.name}\n    runner: ${p.runner}${p.image ? `\n    image: ${p.image}` : ''}`)).join('\n'),
     PUBLIC_KEY: DEFAULT_PUBLIC_KEY,
     PUBLIC_KEY_URL: await publicKeyUrl(root, options.checkout, options.env),
     PAKS_VERSION: paksVersion(),
@@ -132,7 +145,7 @@ async function publicKeyUrl(root: string, checkout: boolean, env?: NodeJS.Proces
   return github ? `https://raw.githubusercontent.com/${github.owner}/${github.name}/HEAD/${DEFAULT_PUBLIC_KEY}` : `<this repository>/raw/HEAD/${DEFAULT_PUBLIC_KEY}`;
 }
 
-async function currentBranch(root: string, env?: NodeJS.ProcessEnv): Promise<string> {
+export async function currentBranch(root: string, env?: NodeJS.ProcessEnv): Promise<string> {
   const head = await git(root, ['symbolic-ref', '--short', 'HEAD'], { check: false, ...(env ? { env } : {}) });
   return head.exitCode === 0 && head.stdout.trim() ? head.stdout.trim() : 'main';
 }

@@ -19,7 +19,7 @@ import {
   type Octokit,
   type PullRequest,
 } from '../github/index.js';
-import { packageSettings, type CommunityRepository } from '../repo/config.js';
+import { packageSettings, platformName, type CommunityRepository } from '../repo/config.js';
 import { git } from '../repo/git.js';
 import type { PackageRepository } from '../repository/source.js';
 import type { SpackRunner } from '../spack/runner.js';
@@ -191,7 +191,7 @@ export function pullRequestBody(entry: PackageUpdate, added: AddedVersion, repo:
     `- sha256: \`${added.sha256}\` (${added.bytes} bytes, computed from two downloads that agree)`,
     `- found by: ${entry.source === 'spack' ? "Spack's own version detection" : entry.source === 'pypi' ? 'PyPI' : 'GitHub releases/tags'}`,
     '',
-    `Checks: the build workflow builds ${entry.package} ${version} on ${settings.platforms.join(', ')}, runs ${tests}, and once merged signs, pushes and releases it${settings.publish ? '' : ' (this package is not published)'}.`,
+    `Checks: the build workflow builds ${entry.package} ${version} on ${settings.platforms.map(platformName).join(', ')}, runs ${tests}, and once merged signs, pushes and releases it${settings.publish ? '' : ' (this package is not published)'}.`,
     '',
     'Opened by `paks update --pr`. Merging it is the review; close it to skip this version.',
   ].join('\n');

@@ -1,13 +1,15 @@
 // Runs the build.yml that `paks repo init` writes, step by step as GitHub Actions would
 // (test/helpers/workflow.ts), against the Spack stand-in, a real registry and git remotes.
 import assert from 'node:assert/strict';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { runWorkflow, type WorkflowRun } from '../helpers/workflow.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/github/server.js';
+import { readBuildCache } from '../../src/buildcache/read-build-cache.js';
+import { findBuildCaches } from '../../src/repo/build-output.js';
 import { exec, World, type Machine } from './world.js';
 
 const CHECKOUT = fileURLToPath(new URL('../../', import.meta.url));
@@ -21,6 +23,17 @@ async function tags(registry: TestRegistry, repo: string): Promise<string[]> {
   return ((await response.json()) as { tags: string[] | null }).tags ?? [];
 }
 
+/** The builds in a run's `cache@<platform>@<package>@<digest>` artifact: name → hash and its dependencies' hashes. */
+async function builtIn(run: WorkflowRun, pkg: string): Promise<{ hash: string; deps: Record<string, string> } | undefined> {
+  const name = [...run.artifacts.keys()].find((n) => n.startsWith(`cache@ubuntu-24.04@${pkg}@`));
+  if (!name) return undefined;
+  const [dir] = await findBuildCaches(run.artifacts.get(name)!);
+  const cache = await readBuildCache(dir!);
+  const nodes = cache.specs.flatMap((s) => s.document.spec.nodes);
+  const root = nodes.find((n) => n.name === pkg)!;
+  return { hash: root.hash, deps: Object.fromEntries((root.dependencies ?? []).map((d) => [d.name, d.hash])) };
+}
+
 describe('the generated build.yml, run locally step by step', () => {
   let world: World;
   let registry: TestRegistry;
@@ -30,6 +43,7 @@ describe('the generated build.yml, run locally step by step', () => {
   let signingKey: string;
   let runners = 0;
   let github: FakeGitHub;
+  const published: Record<string, string> = {};
 
   before(async () => {
     world = await World.create();
@@ -55,6 +69,10 @@ describe('the generated build.yml, run locally step by step', () => {
     await git(repo, 'remote', 'add', 'origin', remote);
     await git(repo, 'push', '-q', 'origin', 'main');
     github = await startFakeGitHub({ repos: [{ owner: 'example', name: 'community', gitDir: remote }] });
+    // What the default branch already published: both packages, signed.
+    const pushed = await maintainer.paks(['repo', 'build', 'hello-paks', 'greet-paks', '--push', '--json', '--repo', repo]);
+    assert.equal(pushed.exitCode, 0, pushed.stderr);
+    for (const p of JSON.parse(pushed.stdout).packages as Array<{ name: string; hash: string }>) published[p.name] = p.hash;
   });
   after(async () => {
     await github?.stop();
@@ -62,7 +80,7 @@ describe('the generated build.yml, run locally step by step', () => {
     await world?.dispose();
   });
 
-  async function run(context: Record<string, unknown>, sha: string): Promise<WorkflowRun> {
+  async function run(context: Record<string, unknown>, sha: string, extra: { cancelAt?: string } = {}): Promise<WorkflowRun> {
     return runWorkflow({
       file: join(repo, '.github', 'workflows', 'build.yml'),
       remote,
@@ -80,46 +98,106 @@ describe('the generated build.yml, run locally step by step', () => {
       },
       // The pinned `paks@<version>` line installs this checkout instead.
       envOverrides: { PAKS_PACKAGE: CHECKOUT },
+      ...extra,
     });
   }
+  const output = (result: WorkflowRun, job: string) => result.steps.filter((s) => s.job === job).map((s) => s.output).join('\n');
+  const onMain = () => ({ event_name: 'push', ref: 'refs/heads/main', event: { repository: { default_branch: 'main' } } });
 
-  test('a pull request builds and tests the changed package and its dependent, pushes nothing', async () => {
-    const base = await git(repo, 'rev-parse', 'main');
-    await git(repo, 'checkout', '-qb', 'bump-hello');
-    await appendFile(join(repo, 'packages', 'hello-paks', 'package.py'), '    # maintained by the community\n');
-    await git(repo, 'commit', '-qam', 'hello-paks: maintained here');
-    await git(repo, 'push', '-q', 'origin', 'bump-hello');
-    const head = await git(repo, 'rev-parse', 'HEAD');
-    const result = await run({ event_name: 'pull_request', ref: 'refs/pull/1/merge', event: { pull_request: { base: { sha: base } }, repository: { default_branch: 'main' } } }, head);
-    assert.equal(result.jobs.plan!.result, 'success', result.log());
-    assert.equal(result.jobs.plan!.outputs.stages, '2');
-    assert.equal(result.jobs['stage-0']!.result, 'success', result.log());
-    assert.equal(result.jobs['stage-1']!.result, 'success', result.log());
-    assert.equal(result.jobs['stage-2']!.result, 'skipped');
+  test('a default-branch run whose exact builds are all in the registry builds nothing', async () => {
+    const result = await run(onMain(), await git(repo, 'rev-parse', 'main'));
+    assert.equal(result.jobs.plan!.outputs.stages, '2', result.log());
+    for (const stage of ['stage-0', 'stage-1']) assert.equal(result.jobs[stage]!.result, 'success', result.log());
+    assert.match(output(result, 'stage-0'), new RegExp(`hello-paks: already published as [^\\n]*:1\\.1\\.0-${published['hello-paks']!.slice(0, 7)}@sha256:`));
+    assert.match(output(result, 'stage-1'), new RegExp(`greet-paks: already published as [^\\n]*:1\\.0\\.0-${published['greet-paks']!.slice(0, 7)}@sha256:`));
+    assert.doesNotMatch(output(result, 'stage-0') + output(result, 'stage-1'), /Building (hello|greet)-paks|: built \d/);
+    assert.deepEqual([...result.artifacts.keys()].filter((n) => n.startsWith('cache@')), []);
+    assert.equal(result.jobs.publish!.result, 'success', result.log());
     assert.equal(result.jobs.release!.result, 'skipped');
-    assert.ok(result.steps.some((s) => s.job === 'stage-1' && /greet-paks: built 1\.0\.0\/\w+, tested \(1 passed\)/.test(s.output)), result.log());
-    assert.ok(!result.steps.some((s) => s.step === 'Import the signing key'), 'a pull request never sees the signing key');
-    assert.deepEqual(await tags(registry, 'community/hello-paks'), []);
+    assert.equal(result.jobs.result!.result, 'success', result.log());
   });
 
-  test('the merge to main builds in stages, stage 1 takes hello-paks from the registry, and pushes both', async () => {
-    const before = await git(repo, 'rev-parse', 'main');
-    await git(repo, 'checkout', '-q', 'main');
-    await git(repo, 'merge', '-q', '--ff-only', 'bump-hello');
-    await git(repo, 'push', '-q', 'origin', 'main');
-    const sha = await git(repo, 'rev-parse', 'HEAD');
-    const result = await run({ event_name: 'push', ref: 'refs/heads/main', event: { before, repository: { default_branch: 'main' } } }, sha);
+  test('a pull request with two stages: the dependent is built and tested against the pull request\'s library', async () => {
+    const base = await git(repo, 'rev-parse', 'main');
+    await git(repo, 'checkout', '-qb', 'hello-shout');
+    await appendFile(join(repo, 'packages', 'hello-paks', 'package.py'), '\n    variant("shout", default=True, description="greet loudly")\n');
+    await git(repo, 'commit', '-qam', 'hello-paks: a shout variant');
+    await git(repo, 'push', '-q', 'origin', 'hello-shout');
+    const head = await git(repo, 'rev-parse', 'HEAD');
+    const result = await run({ event_name: 'pull_request', ref: 'refs/pull/1/merge', event: { pull_request: { base: { sha: base } }, repository: { default_branch: 'main' } } }, head);
+    assert.equal(result.jobs.plan!.outputs.stages, '2', result.log());
     assert.equal(result.jobs['stage-0']!.result, 'success', result.log());
     assert.equal(result.jobs['stage-1']!.result, 'success', result.log());
-    const stage1 = result.steps.filter((s) => s.job === 'stage-1').map((s) => s.output).join('\n');
-    assert.match(stage1, /Took hello-paks@1\.1\.0 from 127\.0\.0\.1:\d+\/community\/hello-paks/);
-    assert.match(stage1, /greet-paks: built 1\.0\.0\/\w+, tested \(1 passed\), pushed /);
-    assert.ok((await tags(registry, 'community/hello-paks')).includes('1.1.0'));
-    assert.ok((await tags(registry, 'community/greet-paks')).includes('1.0.0'));
-    assert.equal(result.jobs.release!.result, 'success', result.log());
+    const hello = await builtIn(result, 'hello-paks');
+    const greet = await builtIn(result, 'greet-paks');
+    assert.ok(hello && greet, result.log());
+    assert.notEqual(hello.hash, published['hello-paks'], 'the variant makes a new build of hello-paks');
+    // The dependent links the library this pull request built, not the registry's.
+    assert.equal(greet.deps['hello-paks'], hello.hash);
+    assert.match(output(result, 'stage-1'), /greet-paks: built 1\.0\.0\/\w+, tested \(1 passed\), unsigned build cache in /);
+    // No key, nothing pushed, nothing released.
+    assert.equal(result.jobs.publish!.result, 'skipped');
+    assert.equal(result.jobs.release!.result, 'skipped');
+    assert.ok(!result.steps.some((s) => s.step === 'Import the signing key'));
+    assert.ok(!(await tags(registry, 'community/hello-paks')).includes(`1.1.0-${hello.hash.slice(0, 7)}`));
+    assert.equal(result.jobs.result!.result, 'success', result.log());
+  });
+
+  test('a package that fails beside one that passes: the run goes on, ends red and names it', async () => {
+    const base = await git(repo, 'rev-parse', 'main');
+    await git(repo, 'checkout', '-q', 'hello-shout');
+    await git(repo, 'checkout', '-qb', 'greet-broken');
+    const recipe = join(repo, 'packages', 'greet-paks', 'package.py');
+    await writeFile(recipe, (await readFile(recipe, 'utf8')).replace('assert "build-check" in out', 'assert "no such greeting" in out'));
+    await git(repo, 'commit', '-qam', 'greet-paks: a check that fails');
+    await git(repo, 'push', '-q', 'origin', 'greet-broken');
+    const result = await run({ event_name: 'pull_request', ref: 'refs/pull/2/merge', event: { pull_request: { base: { sha: base } }, repository: { default_branch: 'main' } } }, await git(repo, 'rev-parse', 'HEAD'));
+    assert.equal(result.jobs['stage-0']!.result, 'success', result.log());
+    assert.ok(await builtIn(result, 'hello-paks'), 'the package that passed has its build cache');
+    assert.equal(result.jobs['stage-1']!.result, 'failure');
+    assert.equal(await builtIn(result, 'greet-paks'), undefined);
+    assert.equal(result.jobs.result!.result, 'failure');
+    assert.match(output(result, 'result'), /greet-paks on ubuntu-24\.04 failure/);
+    assert.doesNotMatch(output(result, 'result'), /hello-paks on ubuntu-24\.04 failure/);
+    await git(repo, 'checkout', '-q', 'main');
+  });
+
+  test('a run cancelled after its first stage, then a later push: the later run builds, publishes and releases both', async () => {
+    await git(repo, 'merge', '-q', '--ff-only', 'hello-shout');
+    await git(repo, 'push', '-q', 'origin', 'main');
+    const cancelled = await run(onMain(), await git(repo, 'rev-parse', 'main'), { cancelAt: 'stage-1' });
+    assert.equal(cancelled.jobs['stage-0']!.result, 'success', cancelled.log());
+    assert.equal(cancelled.jobs['stage-1']!.result, 'cancelled');
+    assert.equal(cancelled.jobs.publish!.result, 'cancelled');
+    assert.equal(cancelled.jobs.result!.result, 'failure', 'a cancelled run is not green');
+    const hello = (await builtIn(cancelled, 'hello-paks'))!;
+    assert.ok(!(await tags(registry, 'community/hello-paks')).includes(`1.1.0-${hello.hash.slice(0, 7)}`), 'nothing was published');
+
+    // The next push changes no recipe: the registry still lacks both builds, so it makes them.
+    await writeFile(join(repo, 'NOTES.md'), 'notes\n');
+    await git(repo, 'add', 'NOTES.md');
+    await git(repo, 'commit', '-qm', 'notes');
+    await git(repo, 'push', '-q', 'origin', 'main');
+    const sha = await git(repo, 'rev-parse', 'main');
+    const later = await run(onMain(), sha);
+    for (const job of ['stage-0', 'stage-1', 'publish', 'release', 'result']) assert.equal(later.jobs[job]!.result, 'success', `${job}\n${later.log()}`);
+    const helloNow = (await builtIn(later, 'hello-paks'))!;
+    const greetNow = (await builtIn(later, 'greet-paks'))!;
+    assert.equal(helloNow.hash, hello.hash);
+    assert.equal(greetNow.deps['hello-paks'], helloNow.hash);
+    assert.ok((await tags(registry, 'community/hello-paks')).includes(`1.1.0-${helloNow.hash.slice(0, 7)}`), later.log());
+    assert.ok((await tags(registry, 'community/greet-paks')).includes(`1.0.0-${greetNow.hash.slice(0, 7)}`), later.log());
+    assert.match(output(later, 'publish'), /Signed /);
     const releases = github.repo('example/community').releases;
     assert.deepEqual(releases.map((r) => r.tag).sort(), ['greet-paks-v1.0.0', 'hello-paks-v1.1.0']);
-    assert.ok(releases.every((r) => r.assets.some((a) => a.name === 'publisher.asc') && r.assets.some((a) => a.name.endsWith('.spdx.json'))));
     assert.ok(releases.every((r) => r.targetCommitish === sha), 'each release is tagged at the commit that was built');
+
+    // A re-run of the same commit: everything is published, nothing is built, nothing pushed.
+    const again = await run(onMain(), sha);
+    assert.match(output(again, 'stage-0'), /hello-paks: already published as /, again.log());
+    assert.match(output(again, 'stage-1'), /greet-paks: already published as /, again.log());
+    assert.deepEqual([...again.artifacts.keys()].filter((n) => n.startsWith('cache@')), []);
+    assert.equal(again.jobs.release!.result, 'skipped');
+    assert.equal(again.jobs.result!.result, 'success', again.log());
   });
 });

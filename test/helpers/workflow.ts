@@ -2,11 +2,13 @@
  * Runs a GitHub Actions workflow's `run:` steps locally, in job order, with the environment
  * GitHub gives them (GITHUB_WORKSPACE, GITHUB_SHA, GITHUB_REF, GITHUB_OUTPUT, RUNNER_TEMP, …)
  * and its `${{ }}` expressions evaluated. `uses:` steps are skipped, except actions/checkout,
- * which is done with git. Each job (and each matrix entry) runs in a fresh workspace and
- * temp folder, with a fresh machine from `machine()` (HOME, Spack): like a fresh runner.
+ * which is done with git, and actions/upload-artifact and download-artifact, which keep the
+ * run's artifacts in a folder of their own. Each job (and each matrix entry) runs in a fresh
+ * workspace and temp folder, with a fresh machine from `machine()` (HOME, Spack): like a
+ * fresh runner. `cancelAt` cancels the run when that job is due (as a newer push would).
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 
@@ -54,7 +56,7 @@ function tokenize(text: string): Token[] {
 
 export interface ExpressionContext {
   contexts: Record<string, Value>;
-  status: { success: boolean; failure: boolean };
+  status: { success: boolean; failure: boolean; cancelled?: boolean };
 }
 
 const truthy = (v: Value) => !(v === false || v === 0 || v === '' || v === null || v === undefined || Number.isNaN(v));
@@ -86,10 +88,11 @@ export function evaluate(text: string, ctx: ExpressionContext): Value {
     contains: (hay, needle) => (Array.isArray(hay) ? hay.some((h) => looseEquals(h, needle)) : toText(hay).toLowerCase().includes(toText(needle).toLowerCase())),
     startswith: (s, p) => toText(s).toLowerCase().startsWith(toText(p).toLowerCase()),
     endswith: (s, p) => toText(s).toLowerCase().endsWith(toText(p).toLowerCase()),
+    join: (a, sep) => (Array.isArray(a) ? a.map(toText).join(sep === undefined ? ',' : toText(sep)) : toText(a)),
     always: () => true,
     success: () => ctx.status.success,
     failure: () => ctx.status.failure,
-    cancelled: () => false,
+    cancelled: () => ctx.status.cancelled ?? false,
   };
   const primary = (): Value => {
     const t = take();
@@ -125,7 +128,10 @@ export function evaluate(text: string, ctx: ExpressionContext): Value {
       if (peek()?.value === '.') {
         take('.');
         const name = take().value;
-        value = value && typeof value === 'object' ? (value as Record<string, Value>)[name] : undefined;
+        // Object filter: needs.*.result is the list of every need's result.
+        if (name === '*') value = value && typeof value === 'object' ? Object.values(value as Record<string, Value>) : [];
+        else if (Array.isArray(value) && !/^\d+$/.test(name)) value = value.map((v) => (v && typeof v === 'object' ? (v as Record<string, Value>)[name] : undefined));
+        else value = value && typeof value === 'object' ? (value as Record<string, Value>)[name] : undefined;
       } else if (peek()?.value === '[') {
         take('[');
         const key = or();
@@ -230,6 +236,8 @@ export interface WorkflowRunOptions {
   /** Extra environment of every step (GITHUB_API_URL of a fake API, …). */
   extraEnv?: Record<string, string>;
   dir: string;
+  /** Cancel the run when this job is due: it and every later job end as GitHub's cancelled ones do. */
+  cancelAt?: string;
 }
 
 export interface StepRecord {
@@ -241,7 +249,9 @@ export interface StepRecord {
 }
 
 export interface WorkflowRun {
-  jobs: Record<string, { result: 'success' | 'failure' | 'skipped'; outputs: Record<string, string> }>;
+  jobs: Record<string, { result: 'success' | 'failure' | 'skipped' | 'cancelled'; outputs: Record<string, string> }>;
+  /** The artifacts the run uploaded: name → folder. */
+  artifacts: Map<string, string>;
   steps: StepRecord[];
   /** All step output, for failure messages. */
   log(): string;
@@ -251,20 +261,27 @@ export async function runWorkflow(options: WorkflowRunOptions): Promise<Workflow
   const workflow = parse(await readFile(options.file, 'utf8')) as Workflow;
   const results: WorkflowRun['jobs'] = {};
   const steps: StepRecord[] = [];
+  const artifacts: Artifacts = { dir: await mkdtemp(join(options.dir, 'artifacts-')), names: new Map() };
   const order = jobOrder(workflow.jobs);
+  let cancelled = false;
   for (const jobName of order) {
     const job = workflow.jobs[jobName]!;
+    if (jobName === options.cancelAt) cancelled = true;
     const needs = [job.needs ?? []].flat();
     const needsContext = Object.fromEntries(needs.map((n) => [n, { result: results[n]!.result, outputs: results[n]!.outputs }]));
     const failedNeed = needs.some((n) => results[n]!.result === 'failure');
     const allSucceeded = needs.every((n) => results[n]!.result === 'success');
     const base: ExpressionContext = {
       contexts: { github: options.github, needs: needsContext, secrets: options.secrets, vars: {}, inputs: {}, env: {}, runner: { os: 'Linux', temp: '' } },
-      status: { success: allSucceeded, failure: failedNeed },
+      status: { success: allSucceeded && !cancelled, failure: failedNeed, cancelled },
     };
     if (!condition(job.if, base)) {
-      results[jobName] = { result: 'skipped', outputs: {} };
+      results[jobName] = { result: cancelled ? 'cancelled' : 'skipped', outputs: {} };
       continue;
+    }
+    if (cancelled) {
+      // A job that would run even on cancellation (if: always()) runs; there is none to start otherwise.
+      base.status = { success: false, failure: failedNeed, cancelled };
     }
     const matrixValue = job.strategy?.matrix;
     const matrix = typeof matrixValue === 'string' ? evaluate(matrixValue.trim().replace(/^\$\{\{([\s\S]*)\}\}$/, '$1'), base) : matrixValue;
@@ -272,13 +289,13 @@ export async function runWorkflow(options: WorkflowRunOptions): Promise<Workflow
     let result: 'success' | 'failure' = 'success';
     let outputs: Record<string, string> = {};
     for (const entry of entries) {
-      const run = await runJob(jobName, job, workflow, entry, base, options, steps);
+      const run = await runJob(jobName, job, workflow, entry, base, options, steps, artifacts);
       if (!run.ok) result = 'failure';
       outputs = { ...outputs, ...run.outputs };
     }
     results[jobName] = { result: entries.length ? result : 'skipped', outputs };
   }
-  return { jobs: results, steps, log: () => steps.map((s) => `--- ${s.job}${s.matrix ? ` ${JSON.stringify(s.matrix)}` : ''} / ${s.step} (exit ${s.exitCode})\n${s.output}`).join('\n') };
+  return { jobs: results, steps, artifacts: artifacts.names, log: () => steps.map((s) => `--- ${s.job}${s.matrix ? ` ${JSON.stringify(s.matrix)}` : ''} / ${s.step} (exit ${s.exitCode})\n${s.output}`).join('\n') };
 }
 
 function jobOrder(jobs: Record<string, Job>): string[] {
@@ -292,14 +309,45 @@ function jobOrder(jobs: Record<string, Job>): string[] {
   return done;
 }
 
-async function runJob(jobName: string, job: Job, workflow: Workflow, matrix: Record<string, Value> | undefined, base: ExpressionContext, options: WorkflowRunOptions, records: StepRecord[]): Promise<{ ok: boolean; outputs: Record<string, string> }> {
+interface Artifacts {
+  dir: string;
+  names: Map<string, string>;
+}
+
+/** actions/upload-artifact and download-artifact (v4 and later): artifacts of this run, by name, immutable. */
+async function artifactStep(uses: string, inputs: Record<string, string>, workspace: string, artifacts: Artifacts): Promise<{ exitCode: number; output: string }> {
+  if (uses.startsWith('actions/upload-artifact@')) {
+    const name = inputs.name ?? 'artifact';
+    if (artifacts.names.has(name)) return { exitCode: 1, output: `an artifact named ${name} already exists in this run` };
+    const source = inputs.path!.startsWith('/') ? inputs.path! : join(workspace, inputs.path!);
+    const exists = await stat(source).then((s) => (s.isDirectory() ? readdir(source).then((e) => e.length > 0) : true), () => false);
+    if (!exists) return { exitCode: (inputs['if-no-files-found'] ?? 'warn') === 'error' ? 1 : 0, output: `no files found at ${source}` };
+    const target = join(artifacts.dir, String(artifacts.names.size));
+    await cp(source, target, { recursive: true });
+    artifacts.names.set(name, target);
+    return { exitCode: 0, output: `uploaded ${name}` };
+  }
+  const path = inputs.path ? (inputs.path.startsWith('/') ? inputs.path : join(workspace, inputs.path)) : workspace;
+  if (inputs.name) {
+    const from = artifacts.names.get(inputs.name);
+    if (!from) return { exitCode: 1, output: `no artifact named ${inputs.name}` };
+    await cp(from, path, { recursive: true });
+    return { exitCode: 0, output: `downloaded ${inputs.name}` };
+  }
+  const pattern = new RegExp(`^${(inputs.pattern ?? '*').replace(/[.+^${}()|[\]\\@]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const matched = [...artifacts.names.keys()].filter((n) => pattern.test(n));
+  for (const name of matched) await cp(artifacts.names.get(name)!, inputs['merge-multiple'] === 'true' ? path : join(path, name), { recursive: true });
+  return { exitCode: 0, output: `downloaded ${matched.length} artifacts: ${matched.join(', ')}` };
+}
+
+async function runJob(jobName: string, job: Job, workflow: Workflow, matrix: Record<string, Value> | undefined, base: ExpressionContext, options: WorkflowRunOptions, records: StepRecord[], artifacts: Artifacts): Promise<{ ok: boolean; outputs: Record<string, string> }> {
   const machine = await options.machine(jobName);
   const root = await mkdtemp(join(options.dir, `${jobName}-`));
   const workspace = join(root, 'workspace');
   const temp = join(root, 'runner-temp');
   await mkdir(workspace, { recursive: true });
   await mkdir(temp, { recursive: true });
-  const ctx: ExpressionContext = { contexts: { ...base.contexts, matrix: matrix ?? {}, runner: { os: 'Linux', temp }, steps: {}, job: { status: 'success' } }, status: { success: true, failure: false } };
+  const ctx: ExpressionContext = { contexts: { ...base.contexts, matrix: matrix ?? {}, runner: { os: 'Linux', temp }, steps: {}, job: { status: 'success' } }, status: { success: true, failure: false, cancelled: base.status.cancelled ?? false } };
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(workflow.env ?? {})) env[k] = options.envOverrides?.[k] ?? interpolate(String(v), ctx);
   ctx.contexts.env = env;
@@ -330,7 +378,7 @@ async function runJob(jobName: string, job: Job, workflow: Workflow, matrix: Rec
   let failed = false;
   let path = '';
   for (const [index, step] of job.steps.entries()) {
-    ctx.status = { success: !failed, failure: failed };
+    ctx.status = { success: !failed, failure: failed, cancelled: base.status.cancelled ?? false };
     if (!condition(step.if, ctx)) continue;
     const label = step.name ? interpolate(step.name, ctx) : step.uses ?? `step ${index + 1}`;
     if (step.uses) {
@@ -340,6 +388,12 @@ async function runJob(jobName: string, job: Job, workflow: Workflow, matrix: Rec
         const checkout = clone.exitCode === 0 ? await sh(['git', 'checkout', '--quiet', '--detach', options.sha], workspace, process.env as Record<string, string>) : clone;
         records.push({ job: jobName, ...(matrix ? { matrix } : {}), step: label, exitCode: checkout.exitCode, output: clone.output + checkout.output });
         if (checkout.exitCode !== 0) failed = true;
+      } else if (/^actions\/(upload|download)-artifact@/.test(step.uses)) {
+        const inputs = Object.fromEntries(Object.entries(step.with ?? {}).map(([k, v]) => [k, interpolate(String(v), ctx)]));
+        const result = await artifactStep(step.uses, inputs, workspace, artifacts);
+        records.push({ job: jobName, ...(matrix ? { matrix } : {}), step: label, exitCode: result.exitCode, output: result.output });
+        if (step.id) steps[step.id] = { outputs: {}, outcome: result.exitCode === 0 ? 'success' : 'failure' };
+        if (result.exitCode !== 0) failed = true;
       }
       continue;
     }

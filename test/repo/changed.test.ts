@@ -51,8 +51,8 @@ test('repo changed: changed packages, their dependents, stages, and the matrix',
   const changed = await changedPackages(repo);
   assert.deepEqual(changed.packages.map((p) => [p.name, p.reason, p.stage]), [['base', 'changed', 0], ['middle', 'dependent', 1], ['top', 'dependent', 2]]);
   assert.deepEqual(matrixOf(changed, 1).include, [
-    { package: 'middle', platform: 'ubuntu-22.04', stage: 1 },
-    { package: 'middle', platform: 'ubuntu-24.04', stage: 1 },
+    { package: 'middle', platform: 'ubuntu-22.04', runner: 'ubuntu-22.04', image: '', stage: 1 },
+    { package: 'middle', platform: 'ubuntu-24.04', runner: 'ubuntu-24.04', image: '', stage: 1 },
   ]);
   const outputs = stageOutputs(changed, 2);
   assert.equal(outputs.stages, '2');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { findRepository, loadRepoConfig, packageSettings, releaseTag } from '../../src/repo/config.js';
+import { buildPlatforms, findRepository, loadRepoConfig, packageSettings, releaseTag } from '../../src/repo/config.js';
 import { PaksError } from '../../src/errors.js';
 import { ALIAS_BOMB } from '../helpers/alias-bomb.js';
 import { runPaks, temporaryDirectory } from '../helpers/cli.js';
@@ -49,7 +49,7 @@ test('a broken paks.yaml is one sentence naming the key and its line, exit 2', a
   const root = await temporaryDirectory(t);
   const cases: Array<[string, RegExp]> = [
     ['registry: ghcr.io/org/pkgs\ntests: sometimes\n', /line 2: tests must be one of root, all, none, not "sometimes"/],
-    ['registry: ghcr.io/org/pkgs\nplatforms:\n  - ubuntu-24.04\n  - 12\n', /line 4: platforms\.1 must be a string, not 12/],
+    ['registry: ghcr.io/org/pkgs\nplatforms:\n  - ubuntu-24.04\n  - 12\n', /line 4: platforms\.1 must be a runner name \(e\.g\. ubuntu-24\.04\) or a platform with name, runner and image, not 12/],
     ['registry: ghcr.io/org/pkgs\npackages:\n  greet-paks:\n    tset: all\n', /line 4: packages\.greet-paks\.tset is not a setting Paks knows/],
     ['platforms: [ubuntu-24.04]\n', /registry is required/],
     ['registry: [unclosed\n', /not valid YAML \(line \d\)/],
@@ -82,4 +82,22 @@ test('an alias bomb in paks.yaml is one sentence with file and line from the com
   assert.equal(result.exitCode, 2, result.stderr);
   assert.match(result.stderr, /^Error: \S*paks\.yaml is not valid YAML \(line 3\): .*alias bomb/);
   assert.doesNotMatch(result.stderr, /bug in Paks/);
+});
+
+test('paks.yaml: a platform is a runner alone (the old form) or a runner and its build image', async (t) => {
+  const root = await temporaryDirectory(t);
+  await writeFile(
+    join(root, 'paks.yaml'),
+    'registry: ghcr.io/org/pkgs\nplatforms:\n  - name: x86_64-glibc2.28\n    runner: ubuntu-24.04\n    image: quay.io/pypa/manylinux_2_28_x86_64\n  - macos-14\npackages:\n  a:\n    platforms: [x86_64-glibc2.28]\n  b:\n    platforms: [ubuntu-22.04]\n',
+  );
+  const config = await loadRepoConfig(root);
+  assert.deepEqual(buildPlatforms(config, 'other'), [
+    { name: 'x86_64-glibc2.28', runner: 'ubuntu-24.04', image: 'quay.io/pypa/manylinux_2_28_x86_64' },
+    { name: 'macos-14', runner: 'macos-14', image: '' },
+  ]);
+  // A package names a repository platform by its name, or a runner of its own.
+  assert.deepEqual(buildPlatforms(config, 'a'), [{ name: 'x86_64-glibc2.28', runner: 'ubuntu-24.04', image: 'quay.io/pypa/manylinux_2_28_x86_64' }]);
+  assert.deepEqual(buildPlatforms(config, 'b'), [{ name: 'ubuntu-22.04', runner: 'ubuntu-22.04', image: '' }]);
+  await writeFile(join(root, 'paks.yaml'), 'registry: ghcr.io/org/pkgs\nplatforms:\n  - name: x\n    image: quay.io/a/b\n');
+  await assert.rejects(loadRepoConfig(root), (e: PaksError) => e.exitCode === 2 && /platforms\.0/.test(e.message));
 });
