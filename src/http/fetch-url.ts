@@ -76,23 +76,26 @@ export function displayUrl(url: URL): string {
 
 export function createUrlFetcher(options: UrlFetcherOptions = {}): UrlFetcher {
   let transport: HttpTransport | undefined;
-  const open = (signal?: AbortSignal) =>
-    createHttpTransport({ maxSockets: 8, userAgent: options.userAgent ?? 'paks', ...(options.ca?.length ? { ca: options.ca } : {}), ...(options.responseTimeoutMs ? { responseTimeoutMs: options.responseTimeoutMs } : {}), ...(signal ? { signal } : {}) });
+  const open = () =>
+    createHttpTransport({ maxSockets: 8, userAgent: options.userAgent ?? 'paks', ...(options.ca?.length ? { ca: options.ca } : {}), ...(options.responseTimeoutMs ? { responseTimeoutMs: options.responseTimeoutMs } : {}) });
 
   const get = async (url: URL, getOptions: GetOptions): Promise<GetResult> => {
     if (url.protocol === 'file:') return getFile(url, getOptions);
     if (url.protocol !== 'https:') throw new PaksError('usage', `Paks reads only https:// and file:// URLs, not ${displayUrl(url)}.`);
-    // A deadline gets a transport of its own, so aborting it ends only this request.
-    const controller = getOptions.deadlineMs ? new AbortController() : undefined;
-    const own = controller ? open(controller.signal) : undefined;
-    transport ??= own ? undefined : open();
-    const send = (own ?? transport)!.send;
-    const timer = controller ? setTimeout(() => controller.abort(), getOptions.deadlineMs) : undefined;
+    transport ??= open();
+    const { send } = transport;
+    // The deadline: connecting and the first byte are bounded by the transport (registry_timeout);
+    // past the deadline a body still arriving is cut off, and an answer arriving is dropped.
+    let expired = false;
+    let reading: Transform | undefined;
+    const timer = getOptions.deadlineMs
+      ? setTimeout(() => {
+          expired = true;
+          reading?.destroy(deadlineError(url, getOptions.deadlineMs!));
+        }, getOptions.deadlineMs)
+      : undefined;
     timer?.unref();
-    const finish = () => {
-      clearTimeout(timer);
-      own?.close();
-    };
+    const finish = () => clearTimeout(timer);
     try {
       let current = url;
       for (let hop = 0; ; hop++) {
@@ -103,8 +106,11 @@ export function createUrlFetcher(options: UrlFetcherOptions = {}): UrlFetcher {
         try {
           response = await send({ method: 'GET', url: current, headers });
         } catch (error) {
-          if (controller?.signal.aborted) throw deadlineError(current, getOptions.deadlineMs!);
           throw networkFailure(error, { what: `read ${displayUrl(current)}`, host: current.host });
+        }
+        if (expired) {
+          response.body.destroy();
+          throw deadlineError(current, getOptions.deadlineMs!);
         }
         if ([301, 302, 303, 307, 308].includes(response.status) && response.header('location')) {
           await response.discard();
@@ -134,9 +140,8 @@ export function createUrlFetcher(options: UrlFetcherOptions = {}): UrlFetcher {
           throw tooLarge(current, getOptions.maxBytes);
         }
         const body = limitBytes(current, getOptions.maxBytes);
-        pipeline(response.body, body, (error) => {
-          if (error && controller?.signal.aborted) body.destroy(deadlineError(current, getOptions.deadlineMs!));
-        });
+        reading = body;
+        pipeline(response.body, body, () => undefined);
         body.on('close', finish);
         const etag = response.header('etag');
         const lastModified = response.header('last-modified');

@@ -94,7 +94,7 @@ export function createMirrorSource(options: MirrorSourceOptions): BinarySource {
       try {
         const fetched = await fetchVerifiedBinary(context, candidate);
         if (fetched.found) {
-          if (!lookup.verify) (lookup.reporter)?.warn(`--no-verify: installing ${lookup.name} from ${where} without checking signatures.`);
+          if (!lookup.verify) lookup.reporter?.warn(`--no-verify: installing ${lookup.name} from ${where} without checking signatures.`);
           return { found: fetched.found };
         }
         reasons.push(fetched.reason);

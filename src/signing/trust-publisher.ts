@@ -11,7 +11,7 @@ import { PaksError, describeError } from '../errors.js';
 import { parseSourceUrl } from '../http/fetch-url.js';
 import { fetchKeyAt, fetchPublishedKey, type PublishedKey } from '../mirror/published-key.js';
 import { describeMirror, parseMirror } from '../mirror/location.js';
-import { KNOWN_PUBLISHERS, knownPublisher, parseFingerprint } from '../trust/publishers.js';
+import { KNOWN_PUBLISHERS, knownPublisher, parseFingerprint, type KnownPublisher } from '../trust/publishers.js';
 import { trustKeyData, trustKeyFile, type TrustResult } from '../trust/trusted-keys.js';
 
 export interface TrustOptions {
@@ -48,7 +48,7 @@ export async function trustPublisher(client: PaksClient, source: string, options
 }
 
 /** From the first configured mirror that publishes it, else from the publisher's URL. */
-async function fetchPublisherKey(client: PaksClient, publisher: (typeof KNOWN_PUBLISHERS)[number]): Promise<PublishedKey> {
+async function fetchPublisherKey(client: PaksClient, publisher: KnownPublisher): Promise<PublishedKey> {
   const fetcher = await client.urlFetcher();
   const tried: string[] = [];
   try {
@@ -64,8 +64,7 @@ async function fetchPublisherKey(client: PaksClient, publisher: (typeof KNOWN_PU
       }
     }
     try {
-      const key = await fetchKeyAt(fetcher, new URL(publisher.url), publisher.fingerprint);
-      return key;
+      return await fetchKeyAt(fetcher, new URL(publisher.url), publisher.fingerprint);
     } catch (error) {
       tried.push(`${publisher.url}: ${describeError(error).replace(/\.$/, '')}`);
     }

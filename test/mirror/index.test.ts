@@ -146,6 +146,22 @@ describe('the index cache', () => {
     }
   });
 
+  it('refuses a layout-v2 index.json that index.json.hash does not describe', async () => {
+    const lying = join(scratch, 'lying-v2');
+    await cp(V2, lying, { recursive: true });
+    const index = join(lying, 'build_cache/index.json');
+    await writeFile(index, (await readFile(index, 'utf8')).replace('"in_buildcache":true', '"in_buildcache":false'));
+    const fetcher = createUrlFetcher();
+    const cacheDir = join(scratch, 'cache-lying-v2');
+    const mirror = parseMirror(pathToFileURL(lying).href);
+    try {
+      await assert.rejects(loadMirrorIndex(fetcher, mirror, LAYOUT_V2, options(cacheDir, Date.now)), /has sha256 [0-9a-f]{64}, not the 515c51dd[0-9a-f]{56} its build_cache\/index\.json\.hash gives, so Paks did not use it/);
+      assert.deepEqual(await readdir(mirrorCacheDir(cacheDir, mirror, LAYOUT_V2)).catch(() => []), []);
+    } finally {
+      fetcher.close();
+    }
+  });
+
   it('streams an index too large to read whole within a small heap', async () => {
     const dir = join(scratch, 'huge');
     await mkdir(join(dir, 'build_cache'), { recursive: true });

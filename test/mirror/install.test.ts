@@ -117,6 +117,13 @@ describe(`paks install from a Spack mirror (layout v${testSpack.layout})`, () =>
     assert.match(result.stderr, /Refusing the binary of greet-paks from https:\/\/127\.0\.0\.1:\d+\/mirror: .* is signed by key [0-9A-F]{16}, which is not among your trusted keys \(you trust no keys yet\)/);
   });
 
+  it('checks the whole request against the verified spec, not the index', async () => {
+    const judy = await user('judy', [`${server.url}mirror/`]);
+    const result = await judy.install(['greet-paks%clang', '--cache-only']);
+    assert.equal(result.exitCode, 1);
+    assert.match(result.stderr, /No binary of greet-paks%clang .*https:\/\/127\.0\.0\.1:\d+\/mirror: .*clang/);
+  });
+
   it('passes over an index entry whose signed spec is missing, saying so', async () => {
     const url = await damagedCopy('missing-spec', async (dir) => rm(join(dir, (await greetSpecFile(dir)).specFile)));
     const frank = await user('frank', [url]);

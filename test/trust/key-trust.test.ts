@@ -52,6 +52,16 @@ describe('paks key trust URL --fingerprint', () => {
     assert.deepEqual(await trusted(), [`${V3_FPR}.asc`]);
   });
 
+  it('trusts the mirror\'s CA from the registry_ca_file setting, and says when it is not trusted', async () => {
+    const { paks, trusted } = await user();
+    const untrusted = await paks([server.url, '--fingerprint', V3_FPR], { NODE_EXTRA_CA_CERTS: '' });
+    assert.equal(untrusted.exitCode, 1);
+    assert.match(untrusted.stderr, /the TLS certificate of 127\.0\.0\.1:\d+ is not trusted/);
+    const result = await paks([server.url, '--fingerprint', V3_FPR], { NODE_EXTRA_CA_CERTS: '', PAKS_REGISTRY_CA_FILE: server.certPath });
+    assert.equal(result.exitCode, 0, result.stderr);
+    assert.deepEqual(await trusted(), [`${V3_FPR}.asc`]);
+  });
+
   it('refuses a key whose fingerprint is not the one given, and stores nothing', async () => {
     const { paks, trusted } = await user();
     const result = await paks([`${server.url}v3/manifests/key/${V3_FPR}.key.manifest.json`, '--fingerprint', CACHE_FPR]);
