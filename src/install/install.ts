@@ -101,7 +101,7 @@ export async function installResolved(client: PaksClient, { repository, specs }:
         fromSource.push(spec);
       }
     }
-    if (fromSource.length) roots.push(...(await installFromSource(spack, fromSource, repository, extra)));
+    if (fromSource.length) roots.push(...(await installFromSources(client, spack, fromSource, requests, repository, extra, options)));
     if (options.sbom !== false) {
       const info = (await binaryInfo) ?? {};
       for (const root of roots) {
@@ -252,8 +252,55 @@ async function realPrefix(spack: SpackRunner, entry: { prefix: string; hash: str
   return found[0]?.prefix ?? entry.prefix;
 }
 
-async function installFromSource(spack: SpackRunner, specs: readonly string[], repository: PackageRepository | undefined, extra: InstallOptions['scope']): Promise<InstalledRoot[]> {
-  return withTemporaryScope({ ...extra, dialect: await spack.dialect(), repos: withRepository(extra, repository) }, async (scope) => {
+/**
+ * Source builds: a spec whose package has an artifact in the registries is built with the
+ * recipes that artifact carries (verified first), one Spack call each; the rest together with
+ * the recipes Spack has. Not with --no-cache (no registry is asked) nor when the user named
+ * the package repository to build from.
+ */
+async function installFromSources(client: PaksClient, spack: SpackRunner, specs: readonly string[], requests: ReadonlyMap<string, ParsedRequest>, repository: PackageRepository | undefined, extra: InstallOptions['scope'], options: InstallOptions): Promise<InstalledRoot[]> {
+  const roots: InstalledRoot[] = [];
+  const plain: string[] = [];
+  for (const spec of specs) {
+    const recipes = options.noCache || repository ? undefined : await artifactRecipes(client, spack, requests.get(spec)!, options);
+    if (!recipes) {
+      plain.push(spec);
+      continue;
+    }
+    try {
+      client.reporter.info(`Building ${spec} from source with the recipe of ${recipes.reference}${recipes.signed ? ' (signature verified)' : ' (unsigned)'}`);
+      roots.push(...(await installFromSource(spack, [spec], repository, extra, recipes.repositories)));
+    } finally {
+      await recipes.remove();
+    }
+  }
+  if (plain.length) roots.push(...(await installFromSource(spack, plain, repository, extra)));
+  return roots;
+}
+
+async function artifactRecipes(client: PaksClient, spack: SpackRunner, request: ParsedRequest, options: InstallOptions): Promise<import('./recipes.js').ArtifactRecipes | undefined> {
+  const name = request.spec.name;
+  // OCI registries only: a Spack mirror (https://, file://) carries no Paks artifact with recipes.
+  const registries = [...new Set([...(options.registries ?? []), ...client.values.trusted_pull_registries])].filter((r) => !/^(?:https?|file):\/\//.test(r));
+  if (name === undefined || registries.length === 0) return undefined;
+  const [{ findArtifactRecipes }, { loadTrustedKeys }] = await Promise.all([import('./recipes.js'), import('../trust/trusted-keys.js')]);
+  const version = request.spec.versions ? singleVersion(request.spec.versions) : undefined;
+  return findArtifactRecipes(client, (signal) => client.registryClient({ plainHttp: options.plainHttp, signal }), {
+    registries,
+    tag: options.tag ?? version ?? client.values.default_tag,
+    name,
+    request,
+    host: await hostArch(spack),
+    trustedKeys: await loadTrustedKeys(client.home, client.values.trusted_keys.map((f) => expandHome(f, client.home))),
+    verify: options.verify !== false,
+    unsignedRegistries: client.values.unsigned_registries,
+    lookupTimeoutMs: client.values.registry_lookup_timeout * 1000,
+    buildCacheLayout: (await spack.dialect()).buildCacheLayout,
+  });
+}
+
+async function installFromSource(spack: SpackRunner, specs: readonly string[], repository: PackageRepository | undefined, extra: InstallOptions['scope'], recipeRepositories: readonly string[] = []): Promise<InstalledRoot[]> {
+  return withTemporaryScope({ ...extra, dialect: await spack.dialect(), repos: [...withRepository(extra, repository), ...recipeRepositories] }, async (scope) => {
     const runner = scope ? spack.withScope(scope.dir) : spack;
     const started = Date.now();
     const result = await spackInstall(runner, specs);

@@ -20,6 +20,8 @@ test('a failed buildcache push removes the temporary build cache and says why', 
     'while [ "$1" = "-C" ]; do shift 2; done',
     'case "$1" in',
     '  --version) echo 1.1.0 ;;',
+    // paks build asks which CPU it runs on to choose the target family (transcript 14's host).
+    '  arch) echo linux-debian12-zen2 ;;',
     `  install) echo "[+] ${prefix}" ;;`,
     '  buildcache) echo "==> Error: package not installed" >&2; exit 1 ;;',
     '  *) exit 0 ;;',

@@ -1,7 +1,7 @@
 // `spack install`: a replica of Spack 0.23's PackageInstaller task queue
 // (priority = uninstalled deps, FIFO sequence, requeue on progress), binary
 // installs from file:// mirrors and simulated source builds.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { downloadTarball, extractTarball, mirrorsWithSpec } from './buildcache.mjs';
@@ -433,15 +433,23 @@ function writeMetadata(ctx, node, prefix, log, times) {
   writeFileSync(join(meta, 'spack-build-env.txt'), `export SPACK_ROOT=${ctx.spackRoot}\nexport PATH=${process.env.PATH ?? ''}\n`);
   writeFileSync(join(meta, 'install_environment.json'), JSON.stringify({ host_os: ctx.arch.os, platform: ctx.arch.platform, host_target: ctx.arch.target, hostname: 'stand-in', spack_version: SPACK_VERSION(), kernel_version: '#1 SMP' }));
   writeFileSync(join(meta, 'install_times.json'), JSON.stringify({ name: 'total', total: times.reduce((a, [, ms]) => a + ms / 1000, 0), phases: times.map(([n, ms]) => ({ name: n, seconds: ms / 1000, count: 1 })) }));
-  // repos/<namespace>/packages/<name>/package.py for every non-external node
+  // The recipes of the DAG (spack.installer.dump_packages): repos/<namespace>/packages/<name>/
+  // for every non-external node (transcript 27). A repository of package API v2 (Spack 1.x's
+  // builtin) goes to repos/spack_repo/<namespace>/packages/<name_with_underscores>/ for the
+  // root only: for a dependency Spack looks in <its prefix>/.spack/repos/<namespace>, which
+  // the v2 layout never has, so the 1.1 recording (27) holds no builtin recipe.
   for (const n of node.traverse()) {
     if (n.external) continue;
     const p = ctx.repos.get(n.name, n.namespace);
     if (!p) continue;
-    const repoDir = join(meta, 'repos', n.namespace);
-    mkdirSync(join(repoDir, 'packages', n.name), { recursive: true });
-    writeFileSync(join(repoDir, 'repo.yaml'), `repo:\n  namespace: '${n.namespace}'\n`);
-    writeFileSync(join(repoDir, 'packages', n.name, 'package.py'), p.source);
+    const apiV2 = isV1() && (n.namespace === 'builtin' || /^v?2/.test(p.repo.api ?? ''));
+    if (apiV2 && n !== node) continue;
+    const repoDir = apiV2 ? join(meta, 'repos', 'spack_repo', n.namespace) : join(meta, 'repos', n.namespace);
+    const pkgDir = join(repoDir, 'packages', apiV2 ? n.name.replace(/-/g, '_') : n.name);
+    mkdirSync(pkgDir, { recursive: true });
+    writeFileSync(join(repoDir, 'repo.yaml'), apiV2 ? `repo:\n  namespace: ${n.namespace}\n  api: v2.2\n` : `repo:\n  namespace: '${n.namespace}'\n`);
+    // The whole package folder: patches and resources travel with the recipe.
+    cpSync(join(p.repo.packagesDir, p.repo.folderOf(n.name)), pkgDir, { recursive: true, filter: (src) => !src.includes('__pycache__') });
   }
   const manifest = {};
   const walk = (dir) => {

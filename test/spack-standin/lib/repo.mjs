@@ -31,12 +31,16 @@ export class Repo {
       .filter((n) => existsSync(join(this.packagesDir, n, 'package.py')))
       .sort();
   }
+  // Package API v2 (Spack 1.x) folders are Python module names: `-` becomes `_`.
+  folderOf(name) {
+    return /^v?2/.test(this.api ?? '') ? name.replace(/-/g, '_') : name;
+  }
   has(name) {
-    return existsSync(join(this.packagesDir, name, 'package.py'));
+    return existsSync(join(this.packagesDir, this.folderOf(name), 'package.py'));
   }
   get(name) {
     if (!this.cache.has(name)) {
-      const file = join(this.packagesDir, name, 'package.py');
+      const file = join(this.packagesDir, this.folderOf(name), 'package.py');
       this.cache.set(name, parsePackage(name, readFileSync(file, 'utf8'), this, file));
     }
     return this.cache.get(name);
