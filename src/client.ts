@@ -13,6 +13,7 @@ import type { InstalledSpec } from './spack/installed.js';
 import type { UninstallOptions, UninstallPlan } from './spack/uninstall.js';
 import type { InstallOptions, InstallReport } from './install/install.js';
 import type { RegistryClient } from './oci/client.js';
+import type { UrlFetcher } from './http/fetch-url.js';
 import { paksVersion } from './version.js';
 
 export interface PaksClientOptions {
@@ -157,6 +158,13 @@ export class PaksClient {
       userAgent: `paks/${paksVersion()}`,
       digestCache: await loadFileDigestCache(join(this.path('cache_dir'), 'oci-digests.json')),
     });
+  }
+
+  /** Reads https:// and file:// URLs (Spack mirrors, published keys), trusting registry_ca_file too. */
+  async urlFetcher(): Promise<UrlFetcher> {
+    const { createUrlFetcher } = await import('./http/fetch-url.js');
+    const caFile = this.values.registry_ca_file ? expandHome(this.values.registry_ca_file, this.home) : null;
+    return createUrlFetcher({ ...(caFile ? { ca: [await readCaFile(caFile)] } : {}), userAgent: `paks/${paksVersion()}`, responseTimeoutMs: this.values.registry_timeout * 1000 });
   }
 
   /** Where Paks keeps clones of package repositories. */

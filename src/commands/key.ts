@@ -64,11 +64,12 @@ export function register(program: Command): void {
   key
     .command('trust')
     .description('trust a publisher\'s public key for verifying binaries at install')
-    .argument('<file>', 'armored public key file (a build cache has them in build_cache/_pgp/, layout v3 in the blob its v3/manifests/key/<FPR>.key.manifest.json names)')
-    .action(async (file: string, _options: unknown, command: Command) => {
+    .argument('<source>', 'a key FILE; an https:// or file:// URL of a key, of a mirror\'s key manifest (v3/manifests/key/<FPR>.key.manifest.json) or of a mirror (ending in /); or a known publisher: spack, e4s')
+    .option('--fingerprint <fpr>', 'the full fingerprint the key must have (required for a URL)')
+    .action(async (source: string, options: { fingerprint?: string }, command: Command) => {
       const ctx = contextFor(command);
       const { trustPublisherKey } = await import('../signing/keys.js');
-      const trusted = await trustPublisherKey(await ctx.client(), file);
+      const trusted = await trustPublisherKey(await ctx.client(), source, options);
       ctx.reporter.out(`Trusted ${trusted.fingerprint} ${trusted.uids.join('; ')}`);
     });
 }

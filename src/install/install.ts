@@ -129,9 +129,13 @@ async function alreadyInstalled(spack: SpackRunner, request: ParsedRequest, repo
 }
 
 async function findBinaries(client: PaksClient, spack: SpackRunner, specs: readonly string[], requests: ReadonlyMap<string, ParsedRequest>, options: InstallOptions): Promise<Map<string, VerifiedBinary>> {
-  const registries = [...new Set([...(options.registries ?? []), ...client.values.trusted_pull_registries])];
+  const locations = [...new Set([...(options.registries ?? []), ...client.values.trusted_pull_registries])];
+  // https:// and file:// entries are Spack mirrors, asked after the registries with trusted_mirrors.
+  const { looksLikeMirror } = await import('../mirror/location.js');
+  const registries = locations.filter((l) => !looksLikeMirror(l));
+  const mirrors = [...new Set([...locations.filter(looksLikeMirror), ...client.values.trusted_mirrors])];
   const found = new Map<string, VerifiedBinary>();
-  if (registries.length === 0) {
+  if (registries.length === 0 && mirrors.length === 0) {
     if (options.cacheOnly) throw new PaksError('usage', '--cache-only needs a registry, but trusted_pull_registries is empty and no --registry was given.');
     return found;
   }
@@ -142,6 +146,7 @@ async function findBinaries(client: PaksClient, spack: SpackRunner, specs: reado
   const parallel = specs.length > 1;
   const task = parallel ? client.reporter.task(`Looking for verified binaries of ${specs.join(', ')}`) : undefined;
   const reporter = parallel ? withoutTasks(client.reporter) : client.reporter;
+  const mirrorSource = mirrors.length ? await (await import('../mirror/source.js')).openMirrorSource(client, reporter) : undefined;
   try {
     await mapWithConcurrency(specs, client.values.registry_concurrency, async (spec) => {
       const request = requests.get(spec)!;
@@ -164,8 +169,8 @@ async function findBinaries(client: PaksClient, spack: SpackRunner, specs: reado
         reporter,
         lookupTimeoutMs: client.values.registry_lookup_timeout * 1000,
       };
-      let lookup = await lookupBinary(client, openRegistry, lookupOptions);
-      if (!lookup.found) {
+      let lookup: Awaited<ReturnType<typeof lookupBinary>> = registries.length ? await lookupBinary(client, openRegistry, lookupOptions) : { reasons: [] };
+      if (!lookup.found && registries.length) {
         // No Paks artifact: a Spack-native OCI build cache (index.spack) may have it.
         const { lookupSpackNativeBinary } = await import('../spack-oci/install-source.js');
         const registry = await openRegistry(new AbortController().signal);
@@ -175,6 +180,10 @@ async function findBinaries(client: PaksClient, spack: SpackRunner, specs: reado
         } finally {
           await registry.close();
         }
+      }
+      if (!lookup.found && mirrorSource) {
+        const fromMirrors = await mirrorSource.lookup(mirrors, lookupOptions);
+        lookup = fromMirrors.found ? fromMirrors : { reasons: [...lookup.reasons, ...fromMirrors.reasons] };
       }
       // Recorded at once, so a failure elsewhere still cleans up this pull.
       if (lookup.found) {
@@ -193,6 +202,8 @@ async function findBinaries(client: PaksClient, spack: SpackRunner, specs: reado
     task?.fail();
     await Promise.all([...found.values()].map((b) => b.remove()));
     throw error;
+  } finally {
+    await mirrorSource?.close();
   }
 }
 

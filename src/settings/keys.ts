@@ -14,6 +14,8 @@ export const SETTING_KEYS = [
   'content_type',
   'signing_key',
   'trusted_keys',
+  'trusted_mirrors',
+  'mirror_index_ttl',
   'registry_concurrency',
   'registry_timeout',
   'registry_lookup_timeout',

@@ -16,6 +16,8 @@ export const settingsShape = {
   content_type: z.string().regex(/^[a-z0-9][\w.+-]*\/[\w.+-]+$/i, 'a media type such as application/vnd.x+json'),
   signing_key: z.string().min(1).nullable(),
   trusted_keys: z.array(z.string().min(1)),
+  trusted_mirrors: z.array(z.string().regex(/^(https|file):\/\/\S+$/i, 'an https:// or file:// URL of a Spack mirror')),
+  mirror_index_ttl: z.number().int().min(0).max(31_536_000),
   registry_concurrency: z.number().int().min(1).max(64),
   registry_timeout: z.number().positive().max(3600),
   registry_lookup_timeout: z.number().positive().max(3600),

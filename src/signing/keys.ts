@@ -3,7 +3,7 @@ import type { PaksClient } from '../client.js';
 import { PaksError } from '../errors.js';
 import { GpgKeyring, spackGpgHome } from '../trust/gpg-keyring.js';
 import type { GpgKey } from '../trust/gpg-colons.js';
-import { listTrustedKeys, trustKeyFile, type TrustedKeyInfo, type TrustResult } from '../trust/trusted-keys.js';
+import { listTrustedKeys, type TrustedKeyInfo, type TrustResult } from '../trust/trusted-keys.js';
 
 /**
  * Paks signs with one persistent key kept in Spack's own keyring (so `spack buildcache push`
@@ -127,7 +127,8 @@ export async function importKey(client: PaksClient, file: string): Promise<void>
   await spack.run(['gpg', 'trust', file], { doing: `import the key in ${file}` });
 }
 
-/** Trusts a publisher's public key for `paks install` verification. */
-export async function trustPublisherKey(client: PaksClient, file: string): Promise<TrustResult> {
-  return trustKeyFile(client.home, file);
+/** Trusts a publisher's public key for `paks install` verification (a file, a URL, or a known publisher's name). */
+export async function trustPublisherKey(client: PaksClient, source: string, options: { fingerprint?: string | undefined } = {}): Promise<TrustResult> {
+  const { trustPublisher } = await import('./trust-publisher.js');
+  return trustPublisher(client, source, options);
 }

@@ -5,3 +5,4 @@ export * from './verify-clearsigned.js';
 export * from './trusted-keys.js';
 export * from './gpg-colons.js';
 export * from './gpg-keyring.js';
+export * from './publishers.js';

@@ -25,19 +25,28 @@ function info({ key: _key, ...rest }: TrustedKey): TrustedKeyInfo {
 }
 
 /** Trusts the single public key in `file` (armored or binary). */
-export async function trustKeyFile(home: string, file: string): Promise<TrustResult> {
+export async function trustKeyFile(home: string, file: string, expectedFingerprint?: string): Promise<TrustResult> {
   let data: Buffer;
   try {
     data = await readFile(file);
   } catch (error) {
     throw new PaksError('not-found', `Cannot read key file ${file}: ${(error as Error).message}`, { cause: error });
   }
-  return trustKeyData(home, data, file);
+  return trustKeyData(home, data, file, expectedFingerprint);
 }
 
-/** Trusts a key given as text or bytes, e.g. one published in a build cache's `_pgp/`. */
-export async function trustKeyData(home: string, data: Uint8Array | string, source: string): Promise<TrustResult> {
+/**
+ * Trusts a key given as text or bytes, e.g. one published in a build cache's `_pgp/`. With
+ * `expectedFingerprint`, a key with any other fingerprint is refused before anything is stored.
+ */
+export async function trustKeyData(home: string, data: Uint8Array | string, source: string, expectedFingerprint?: string): Promise<TrustResult> {
   const keys = await readAcceptedPublicKeys(data, source);
+  if (expectedFingerprint !== undefined && !(keys.length === 1 && keys[0]!.fingerprint === expectedFingerprint)) {
+    const found = keys.map((k) => k.fingerprint).join(', ');
+    throw new PaksError('trust', `The key from ${source} has fingerprint ${found}, not the expected ${expectedFingerprint}, so Paks did not trust it.`, {
+      hint: 'Check the fingerprint with the publisher; a key that differs may have been replaced on the way.',
+    });
+  }
   if (keys.length !== 1) {
     throw new PaksError('usage', `${source} holds ${keys.length} keys (${keys.map((k) => k.fingerprint).join(', ')}); trust them one file at a time`, {
       hint: 'Export each one with `gpg --export --armor FINGERPRINT > FILE`.',
