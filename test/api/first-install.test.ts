@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -33,6 +34,7 @@ describe('a new user installs from the catalogue in one copy-paste', () => {
   let site: string;
   let server: Server;
   let baseUrl: string;
+  let certPath: string;
 
   before(async () => {
     world = await World.create();
@@ -56,7 +58,11 @@ describe('a new user installs from the catalogue in one copy-paste', () => {
     await writeFile(recipe, (await readFile(recipe, 'utf8')).replace('license("MIT")', 'license("UNKNOWN", checked_by="github_user1")'));
 
     site = join(world.dir, 'site');
-    server = createServer((req, res) => {
+    // The catalogue is served over HTTPS, as GitHub Pages serves it (paks key trust reads only https:// URLs).
+    const keyPath = join(world.dir, 'site-key.pem');
+    certPath = join(world.dir, 'site-cert.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPath, '-out', certPath, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    server = createServer({ key: await readFile(keyPath), cert: await readFile(certPath) }, (req, res) => {
       const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/+/, '');
       readFile(join(site, ...path.split('/').filter((p) => p && p !== '..'))).then(
         (body) => res.writeHead(200).end(body),
@@ -64,7 +70,7 @@ describe('a new user installs from the catalogue in one copy-paste', () => {
       );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    baseUrl = `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     const api = await publisher.paks(['api', 'build', site, '--repo', repo, '--base-url', baseUrl], { GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'octo/packages' });
     assert.equal(api.exitCode, 0, api.stderr);
   });
@@ -95,7 +101,7 @@ describe('a new user installs from the catalogue in one copy-paste', () => {
     assert.equal(copied(html, 'install-again'), `paks install greet-paks --registry ${reg}`);
     assert.match(html, /<a href="https:\/\/github\.com\/octo\/packages\/blob\/HEAD\/packages\/greet-paks\/package\.py" rel="noopener">greet-paks\/package\.py<\/a>/);
     assert.match(html, /<a href="https:\/\/github\.com\/octo\/packages\/releases\/tag\/greet-paks-v1\.0\.0" rel="noopener">GitHub release of greet-paks 1\.0\.0<\/a>/);
-    assert.match(html, /<a href="http:\/\/127\.0\.0\.1:\d+\/keys\/publisher\.asc">publisher\.asc<\/a>/);
+    assert.match(html, /<a href="https:\/\/127\.0\.0\.1:\d+\/keys\/publisher\.asc">publisher\.asc<\/a>/);
     assert.match(html, new RegExp(`<td data-label="Platform">Linux x86_64 \\(${testSpack.target}\\+\\) <span class="meta">linux/amd64`));
     assert.match(html, /<dt>Licences<\/dt><dd>MIT<\/dd>/);
     const hello = await readFile(join(site, 'packages', 'hello-paks.html'), 'utf8');
@@ -106,23 +112,17 @@ describe('a new user installs from the catalogue in one copy-paste', () => {
   test("the page's command, run by a user who trusts no key yet, installs", async () => {
     const html = await readFile(join(site, 'packages', 'greet-paks.html'), 'utf8');
     const line = copied(html, 'install');
-    const [trust, install] = line.split(' && ') as [string, string];
     const user = await world.machine('new-user');
-    // `paks key trust URL --fingerprint FPR` comes with helper mirrors' branch; until it is merged,
-    // the trust step takes the key the URL serves as a file, and checks the fingerprint here.
-    const match = /^paks key trust (\S+) --fingerprint ([0-9A-F]{40})$/.exec(trust);
-    assert.ok(match, trust);
-    const served = await fetch(match[1]!);
-    assert.equal(served.status, 200);
-    const keyFile = join(user.home, 'publisher.asc');
-    await writeFile(keyFile, Buffer.from(await served.arrayBuffer()));
-    const trusted = await user.paks(['key', 'trust', keyFile]);
-    assert.equal(trusted.exitCode, 0, trusted.stderr);
-    assert.match(trusted.stdout, new RegExp(`^Trusted ${match[2]} `));
-    const args = install.split(' ');
-    assert.equal(args.shift(), 'paks');
-    const installed = await user.paks(args);
-    assert.equal(installed.exitCode, 0, installed.stderr + installed.stdout);
-    assert.match(installed.stdout + installed.stderr, /greet-paks/);
+    // Exactly the copied line: two commands joined by && (run here without a shell, word by word).
+    const commands = line.split(' && ').map((part) => part.split(' '));
+    assert.equal(commands.length, 2, line);
+    let installed;
+    for (const [program, ...args] of commands) {
+      assert.equal(program, 'paks');
+      installed = await user.paks(args, { NODE_EXTRA_CA_CERTS: certPath });
+      assert.equal(installed.exitCode, 0, `${args.join(' ')}: ${installed.stderr}${installed.stdout}`);
+    }
+    assert.match(commands[0]!.join(' '), new RegExp(`^paks key trust \\S+ --fingerprint ${fingerprint}$`));
+    assert.match(installed!.stdout + installed!.stderr, /greet-paks/);
   });
 });
