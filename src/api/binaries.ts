@@ -34,8 +34,21 @@ export interface BlobLink {
   url: string;
 }
 
+// Annotations read when present: the commit and repository that built it (OCI's own keys),
+// and the C library it needs (per-platform index entries; see docs/artifact-format.md).
+export const ANNOTATION_REVISION = 'org.opencontainers.image.revision';
+export const ANNOTATION_SOURCE = 'org.opencontainers.image.source';
+export const ANNOTATION_LIBC = 'dev.paks.libc';
+export const ANNOTATION_LIBC_VERSION = 'dev.paks.libc.version';
+
 export interface Binary {
   platform: Pick<Platform, 'os' | 'architecture' | 'variant'>;
+  /** The C library it needs, e.g. glibc, and the oldest version. */
+  libc?: string;
+  libcVersion?: string;
+  /** The repository and commit that built it. */
+  source?: string;
+  revision?: string;
   spackOs?: string;
   target?: string;
   compiler?: string;
@@ -164,6 +177,10 @@ function binaryOf(repo: { registry: string; repository: string }, descriptor: De
     ...(annotations[ANNOTATION_SPACK_OS] ? { spackOs: annotations[ANNOTATION_SPACK_OS] } : {}),
     ...(annotations[ANNOTATION_SPACK_TARGET] ? { target: annotations[ANNOTATION_SPACK_TARGET] } : {}),
     ...(annotations[ANNOTATION_SPACK_COMPILER] ? { compiler: annotations[ANNOTATION_SPACK_COMPILER] } : {}),
+    ...(annotations[ANNOTATION_LIBC] ? { libc: annotations[ANNOTATION_LIBC] } : {}),
+    ...(annotations[ANNOTATION_LIBC_VERSION] ? { libcVersion: annotations[ANNOTATION_LIBC_VERSION] } : {}),
+    ...(annotations[ANNOTATION_SOURCE] ? { source: annotations[ANNOTATION_SOURCE] } : {}),
+    ...(annotations[ANNOTATION_REVISION] ? { revision: annotations[ANNOTATION_REVISION] } : {}),
     ...(hash ? { hash } : {}),
     ...(buildTag && tags.has(buildTag) ? { tag: buildTag } : {}),
     reference: `${repo.registry}/${repo.repository}@${descriptor.digest}`,

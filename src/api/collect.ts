@@ -9,6 +9,7 @@ import type { Reporter } from '../ui/reporter.js';
 import { collectBinaries, type ManifestFactsCache, type PackageBinaries } from './binaries.js';
 import { buildDocuments, type ApiDocuments } from './documents.js';
 import { collectRecipes, type InfoCache, type Recipe } from './recipes.js';
+import type { PublisherFacts } from './publisher.js';
 import { copySboms, type BlobStore } from './sboms.js';
 
 export interface CatalogueSource {
@@ -28,6 +29,8 @@ export interface CatalogueSource {
   sbomStore?: BlobStore;
   manifestCache?: ManifestFactsCache;
   baseUrl?: string;
+  /** The publisher key, repository and release tags (publisher.ts). */
+  publisher?: PublisherFacts;
 }
 
 export interface Catalogue {
@@ -86,6 +89,7 @@ export async function collectCatalogue(source: CatalogueSource, options: { repor
     registry: source.registry,
     generatedAt: (options.now ?? (() => new Date()))(),
     ...(source.baseUrl ? { baseUrl: source.baseUrl } : {}),
+    ...(source.publisher ? { publisher: source.publisher } : {}),
   });
   return { recipes, binaries, documents };
 }

@@ -4,12 +4,18 @@
  */
 import type { Binary, PackageBinaries } from './binaries.js';
 import type { Recipe } from './recipes.js';
+import { platformLabel } from './platform-label.js';
+import { PUBLISHER_KEY_PATH, type PublisherFacts } from './publisher.js';
 import { sbomPath } from './sboms.js';
 
 export const API_VERSION = 'v1';
 
 export interface BinaryDocument {
   platform: string;
+  /** As a person reads it: "Linux x86_64 (x86_64_v3+, glibc ≥ 2.28)". */
+  platform_label: string;
+  /** The recipe at the commit that built this binary, when the binary says which. */
+  recipe_url: string | null;
   os: string;
   architecture: string;
   variant: string | null;
@@ -43,6 +49,8 @@ export interface VersionDocument {
   repository: string;
   install: string | null;
   binaries: BinaryDocument[];
+  /** The GitHub release of this version, when the repository is known. */
+  release_url: string | null;
   url: string;
 }
 
@@ -59,10 +67,19 @@ export interface PackageDocument {
   dependencies: { build: string[]; link: string[]; run: string[]; test: string[] };
   variants: { name: string; default: string; values: string; description: string | null }[];
   tests: { standalone: string[] };
-  install: { binary: string | null; source: string };
+  /** `trust`: the command that trusts the publisher key; `first_time`: trust and install in one line. */
+  install: { binary: string | null; source: string; trust: string | null; first_time: string | null };
+  publisher_key: PublisherKeyDocument | null;
+  /** The recipe in the repository (its default branch). */
+  recipe_url: string | null;
   versions: Omit<VersionDocument, 'api_version' | 'name' | 'repository'>[];
   url: string;
   html_url: string;
+}
+
+export interface PublisherKeyDocument {
+  url: string;
+  fingerprint: string;
 }
 
 export interface PackageSummary {
@@ -72,6 +89,7 @@ export interface PackageSummary {
   homepage: string | null;
   licenses: string[];
   platforms: string[];
+  platform_labels: string[];
   signed: boolean;
   updated: string | null;
   url: string;
@@ -83,6 +101,7 @@ export interface PackagesDocument {
   generated_at: string;
   registry: string;
   count: number;
+  publisher_key: PublisherKeyDocument | null;
   packages: PackageSummary[];
 }
 
@@ -94,6 +113,8 @@ export interface DocumentOptions {
   generatedAt: Date;
   /** SBOM copies published with the catalogue, by site path (see sboms.ts). */
   files?: ReadonlyMap<string, { bytes: Buffer; contentType: string }>;
+  /** The publisher key, the repository on GitHub and its release tags (publisher.ts). */
+  publisher?: PublisherFacts;
 }
 
 export interface ApiDocuments {
@@ -122,6 +143,10 @@ export function buildDocuments(recipes: readonly Recipe[], binaries: ReadonlyMap
   const byName = new Map<string, PackageDocument>();
   const versions = new Map<string, Map<string, VersionDocument>>();
   const summaries: PackageSummary[] = [];
+  const publisher = options.publisher ?? {};
+  const publisherKey = publisher.key ? { url: link(PUBLISHER_KEY_PATH), fingerprint: publisher.key.fingerprint } : null;
+  const trust = publisherKey ? `paks key trust ${publisherKey.url} --fingerprint ${publisherKey.fingerprint}` : null;
+  const recipeUrl = (name: string, revision: string) => (publisher.sourceUrl ? `${publisher.sourceUrl}/blob/${revision}/${publisher.packagesPath ?? 'packages'}/${name}/package.py` : null);
 
   for (const recipe of [...recipes].filter((r) => SAFE_SEGMENT.test(r.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const found = binaries.get(recipe.name);
@@ -131,7 +156,7 @@ export function buildDocuments(recipes: readonly Recipe[], binaries: ReadonlyMap
     const latest = recipe.latestVersion ?? allVersions[0] ?? null;
     const perVersion = new Map<string, VersionDocument>();
     for (const version of allVersions) {
-      const docs = (found?.versions.get(version) ?? []).map((b) => binaryDocument(b, (path) => (options.files?.has(path) ? link(path) : undefined))).sort((a, b) => (platformSortKey(a) < platformSortKey(b) ? -1 : 1));
+      const docs = (found?.versions.get(version) ?? []).map((b) => binaryDocument(b, (path) => (options.files?.has(path) ? link(path) : undefined), b.revision ? recipeUrl(recipe.name, b.revision) : null)).sort((a, b) => (platformSortKey(a) < platformSortKey(b) ? -1 : 1));
       perVersion.set(version, {
         api_version: API_VERSION,
         name: recipe.name,
@@ -141,10 +166,12 @@ export function buildDocuments(recipes: readonly Recipe[], binaries: ReadonlyMap
         repository,
         install: docs.length ? `paks install ${recipe.name}@${version} --registry ${registry}` : null,
         binaries: docs,
+        release_url: publisher.sourceUrl && publisher.releaseTag && docs.length ? `${publisher.sourceUrl}/releases/tag/${encodeURIComponent(publisher.releaseTag(recipe.name, version))}` : null,
         url: link(sitePaths.version(recipe.name, version)),
       });
     }
     const everyBinary = [...perVersion.values()].flatMap((v) => v.binaries);
+    const binaryInstall = everyBinary.length ? `paks install ${recipe.name} --registry ${registry}` : null;
     const created = everyBinary.map((b) => b.created).filter((c): c is string => c !== null).sort();
     const doc: PackageDocument = {
       api_version: API_VERSION,
@@ -160,9 +187,13 @@ export function buildDocuments(recipes: readonly Recipe[], binaries: ReadonlyMap
       variants: recipe.variants.map((v) => ({ name: v.name, default: v.default, values: v.values, description: v.description ?? null })),
       tests: { standalone: recipe.standaloneTests },
       install: {
-        binary: everyBinary.length ? `paks install ${recipe.name} --registry ${registry}` : null,
+        binary: binaryInstall,
         source: `paks install --no-cache ${recipe.name}`,
+        trust,
+        first_time: trust && binaryInstall ? `${trust} && ${binaryInstall}` : null,
       },
+      publisher_key: publisherKey,
+      recipe_url: recipeUrl(recipe.name, 'HEAD'),
       versions: [...perVersion.values()].map(({ api_version: _a, name: _n, repository: _r, ...rest }) => rest),
       url: link(sitePaths.package(recipe.name)),
       html_url: link(sitePaths.page(recipe.name)),
@@ -176,6 +207,7 @@ export function buildDocuments(recipes: readonly Recipe[], binaries: ReadonlyMap
       homepage: doc.homepage,
       licenses: doc.licenses,
       platforms: [...new Set(everyBinary.map((b) => b.platform))].sort(),
+      platform_labels: [...new Set(everyBinary.map((b) => b.platform_label))].sort(),
       signed: everyBinary.length > 0 && everyBinary.every((b) => b.signed),
       updated: created.at(-1) ?? null,
       url: doc.url,
@@ -183,10 +215,10 @@ export function buildDocuments(recipes: readonly Recipe[], binaries: ReadonlyMap
     });
   }
   return {
-    packages: { api_version: API_VERSION, generated_at: generatedAt, registry, count: summaries.length, packages: summaries },
+    packages: { api_version: API_VERSION, generated_at: generatedAt, registry, count: summaries.length, publisher_key: publisherKey, packages: summaries },
     byName,
     versions,
-    files: new Map(options.files ?? []),
+    files: new Map([...(options.files ?? []), ...(publisher.key ? [[PUBLISHER_KEY_PATH, { bytes: publisher.key.armored, contentType: 'application/pgp-keys' }] as const] : [])]),
   };
 }
 
@@ -201,7 +233,7 @@ export function filterPackages(document: PackagesDocument, query: string): Packa
   return { ...document, count: packages.length, packages };
 }
 
-function binaryDocument(binary: Binary, published: (path: string) => string | undefined): BinaryDocument {
+function binaryDocument(binary: Binary, published: (path: string) => string | undefined, recipeUrl: string | null): BinaryDocument {
   const blob = (kind: 'cyclonedx' | 'spdx'): BlobDocument | null => {
     const found = binary.sbom[kind];
     if (!found) return null;
@@ -210,6 +242,8 @@ function binaryDocument(binary: Binary, published: (path: string) => string | un
   const platform = [binary.platform.os, binary.platform.architecture, binary.platform.variant].filter(Boolean).join('/');
   return {
     platform,
+    platform_label: platformLabel({ os: binary.platform.os, architecture: binary.platform.architecture, target: binary.target, libc: binary.libc, libcVersion: binary.libcVersion }),
+    recipe_url: recipeUrl,
     os: binary.platform.os,
     architecture: binary.platform.architecture,
     variant: binary.platform.variant ?? null,

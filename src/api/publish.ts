@@ -7,6 +7,7 @@ import { loadInfoCache, loadManifestFactsCache } from './cache.js';
 import { createBlobStore } from './sboms.js';
 import { collectCatalogue, type CatalogueSource } from './collect.js';
 import { resolveCatalogueTarget } from './open.js';
+import { readPublisher } from './publisher.js';
 import { createRefresher, serveCatalogue, type RunningServer } from './server.js';
 import { buildSite, checkSiteTarget, writeSite } from './site.js';
 
@@ -56,6 +57,7 @@ async function source(client: PaksClient, flags: CatalogueFlags): Promise<Catalo
     sbomStore: createBlobStore(join(cacheDir, 'blobs')),
     manifestCache: manifests.cache,
     ...(baseUrl ? { baseUrl } : {}),
+    publisher: await readPublisher(target.repository, client.env),
     close: () => registryClient.close(),
     saveCache: async () => {
       await infoCache.save();

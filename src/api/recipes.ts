@@ -80,7 +80,8 @@ export function recipeDetailsFromInfo(text: string): Pick<Recipe, 'description' 
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line && line !== 'None');
-  const licenses = info.licenses.map((l) => l.trim()).filter((l) => l && l !== 'None');
+  // Spack says UNKNOWN (or NOASSERTION) for a recipe that declares no licence: that is not a licence.
+  const licenses = info.licenses.map((l) => l.trim()).filter((l) => l && l !== 'None' && !/^(UNKNOWN|NOASSERTION)$/i.test(l));
   return {
     ...(info.description ? { description: info.description } : {}),
     licenses,

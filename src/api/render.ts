@@ -56,7 +56,7 @@ export function renderIndex(document: PackagesDocument): string {
       return `<li data-search="${h(search)}">
 <h2><a href="${h(sitePaths.page(p.name))}">${h(p.name)}</a> <span class="version">${h(p.latest_version ?? '')}</span></h2>
 <p>${h(p.description ?? 'No description.')}</p>
-<p class="meta">${badge}${p.platforms.length ? ` <span>${h(p.platforms.join(', '))}</span>` : ''}${p.licenses.length ? ` <span>${h(p.licenses.join(', '))}</span>` : ''}</p>
+<p class="meta">${badge}${p.platform_labels.length ? ` <span>${h(p.platform_labels.join('; '))}</span>` : ''}${p.licenses.length ? ` <span>${h(p.licenses.join(', '))}</span>` : ''}</p>
 </li>`;
     })
     .join('\n');
@@ -92,7 +92,7 @@ function signature(binary: BinaryDocument): string {
   if (!binary.signed) return '<span class="badge unsigned">Unsigned</span>';
   const who = binary.signer?.fingerprint ?? binary.signer?.key_id ?? '';
   const note = binary.signer?.verified ? '' : ' (not verified by a published key)';
-  return `<span class="badge signed">Signed</span>${who ? ` <span class="fingerprint" title="signing key">${h(who.replace(/(.{4})(?=.)/g, '$1 '))}</span>` : ''}${h(note)}`;
+  return `<span class="badge signed">Signed</span>${who ? ` <span class="fingerprint" title="signing key">${h(spacedFingerprint(who))}</span>` : ''}${h(note)}`;
 }
 
 function command(id: string, text: string, label: string): string {
@@ -100,6 +100,24 @@ function command(id: string, text: string, label: string): string {
 <code id="${h(id)}">${h(text)}</code>
 <button type="button" class="copy" data-copy="${h(id)}" aria-label="${h(label)}">Copy</button>
 </div>`;
+}
+
+function spacedFingerprint(fingerprint: string): string {
+  return fingerprint.replace(/(.{4})(?=.)/g, '$1 ');
+}
+
+/**
+ * The first install is one copy-paste: trust the publisher key (checked against its
+ * fingerprint) and install. Later installs need only the second half.
+ */
+function installSection(document: PackageDocument, install: string): string {
+  if (!document.install.binary) return `${command('install', install, 'Copy the install command')}
+<p>No binary has been pushed yet; this builds from source.</p>`;
+  if (!document.install.first_time) return command('install', install, 'Copy the install command');
+  return `<p>First time from this publisher: trust its key (Paks checks the fingerprint) and install.</p>
+${command('install', document.install.first_time, 'Copy the trust and install command')}
+<p>Already trusting this publisher:</p>
+${command('install-again', document.install.binary, 'Copy the install command')}`;
 }
 
 export function renderPackage(document: PackageDocument, knownPackages: ReadonlySet<string>): string {
@@ -114,7 +132,7 @@ export function renderPackage(document: PackageDocument, knownPackages: Readonly
         ? v.binaries
             .map(
               (b) => `<tr>
-<td data-label="Platform">${h(b.platform)}${b.spack_os ? ` <span class="meta">${h(b.spack_os)}</span>` : ''}</td>
+<td data-label="Platform">${h(b.platform_label)} <span class="meta">${h([b.platform, b.spack_os].filter(Boolean).join(', '))}</span>${b.recipe_url ? ` <a href="${h(b.recipe_url)}" rel="noopener">recipe at this build</a>` : ''}</td>
 <td data-label="Target">${h(b.target ?? '')}</td>
 <td data-label="Compiler">${h(b.compiler ?? '')}</td>
 <td data-label="Signature">${signature(b)}</td>
@@ -128,6 +146,7 @@ export function renderPackage(document: PackageDocument, knownPackages: Readonly
         : '<tr><td colspan="8">No binary yet: <code>paks install</code> builds it from source.</td></tr>';
       return `<section class="version" id="v-${h(v.version)}">
 <h3>${h(v.version)}${v.latest ? ' <span class="badge latest">latest</span>' : ''}${v.in_recipe ? '' : ' <span class="badge none">not in the recipe</span>'}</h3>
+${v.release_url ? `<p><a href="${h(v.release_url)}" rel="noopener">GitHub release of ${h(document.name)} ${h(v.version)}</a></p>` : ''}
 ${v.install ? command(`install-${v.version}`, v.install, `Copy the install command of version ${v.version}`) : ''}
 <div class="table"><table>
 <caption class="visually-hidden">Binaries of ${h(document.name)} ${h(v.version)}</caption>
@@ -143,11 +162,12 @@ ${rows}
 <p>${h(document.description ?? 'No description.')}</p></header>
 <main id="main">
 <h2>Install</h2>
-${command('install', install, 'Copy the install command')}
-${document.install.binary ? '' : '<p>No binary has been pushed yet; this builds from source.</p>'}
+${installSection(document, install)}
 <dl class="facts">
 <dt>Latest version</dt><dd>${h(document.latest_version ?? 'none')}</dd>
 <dt>Homepage</dt><dd>${document.homepage ? externalLink(document.homepage) : 'none'}</dd>
+<dt>Recipe</dt><dd>${document.recipe_url ? `<a href="${h(document.recipe_url)}" rel="noopener">${h(`${document.name}/package.py`)}</a>` : 'not linked'}</dd>
+<dt>Publisher key</dt><dd>${document.publisher_key ? `<a href="${h(href(document.publisher_key.url))}">publisher.asc</a> <span class="fingerprint">${h(spacedFingerprint(document.publisher_key.fingerprint))}</span>` : 'not published'}</dd>
 <dt>Licences</dt><dd>${h(document.licenses.join(', ') || 'not stated')}</dd>
 <dt>Maintainers</dt><dd>${h(document.maintainers.join(', ') || 'none listed')}</dd>
 <dt>Registry</dt><dd><code>${h(document.repository)}</code></dd>

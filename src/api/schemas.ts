@@ -26,9 +26,11 @@ const blob = {
 const binary = {
   type: 'object',
   additionalProperties: false,
-  required: ['platform', 'os', 'architecture', 'variant', 'spack_os', 'target', 'compiler', 'hash', 'tag', 'reference', 'digest', 'size', 'created', 'signed', 'signer', 'sbom'],
+  required: ['platform', 'platform_label', 'recipe_url', 'os', 'architecture', 'variant', 'spack_os', 'target', 'compiler', 'hash', 'tag', 'reference', 'digest', 'size', 'created', 'signed', 'signer', 'sbom'],
   properties: {
     platform: { type: 'string', description: 'os/architecture[/variant], as OCI platforms', examples: ['linux/amd64'] },
+    platform_label: { type: 'string', description: 'the platform as a person reads it', examples: ['Linux x86_64 (x86_64_v3+, glibc ≥ 2.28)'] },
+    recipe_url: { ...nullable(link), description: 'the recipe at the commit that built this binary, when known' },
     os: text,
     architecture: text,
     variant: nullable(text),
@@ -61,12 +63,21 @@ const binary = {
   },
 };
 
+const publisherKey = nullable({
+  type: 'object',
+  additionalProperties: false,
+  required: ['url', 'fingerprint'],
+  properties: { url: link, fingerprint: { type: 'string', pattern: '^[0-9A-F]{40}$' } },
+  description: 'the publisher key published with the catalogue (trust it with paks key trust URL --fingerprint FINGERPRINT)',
+});
+
 const versionCore = {
   version: name,
   in_recipe: { type: 'boolean' },
   latest: { type: 'boolean' },
   install: nullable(text),
   binaries: { type: 'array', items: { $ref: '#/$defs/binary' } },
+  release_url: nullable(link),
   url: link,
 };
 
@@ -87,7 +98,7 @@ export const packageSchema = {
   title: 'Paks API v1: one package',
   type: 'object',
   additionalProperties: false,
-  required: ['api_version', 'generated_at', 'name', 'description', 'homepage', 'licenses', 'maintainers', 'latest_version', 'repository', 'dependencies', 'variants', 'tests', 'install', 'versions', 'url', 'html_url'],
+  required: ['api_version', 'generated_at', 'name', 'description', 'homepage', 'licenses', 'maintainers', 'latest_version', 'repository', 'dependencies', 'variants', 'tests', 'install', 'publisher_key', 'recipe_url', 'versions', 'url', 'html_url'],
   properties: {
     api_version: { const: 'v1' },
     generated_at: dateTime,
@@ -114,7 +125,14 @@ export const packageSchema = {
       },
     },
     tests: { type: 'object', additionalProperties: false, required: ['standalone'], properties: { standalone: strings } },
-    install: { type: 'object', additionalProperties: false, required: ['binary', 'source'], properties: { binary: nullable(text), source: text } },
+    install: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['binary', 'source', 'trust', 'first_time'],
+      properties: { binary: nullable(text), source: text, trust: nullable(text), first_time: { ...nullable(text), description: 'trust the publisher key and install, in one line' } },
+    },
+    publisher_key: publisherKey,
+    recipe_url: nullable(link),
     versions: {
       type: 'array',
       items: { type: 'object', additionalProperties: false, required: Object.keys(versionCore), properties: versionCore },
@@ -131,18 +149,19 @@ export const packagesSchema = {
   title: 'Paks API v1: every package',
   type: 'object',
   additionalProperties: false,
-  required: ['api_version', 'generated_at', 'registry', 'count', 'packages'],
+  required: ['api_version', 'generated_at', 'registry', 'count', 'publisher_key', 'packages'],
   properties: {
     api_version: { const: 'v1' },
     generated_at: dateTime,
     registry: text,
     count: { type: 'integer', minimum: 0 },
+    publisher_key: publisherKey,
     packages: {
       type: 'array',
       items: {
         type: 'object',
         additionalProperties: false,
-        required: ['name', 'description', 'latest_version', 'homepage', 'licenses', 'platforms', 'signed', 'updated', 'url', 'html_url'],
+        required: ['name', 'description', 'latest_version', 'homepage', 'licenses', 'platforms', 'platform_labels', 'signed', 'updated', 'url', 'html_url'],
         properties: {
           name,
           description: nullable(text),
@@ -150,6 +169,7 @@ export const packagesSchema = {
           homepage: nullable(text),
           licenses: strings,
           platforms: strings,
+          platform_labels: strings,
           signed: { type: 'boolean', description: 'true when every binary is signed' },
           updated: nullable(dateTime),
           url: link,

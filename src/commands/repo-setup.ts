@@ -30,6 +30,7 @@ export async function gitHubSetup(ctx: CommandContext, client: PaksClient, optio
     key: options.key,
     keyFile: options.keyFile,
     root: options.dir,
+    force: Boolean(options.force),
     registry: options.registry,
     writeFiles: (registry) => options.write(registry),
   });

@@ -67,17 +67,7 @@ export async function initRepository(dir: string, options: InitOptions): Promise
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(platform)) throw new PaksError('usage', `'${platform}' is not a runner image name (e.g. ubuntu-24.04).`);
   }
 
-  const entries = await readdir(root).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return [] as string[];
-    if (error.code === 'ENOTDIR') throw new PaksError('usage', `${dir} is a file, not a folder.`);
-    throw error;
-  });
-  const existing = entries.filter((e) => e !== '.git');
-  if (existing.length && !options.force) {
-    throw new PaksError('usage', `${dir} is not empty (it holds ${existing.slice(0, 4).join(', ')}${existing.length > 4 ? ', …' : ''}), so paks repo init will not write into it.`, {
-      hint: 'Use an empty folder or a fresh clone, or pass --force to write the repository files into it (replacing any of the same name).',
-    });
-  }
+  const entries = await checkInitTarget(root, dir, Boolean(options.force));
   const checkout = entries.length > 0 && (await isGitCheckout(root, options.env));
   const registry = options.registry ?? (await defaultRegistry(root, checkout, options.env));
   const registryCheck = repoConfigShape.registry.safeParse(registry);
@@ -115,6 +105,22 @@ export async function initRepository(dir: string, options: InitOptions): Promise
     gitInitialized = true;
   }
   return { root, namespace, registry, created: [...created, 'packages/'].sort(), gitInitialized };
+}
+
+/** The folder's entries, after refusing a file or (without `force`) a folder with anything but .git. */
+export async function checkInitTarget(root: string, dir: string, force: boolean): Promise<string[]> {
+  const entries = await readdir(root).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [] as string[];
+    if (error.code === 'ENOTDIR') throw new PaksError('usage', `${dir} is a file, not a folder.`);
+    throw error;
+  });
+  const existing = entries.filter((e) => e !== '.git');
+  if (existing.length && !force) {
+    throw new PaksError('usage', `${dir} is not empty (it holds ${existing.slice(0, 4).join(', ')}${existing.length > 4 ? ', …' : ''}), so paks repo init will not write into it.`, {
+      hint: 'Use an empty folder or a fresh clone, or pass --force to write the repository files into it (replacing any of the same name).',
+    });
+  }
+  return entries;
 }
 
 /** What the templates' %%PLACEHOLDERS%% become for a repository (also what `paks repo doctor` compares with). */

@@ -35,7 +35,7 @@ import { chooseSigningKey, createSigningKey, spackKeyring } from '../signing/key
 import { readAcceptedPublicKeys } from '../trust/public-key.js';
 import { UPDATE_LABEL } from '../upstream/pull-request.js';
 import { git } from './git.js';
-import { DEFAULT_PUBLIC_KEY } from './init.js';
+import { checkInitTarget, DEFAULT_PUBLIC_KEY } from './init.js';
 
 /** The Actions secret the workflows sign with (src/repo/templates/workflows). */
 export const SIGNING_KEY_SECRET = 'PAKS_SIGNING_KEY';
@@ -332,6 +332,8 @@ export interface GitHubInitOptions {
   /** Writes the local files (paks repo init) into `root`, given the registry. */
   writeFiles(registry: string): Promise<{ created: string[]; gitInitialized: boolean }>;
   root: string;
+  /** --force: write into a folder that is not empty. */
+  force: boolean;
   registry: string | undefined;
 }
 
@@ -352,11 +354,20 @@ export async function initOnGitHub(client: PaksClient, options: GitHubInitOption
   const login = await getAuthenticatedLogin(octokit);
   const repository = options.repository ?? { owner: login, repo: root.split(/[\\/]/).pop()! };
   const registry = options.registry ?? `ghcr.io/${repository.owner}/${repository.repo}`.toLowerCase();
-  // The local files first: a folder Paks may not write into stops everything before GitHub changes.
-  const written = await options.writeFiles(registry);
+  // A folder Paks may not write into stops everything before GitHub changes.
+  await checkInitTarget(root, root, options.force);
   let info = await findRepository(octokit, repository);
   const created = !info;
-  info ??= await createRepository(octokit, repository, { login, private: options.private, description: 'Spack packages built, signed and published by Paks' });
+  if (!info) {
+    try {
+      info = await createRepository(octokit, repository, { login, private: options.private, description: 'Spack packages built, signed and published by Paks' });
+    } catch (error) {
+      const permission = missingPermission(error, 'Administration: write');
+      if (!permission) throw error;
+      throw new PaksError('auth', `The token may not create the repository ${formatRepository(repository)}: give it the fine-grained permission "${permission}" (for ${repository.owner}'s repositories) and run this again, or create an empty repository at https://github.com/new and run this again.`, { cause: error });
+    }
+  }
+  const written = await options.writeFiles(registry);
 
   const env = await identityEnv(client, root);
   const origin = await git(root, ['remote', 'get-url', 'origin'], { check: false, env });

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -73,6 +74,19 @@ describe('setting up a package repository on GitHub', () => {
       assert.ok(!text.includes(github.token));
     }
     assert.match(run.stdout, /changed +Actions secret PAKS_SIGNING_KEY/);
+  });
+
+  test('a token that may not create the repository gets one sentence, and nothing is written', async () => {
+    github.permissions = { ...ALL_PERMISSIONS, administration: 'read' };
+    try {
+      const run = await maintainer.paks(['repo', 'init', 'refused', '--github', '--registry', `${registry.host}/octo/refused`], env);
+      assert.notEqual(run.exitCode, 0);
+      assert.match(run.stderr, /The token may not create the repository octo\/refused: give it the fine-grained permission "Administration: write" \(for octo's repositories\) and run this again, or create an empty repository at https:\/\/github\.com\/new and run this again\./);
+      assert.equal(existsSync(join(maintainer.home, 'refused')), false);
+      assert.equal(github.repos.has('octo/refused'), false);
+    } finally {
+      github.permissions = { ...ALL_PERMISSIONS };
+    }
   });
 
   test('a second run changes nothing and says so', async () => {
