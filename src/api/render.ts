@@ -132,7 +132,7 @@ export function renderPackage(document: PackageDocument, knownPackages: Readonly
         ? v.binaries
             .map(
               (b) => `<tr>
-<td data-label="Platform">${h(b.platform_label)} <span class="meta">${h([b.platform, b.spack_os].filter(Boolean).join(', '))}</span>${b.recipe_url ? ` <a href="${h(b.recipe_url)}" rel="noopener">recipe at this build</a>` : ''}</td>
+<td data-label="Platform">${h(b.platform_label)} <span class="meta">${h([b.platform, b.spack_os].filter(Boolean).join(', '))}</span>${b.recipe_url ? ` ${externalLink(b.recipe_url, 'recipe at this build')}` : ''}</td>
 <td data-label="Target">${h(b.target ?? '')}</td>
 <td data-label="Compiler">${h(b.compiler ?? '')}</td>
 <td data-label="Signature">${signature(b)}</td>
@@ -166,8 +166,8 @@ ${installSection(document, install)}
 <dl class="facts">
 <dt>Latest version</dt><dd>${h(document.latest_version ?? 'none')}</dd>
 <dt>Homepage</dt><dd>${document.homepage ? externalLink(document.homepage) : 'none'}</dd>
-<dt>Recipe</dt><dd>${document.recipe_url ? `<a href="${h(document.recipe_url)}" rel="noopener">${h(`${document.name}/package.py`)}</a>` : 'not linked'}</dd>
-<dt>Publisher key</dt><dd>${document.publisher_key ? `<a href="${h(href(document.publisher_key.url))}">publisher.asc</a> <span class="fingerprint">${h(spacedFingerprint(document.publisher_key.fingerprint))}</span>` : 'not published'}</dd>
+<dt>Recipe</dt><dd>${document.recipe_url ? externalLink(document.recipe_url, `${document.name}/package.py`) : 'not linked'}</dd>
+<dt>Publisher key</dt><dd>${document.publisher_key ? `${link(document.publisher_key.url, 'publisher.asc')} <span class="fingerprint">${h(spacedFingerprint(document.publisher_key.fingerprint))}</span>` : 'not published'}</dd>
 <dt>Licences</dt><dd>${h(document.licenses.join(', ') || 'not stated')}</dd>
 <dt>Maintainers</dt><dd>${h(document.maintainers.join(', ') || 'none listed')}</dd>
 <dt>Registry</dt><dd><code>${h(document.repository)}</code></dd>
