@@ -8,6 +8,7 @@ import { posix } from 'node:path';
 import { PaksError } from '../errors.js';
 import { compilerLabel, targetName, type SpecNode } from '../spack/spec-json.js';
 import { compilerOf, nodesByHash } from '../spec/compiler.js';
+import { libcOf, type LibcNode } from '../spec/libc.js';
 
 export const BUILD_CACHE_DIR = 'build_cache';
 export const SIGNED_SPEC_SUFFIX = '.spec.json.sig';
@@ -21,6 +22,8 @@ export interface BinaryIdentity {
   hash: string;
   arch: { platform: string; os: string; target: string };
   compiler?: { name: string; version: string };
+  /** The libc it links against; `null` when its DAG has none; absent when the DAG was not given. */
+  libc?: LibcNode | null;
 }
 
 /** `nodes`: the spec's DAG, where Spack 1.x keeps the compiler (as a dependency). */
@@ -31,8 +34,12 @@ export function binaryIdentity(node: SpecNode, nodes: readonly SpecNode[] = [nod
     hash: node.hash,
     arch: { platform: node.arch.platform, os: node.arch.platform_os, target: targetName(node.arch) },
   };
-  const compiler = compilerOf(node, nodesByHash(nodes));
+  const byHash = nodesByHash(nodes);
+  const compiler = compilerOf(node, byHash);
   if (compiler) identity.compiler = compiler;
+  const libc = libcOf(node, byHash);
+  if (libc) identity.libc = libc;
+  else if (node.dependencies.every((d) => byHash.has(d.hash))) identity.libc = null;
   return identity;
 }
 

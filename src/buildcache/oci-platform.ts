@@ -2,7 +2,8 @@
 import { PaksError } from '../errors.js';
 import { compilerLabel } from '../spack/spec-json.js';
 import type { BinaryIdentity } from './layout.js';
-import { targetFamily } from './target-compatibility.js';
+import { libcLabel } from '../spec/libc.js';
+import { genericTarget, targetFamily } from './target-compatibility.js';
 
 export interface OciPlatform {
   os: string;
@@ -53,7 +54,7 @@ export function ociPlatform(id: BinaryIdentity, targetParents: readonly string[]
 export const ANNOTATION_PREFIX = 'dev.paks.spack.';
 
 /** `dev.paks.spack.*` annotations: what OCI's platform cannot say about a Spack binary. */
-export function spackAnnotations(id: BinaryIdentity): Record<string, string> {
+export function spackAnnotations(id: BinaryIdentity, targetParents: readonly string[] = []): Record<string, string> {
   const annotations: Record<string, string> = {
     [`${ANNOTATION_PREFIX}name`]: id.name,
     [`${ANNOTATION_PREFIX}version`]: id.version,
@@ -63,5 +64,13 @@ export function spackAnnotations(id: BinaryIdentity): Record<string, string> {
   };
   const compiler = compilerLabel(id.compiler);
   if (compiler) annotations[`${ANNOTATION_PREFIX}compiler`] = compiler;
+  // What it runs on, so an install chooses without downloading a spec (docs/artifact-format.md).
+  annotations[`${ANNOTATION_PREFIX}target-family`] = genericTarget(id.arch.target, targetParents);
+  if (id.libc) {
+    annotations[`${ANNOTATION_PREFIX}libc`] = libcLabel(id.libc);
+    if (id.libc.prefix) annotations[`${ANNOTATION_PREFIX}libc-prefix`] = id.libc.prefix;
+  } else if (id.libc === null) {
+    annotations[`${ANNOTATION_PREFIX}libc`] = 'none';
+  }
   return annotations;
 }

@@ -45,6 +45,10 @@ export const ANNOTATION_VERSION = 'org.opencontainers.image.version';
 export const ANNOTATION_SPACK_TARGET = 'dev.paks.spack.target';
 export const ANNOTATION_SPACK_OS = 'dev.paks.spack.os';
 export const ANNOTATION_SPACK_COMPILER = 'dev.paks.spack.compiler';
+/** What a binary runs on without reading its spec: `glibc@2.36` (or `none`), the libc's prefix, and the generic target it needs. */
+export const ANNOTATION_SPACK_LIBC = 'dev.paks.spack.libc';
+export const ANNOTATION_SPACK_LIBC_PREFIX = 'dev.paks.spack.libc-prefix';
+export const ANNOTATION_SPACK_TARGET_FAMILY = 'dev.paks.spack.target-family';
 
 /** RFC 6838 `type/subtype` without parameters, as image-spec's descriptor schema requires. */
 export const MEDIA_TYPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;

@@ -3,7 +3,7 @@ import type { Reporter } from '../ui/reporter.js';
 import type { Repository } from './blob-upload.js';
 import type { RegistryClient } from './client.js';
 import type { FetchedManifest } from './manifests.js';
-import { OCI_INDEX } from './media-types.js';
+import { ANNOTATION_SPACK_LIBC, ANNOTATION_SPACK_LIBC_PREFIX, ANNOTATION_SPACK_TARGET_FAMILY, OCI_INDEX } from './media-types.js';
 import { platformKey, PLATFORM_ANNOTATIONS } from './platform.js';
 import type { Descriptor, ImageIndex, Platform } from './schemas.js';
 
@@ -17,7 +17,7 @@ export interface AddToPlatformIndexOptions {
   /** The manifest just pushed (its digest, size, mediaType; artifactType if any). */
   descriptor: Pick<Descriptor, 'mediaType' | 'digest' | 'size'> & { artifactType?: string | undefined };
   platform: Platform;
-  /** dev.paks.spack.target / .os / .compiler and anything else to show on the entry. */
+  /** dev.paks.spack.target / .os / .compiler / .libc / .target-family and anything else to show on the entry. */
   annotations?: Record<string, string>;
   /**
    * The OCI architecture of a Spack target, to place an older plain manifest found under a
@@ -38,6 +38,9 @@ export interface UpdatedIndex {
 }
 
 const ATTEMPTS = 3;
+
+/** The annotations an index entry carries over from a plain manifest. */
+const ENTRY_ANNOTATIONS = [...PLATFORM_ANNOTATIONS, ANNOTATION_SPACK_LIBC, ANNOTATION_SPACK_LIBC_PREFIX, ANNOTATION_SPACK_TARGET_FAMILY] as const;
 
 /**
  * Points each tag at an image index holding the new manifest beside the other platforms'.
@@ -118,8 +121,9 @@ function entriesToKeep(current: FetchedManifest | undefined, architectureOfTarge
   if (!current) return [];
   if (current.kind === 'index') return current.index.manifests;
   const annotations = current.manifest.annotations ?? {};
-  const platformAnnotations = Object.fromEntries(PLATFORM_ANNOTATIONS.filter((k) => annotations[k] !== undefined).map((k) => [k, annotations[k] as string]));
-  if (Object.keys(platformAnnotations).length === 0) return [];
+  if (!PLATFORM_ANNOTATIONS.some((k) => annotations[k] !== undefined)) return [];
+  // What the entry runs on travels with it: readers choose by these without fetching the manifest.
+  const platformAnnotations = Object.fromEntries(ENTRY_ANNOTATIONS.filter((k) => annotations[k] !== undefined).map((k) => [k, annotations[k] as string]));
   const target = annotations[PLATFORM_ANNOTATIONS[0]];
   const architecture = target === undefined ? undefined : architectureOfTarget?.(target);
   return [

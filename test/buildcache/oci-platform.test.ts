@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { BinaryIdentity } from '../../src/buildcache/layout.js';
 import { ociPlatform, spackAnnotations } from '../../src/buildcache/oci-platform.js';
 import { readBuildCache } from '../../src/buildcache/read-build-cache.js';
-import { SIGNED_CACHE } from './fixtures.js';
+import { SIGNED_CACHE, V3_SIGNED_CACHE } from './fixtures.js';
 
 const id = (target: string, platform = 'linux'): BinaryIdentity => ({
   name: 'x', version: '1', hash: 'a'.repeat(32), arch: { platform, os: 'os', target },
@@ -35,6 +35,20 @@ test('annotations describe the real greet-paks binary', async () => {
     'dev.paks.spack.os': 'debian12',
     'dev.paks.spack.target': 'icelake',
     'dev.paks.spack.compiler': 'gcc@12.2.0',
+    'dev.paks.spack.target-family': 'x86_64_v4',
+    'dev.paks.spack.libc': 'glibc@2.36',
+    'dev.paks.spack.libc-prefix': '/usr',
   });
   assert.equal('dev.paks.spack.compiler' in spackAnnotations(id('x86_64')), false);
+  // Without its DAG, nothing is said about the libc; with a DAG that has none, that is said.
+  assert.equal('dev.paks.spack.libc' in spackAnnotations(id('x86_64')), false);
+  assert.equal(spackAnnotations({ ...id('x86_64_v2'), libc: null })['dev.paks.spack.libc'], 'none');
+});
+
+test('annotations of the real Spack 1.1 greet-paks (spec v5): the libc reached through the libc virtual', async () => {
+  const greet = (await readBuildCache(V3_SIGNED_CACHE)).specs.find((s) => s.name === 'greet-paks')!;
+  const annotations = spackAnnotations(greet);
+  assert.equal(annotations['dev.paks.spack.libc'], 'glibc@2.36');
+  assert.equal(annotations['dev.paks.spack.libc-prefix'], '/usr');
+  assert.equal(annotations['dev.paks.spack.target-family'], 'x86_64_v3');
 });

@@ -154,6 +154,10 @@ describe('build → push → pull → install, with real gpg and a real registry
       assert.equal(entries.length, 1);
       assert.deepEqual(entries[0]!.platform, { os: 'linux', architecture: 'amd64' });
       assert.equal(entries[0]!.annotations['dev.paks.spack.target'], testSpack.target);
+      // What it runs on, readable without downloading its spec.
+      assert.equal(entries[0]!.annotations['dev.paks.spack.libc'], 'glibc@2.36');
+      assert.equal(entries[0]!.annotations['dev.paks.spack.libc-prefix'], '/usr');
+      assert.equal(entries[0]!.annotations['dev.paks.spack.target-family'], testSpack.target === 'icelake' ? 'x86_64_v4' : 'x86_64_v3');
     }
   });
 
@@ -256,6 +260,39 @@ describe('build → push → pull → install, with real gpg and a real registry
     assert.equal(built.exitCode, 0, built.stderr);
     assert.equal(JSON.parse(built.stdout)[0].origin.kind, 'source');
     assert.match(built.stderr, /building from source/);
+  });
+
+  test('another os string whose glibc fits installs the binary: Spack decides by libc, not by os', async () => {
+    const other = await world.machine('ubuntu', { arch: `linux-ubuntu22.04-${testSpack.target}`, registries: [`${registry.host}/paks`] });
+    await other.paks(['key', 'trust', publicKey]);
+    const result = await other.paks(['install', '--cache-only', '--json', 'greet-paks']);
+    assert.equal(result.exitCode, 0, result.stderr);
+    const [root] = JSON.parse(result.stdout);
+    assert.equal(root.origin.kind, 'binary');
+    assert.equal(root.origin.verified, true);
+    assert.equal(root.hash, GREET);
+  });
+
+  test('a binary built against a newer glibc is refused in one line; without the annotations, after reading its spec', async () => {
+    const future = await world.machine('future', { registries: [`${registry.host}/future`] });
+    const built = await future.paks(['build', 'greet-paks', '--unsigned', '--push', `${registry.host}/future/greet-paks`], { SPACK_STANDIN_GLIBC: '99.1' });
+    assert.equal(built.exitCode, 0, built.stderr);
+    const user = await world.machine('today', { registries: [`${registry.host}/future`] });
+    const refused = await user.paks(['install', '--cache-only', '--no-verify', 'greet-paks']);
+    assert.equal(refused.exitCode, 1);
+    const family = testSpack.target === 'icelake' ? 'x86_64_v4' : 'x86_64_v3';
+    assert.match(refused.stderr, new RegExp(`no binary of greet-paks fits this machine \\(glibc [0-9.]+, ${testSpack.target}\\): the registry has glibc ≥ 99\\.1 for ${family}`));
+    // An index written before Paks annotated the libc: the entry is taken by its os, then its verified spec refuses it.
+    const index = await manifest(registry, 'future/greet-paks', 'latest', INDEX);
+    for (const entry of index.manifests as Array<{ annotations: Record<string, string> }>) {
+      for (const key of ['dev.paks.spack.libc', 'dev.paks.spack.libc-prefix', 'dev.paks.spack.target-family']) delete entry.annotations[key];
+    }
+    const put = await fetch(`${registry.url}/v2/future/greet-paks/manifests/latest`, { method: 'PUT', headers: { 'content-type': INDEX }, body: JSON.stringify(index) });
+    assert.equal(put.status, 201);
+    const old = await user.paks(['install', '--cache-only', '--no-verify', 'greet-paks']);
+    assert.equal(old.exitCode, 1);
+    assert.match(old.stderr, /the registry's greet-paks needs glibc 99\.1, newer than this machine's [0-9.]+/);
+    assert.equal((await user.paks(['list', 'greet-paks', '--json'])).stdout.trim(), '[]');
   });
 
   test('a binary built by the other Spack release is refused in one sentence, then built from source', async () => {

@@ -76,7 +76,7 @@ describe('addToPlatformIndex against a real registry', () => {
     const client = testClient();
     const repository = { registry: registry.host, repository: 'paks/zlib' };
     // An older plain manifest under `latest` that says its platform is kept as an entry.
-    const old = await pushBuild('latest', 'old-build', annotationsFor('zen2'));
+    const old = await pushBuild('latest', 'old-build', { ...annotationsFor('zen2'), [mt.ANNOTATION_SPACK_LIBC]: 'glibc@2.36', [mt.ANNOTATION_SPACK_TARGET_FAMILY]: 'x86_64_v3' });
     const icelake = await pushBuild('1.3.1-aaaaaaa', 'icelake-build', annotationsFor('icelake'));
     const arm = await pushBuild('1.3.1-bbbbbbb', 'arm-build', annotationsFor('neoverse_v1'));
     const descriptor = (p: { digest: string; size: number; mediaType: string }) => ({ digest: p.digest, size: p.size, mediaType: p.mediaType, artifactType: mt.PAKS_BUILDCACHE });
@@ -86,6 +86,9 @@ describe('addToPlatformIndex against a real registry', () => {
     const latest = first[1]!.index.manifests;
     assert.deepEqual(latest.map((e) => e.digest), [old.digest, icelake.digest]);
     assert.deepEqual(latest[0]!.platform, { os: 'linux', architecture: 'amd64' });
+    // What it runs on comes along, so installs still choose it without reading its spec.
+    assert.equal(latest[0]!.annotations?.[mt.ANNOTATION_SPACK_LIBC], 'glibc@2.36');
+    assert.equal(latest[0]!.annotations?.[mt.ANNOTATION_SPACK_TARGET_FAMILY], 'x86_64_v3');
 
     await addToPlatformIndex({ client, repository, tags: ['1.3.1', 'latest'], descriptor: descriptor(arm), platform: { os: 'linux', architecture: 'arm64' }, annotations: annotationsFor('neoverse_v1') });
     const rebuilt = await pushBuild('1.3.1-ccccccc', 'icelake-rebuild', annotationsFor('icelake'));
