@@ -11,7 +11,9 @@ import type { FetchedManifest } from '../oci/manifests.js';
 import {
   ANNOTATION_CREATED,
   ANNOTATION_SPACK_COMPILER,
+  ANNOTATION_SPACK_LIBC,
   ANNOTATION_SPACK_OS,
+  ANNOTATION_SPACK_TARGET_FAMILY,
   ANNOTATION_SPACK_TARGET,
   ANNOTATION_TITLE,
   CYCLONEDX_JSON,
@@ -34,18 +36,19 @@ export interface BlobLink {
   url: string;
 }
 
-// Annotations read when present: the commit and repository that built it (OCI's own keys),
-// and the C library it needs (per-platform index entries; see docs/artifact-format.md).
+// Annotations read when present: the commit and repository that built it (OCI's own keys).
+// The C library it needs and its target family are dev.paks.spack.libc (`glibc@2.28` or
+// `none`) and dev.paks.spack.target-family on per-platform index entries (docs/artifact-format.md).
 export const ANNOTATION_REVISION = 'org.opencontainers.image.revision';
 export const ANNOTATION_SOURCE = 'org.opencontainers.image.source';
-export const ANNOTATION_LIBC = 'dev.paks.libc';
-export const ANNOTATION_LIBC_VERSION = 'dev.paks.libc.version';
 
 export interface Binary {
   platform: Pick<Platform, 'os' | 'architecture' | 'variant'>;
   /** The C library it needs, e.g. glibc, and the oldest version. */
   libc?: string;
   libcVersion?: string;
+  /** The generic family its target belongs to (x86_64_v2, aarch64): what the CPU must at least be. */
+  targetFamily?: string;
   /** The repository and commit that built it. */
   source?: string;
   revision?: string;
@@ -177,8 +180,8 @@ function binaryOf(repo: { registry: string; repository: string }, descriptor: De
     ...(annotations[ANNOTATION_SPACK_OS] ? { spackOs: annotations[ANNOTATION_SPACK_OS] } : {}),
     ...(annotations[ANNOTATION_SPACK_TARGET] ? { target: annotations[ANNOTATION_SPACK_TARGET] } : {}),
     ...(annotations[ANNOTATION_SPACK_COMPILER] ? { compiler: annotations[ANNOTATION_SPACK_COMPILER] } : {}),
-    ...(annotations[ANNOTATION_LIBC] ? { libc: annotations[ANNOTATION_LIBC] } : {}),
-    ...(annotations[ANNOTATION_LIBC_VERSION] ? { libcVersion: annotations[ANNOTATION_LIBC_VERSION] } : {}),
+    ...libcOfAnnotation(annotations[ANNOTATION_SPACK_LIBC]),
+    ...(annotations[ANNOTATION_SPACK_TARGET_FAMILY] ? { targetFamily: annotations[ANNOTATION_SPACK_TARGET_FAMILY] } : {}),
     ...(annotations[ANNOTATION_SOURCE] ? { source: annotations[ANNOTATION_SOURCE] } : {}),
     ...(annotations[ANNOTATION_REVISION] ? { revision: annotations[ANNOTATION_REVISION] } : {}),
     ...(hash ? { hash } : {}),
@@ -268,4 +271,10 @@ export function blobUrl(repo: { registry: string; repository: string }, digest: 
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** `glibc@2.28` → libc glibc, version 2.28; `none` (no libc in the DAG) or absent → nothing. */
+function libcOfAnnotation(value: string | undefined): { libc?: string; libcVersion?: string } {
+  const match = value ? /^([a-z0-9_-]+)@(.+)$/i.exec(value) : null;
+  return match ? { libc: match[1]!, libcVersion: match[2]! } : {};
 }

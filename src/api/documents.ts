@@ -242,7 +242,7 @@ function binaryDocument(binary: Binary, published: (path: string) => string | un
   const platform = [binary.platform.os, binary.platform.architecture, binary.platform.variant].filter(Boolean).join('/');
   return {
     platform,
-    platform_label: platformLabel({ os: binary.platform.os, architecture: binary.platform.architecture, target: binary.target, libc: binary.libc, libcVersion: binary.libcVersion }),
+    platform_label: platformLabel({ os: binary.platform.os, architecture: binary.platform.architecture, target: binary.targetFamily ?? binary.target, libc: binary.libc, libcVersion: binary.libcVersion }),
     recipe_url: recipeUrl,
     os: binary.platform.os,
     architecture: binary.platform.architecture,
