@@ -73,6 +73,17 @@ describe('paks install from a Spack OCI build cache', () => {
     assert.deepEqual(JSON.parse((await carol.paks(['list', '--json'])).stdout), []);
   });
 
+  it('judges a Spack-native binary by its libc: one built against a newer glibc is refused, saying why', async () => {
+    const future = await world.machine('future-builder');
+    const built = await future.paks(['build', 'greet-paks', '--unsigned', '--push', `${registry.host}/mirror/future`], { SPACK_STANDIN_GLIBC: '99.1' });
+    assert.equal(built.exitCode, 0, built.stderr);
+    const dave = await user('dave', 'mirror/future');
+    const refused = await dave.paks(['install', '--cache-only', '--no-verify', 'greet-paks']);
+    assert.notEqual(refused.exitCode, 0);
+    assert.match(refused.stderr, /mirror\/future \(a Spack OCI build cache\): greet-paks needs glibc 99\.1, newer than this machine's [0-9.]+/);
+    assert.deepEqual(JSON.parse((await dave.paks(['list', '--json'])).stdout), []);
+  });
+
   it('refuses a binary_cache_checksum that does not match the layer, and installs nothing', async () => {
     const repo = 'mirror/plain';
     const tag = await tagOf(registry, repo, 'hello-paks-');
