@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Runs the bundled CLI (dist/bin/, built by `npm run build`); bin/paks, the shell launcher users
-// run, starts it. CommonJS (bin/package.json), so `paks --version` starts no ES module loader: it
-// needs nothing but package.json.
+// Runs the bundled CLI (dist/bin/, built by `npm run build`); bin/paks, the command npm links,
+// loads it, and `node bin/paks.cjs` runs it where there is no /usr/bin/env. CommonJS
+// (bin/package.json), so `paks --version` starts no ES module loader: it needs nothing but
+// package.json.
 'use strict';
 
 const args = process.argv.slice(2);
@@ -10,15 +11,6 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
 } else if (args.length === 1 && (args[0] === '--help' || args[0] === '-h') && !process.stdout.isTTY && prebuiltHelp()) {
   // Written at build time from commander's own output for a non-terminal (scripts/bundle.mjs).
 } else {
-  // Spack queries this command line sent last time: adopted from bin/paks, which started them
-  // before Node, or started now, while the CLI loads (prefetch.js); first of all, since a real
-  // Spack takes a quarter of a second to answer.
-  let prefetch;
-  try {
-    prefetch = require('./prefetch.js').start(args, process.env);
-  } catch {
-    prefetch = undefined;
-  }
   // Stack traces (--debug) point into src/ through the bundle's source maps.
   if (args.includes('--debug')) process.setSourceMapsEnabled(true);
   // A reader that stops early (`paks list | head -1`) is not an error.
@@ -28,7 +20,6 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   });
   import('../dist/bin/paks.js')
     .then(({ main }) => main())
-    .finally(() => prefetch?.finish())
     .then(
       (code) => {
         process.exitCode = code;

@@ -1,10 +1,37 @@
+import { closeSync, constants, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /**
  * A file in Paks' own cache folder, `$XDG_CACHE_HOME/paks` or `~/.cache/paks`: small things
- * kept between runs only to start faster (bin/prefetch.js finds its plans the same way).
+ * kept between runs only to start faster.
  */
 export function userCacheFile(env: NodeJS.ProcessEnv, name: string, home: string = env.HOME || homedir()): string {
   return join(env.XDG_CACHE_HOME || join(home, '.cache'), 'paks', name);
+}
+
+/** Owned by this user and writable by no one else (group and others may not write). */
+function ownedAlone(st: { uid: number; mode: number }): boolean {
+  return (!process.getuid || st.uid === process.getuid()) && (st.mode & 0o022) === 0;
+}
+
+/**
+ * A cache file's text when this user wrote it and no one else could have: the file (not a
+ * symbolic link) and its folder are this user's and writable by no one else. Undefined
+ * otherwise, or when it cannot be read: a cache is only ever a shortcut.
+ */
+export function readOwnCacheFile(file: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    const folder = statSync(dirname(file));
+    if (!folder.isDirectory() || !ownedAlone(folder)) return undefined;
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    const st = fstatSync(fd);
+    if (!st.isFile() || !ownedAlone(st)) return undefined;
+    return readFileSync(fd, 'utf8');
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }

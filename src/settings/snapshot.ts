@@ -2,14 +2,18 @@
  * The settings of the last run, validated, kept as JSON in the user's cache folder
  * (`$XDG_CACHE_HOME/paks` or `~/.cache/paks`). A command whose settings files and PAKS_
  * variables did not change reads them back instead of loading a YAML parser and the schema
- * (~25 ms of every start, bench/start.ts). The key is the files' identity (path, size,
- * modification and change times, inode) and the PAKS_<SETTING> variables, so an edit, a
- * touch or a changed variable reads the files again. Only settings' own variables are part
- * of it (they hold no secrets; PAKS_REGISTRY_PASSWORD and the like are not settings).
+ * (~25 ms of every start, bench/start.ts). The key is everything the answer depends on: the
+ * Paks that read them (version, and the identity of its code, so a rebuild reads again), the
+ * identity (path, device, inode, size, modification and change times) of the shipped and the
+ * user's file, whether the user's file must exist, and the PAKS_<SETTING> variables. Only
+ * settings' own variables are part of it (they hold no secrets; PAKS_REGISTRY_PASSWORD and the
+ * like are not settings). It is read only when this user wrote it (readOwnCacheFile).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { userCacheFile } from '../fs/user-cache.js';
+import { fileURLToPath } from 'node:url';
+import { readOwnCacheFile, userCacheFile } from '../fs/user-cache.js';
 import { paksVersion } from '../version.js';
 import { SETTING_KEYS, settingVariable } from './keys.js';
 import type { LoadedSettings } from './load.js';
@@ -39,16 +43,16 @@ export function snapshotKey(files: { shippedFile: string; userFile: string; user
   const variables = SETTING_KEYS.map(settingVariable)
     .filter((name) => env[name] !== undefined)
     .map((name) => `${name}=${env[name]}`);
-  return JSON.stringify([paksVersion(), identity(files.shippedFile), identity(files.userFile), files.userFileRequired, ...variables]);
+  return JSON.stringify([paksVersion(), identity(fileURLToPath(import.meta.url)), identity(files.shippedFile), identity(files.userFile), files.userFileRequired, ...variables]);
 }
 
 /** The stored settings if they were read under this key; undefined otherwise (or unreadable). */
 export function readSnapshot(file: string, key: string): LoadedSettings | undefined {
+  // Settings decide which Spack runs: only a file this user wrote and nobody else can change.
+  const text = readOwnCacheFile(file);
+  if (text === undefined) return undefined;
   try {
-    // Settings decide which Spack runs: only a file this user wrote and nobody else can change.
-    const st = statSync(file);
-    if (!st.isFile() || (process.getuid && st.uid !== process.getuid()) || (st.mode & 0o022) !== 0) return undefined;
-    const stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<Snapshot>;
+    const stored = JSON.parse(text) as Partial<Snapshot>;
     if (stored.format !== FORMAT || stored.key !== key || typeof stored.settings?.values !== 'object') return undefined;
     return stored.settings;
   } catch {
@@ -61,7 +65,11 @@ export async function writeSnapshot(file: string, key: string, settings: LoadedS
   const snapshot: Snapshot = { format: FORMAT, key, settings };
   try {
     const { makeFolders, writeFileAtomic } = await import('../fs/atomic.js');
-    await makeFolders(join(file, '..'));
+    // This user's alone (0700 whatever the umask), or readOwnCacheFile would not trust what is in it.
+    await makeFolders(join(file, '..', '..'));
+    await mkdir(join(file, '..'), { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    });
     await writeFileAtomic(file, `${JSON.stringify(snapshot)}\n`, 0o600);
   } catch {
     // Read-only home, full disk: the next run reads the files again.

@@ -6,7 +6,6 @@ import type { SpecNode } from './spec-json.js';
 import { compilerLabel, dependencyTypes, targetName } from './spec-node.js';
 import { compilerEdge, compilerOf, nodesByHash } from '../spec/compiler.js';
 import { COMPILER_FORMAT, PREFIX_FORMAT, parseFindLines, parseFoundCompiler } from './dialect/find.js';
-import { prefixMemory } from './prefixes.js';
 
 /** An installed spec as Paks reports it (stable JSON for scripts). */
 export interface InstalledSpec {
@@ -30,21 +29,18 @@ export interface InstalledSpec {
 
 /**
  * Installed specs matching the constraints (all when none). `find --json` says everything but
- * the install prefix, and `--format` cannot list dependencies (they exclude each other), so
- * prefixes come from a second call, or from what earlier calls said (prefixes.ts) when every
- * spec's remembered prefix is still there; without `prefixes` only externals carry one. Both
+ * the install prefix, and `--format` cannot list dependencies (they exclude each other), so with
+ * `prefixes` (the default) both are asked at once; without, only externals carry a prefix. Both
  * calls read the same in Spack 0.23 and 1.x, so no `spack --version` comes first. Spack 1.x's
  * JSON names a compiler only as a dependency node, which a query for some packages leaves
  * out: for those nodes alone another call asks `{compiler}`.
  */
 export async function findInstalled(spack: SpackRunner, constraints: readonly string[] = [], options: { prefixes?: boolean } = {}): Promise<InstalledSpec[]> {
   const specs = checkSpecArguments(constraints);
-  const memory = (options.prefixes ?? true) ? prefixMemory(spack) : undefined;
-  const askPrefixes = () => spack.run(['find', '--format', PREFIX_FORMAT, ...specs], { allowFailure: true });
+  const withPrefixes = options.prefixes ?? true;
   const [json, lines, { parseFindOutput }] = await Promise.all([
     spack.run(['find', '--json', ...specs], { allowFailure: true }),
-    // Nothing remembered for this Spack: ask for prefixes beside the JSON rather than after it.
-    memory?.empty ? askPrefixes() : undefined,
+    withPrefixes ? spack.run(['find', '--format', PREFIX_FORMAT, ...specs], { allowFailure: true }) : undefined,
     // The spec-JSON schemas (zod) load, and are made ready, while Spack runs.
     import('./spec-json.js').then((module) => {
       module.prepareFindOutputParser();
@@ -59,15 +55,10 @@ export async function findInstalled(spack: SpackRunner, constraints: readonly st
   const nodes = json.stdout.trim() ? parseFindOutput(json.stdout) : [];
   const byHash = nodesByHash(nodes);
   const unnamed = nodes.filter((node) => !compilerOf(node, byHash) && compilerEdge(node));
-  const recalled = lines || !memory ? undefined : memory.recall(nodes.filter((node) => !node.external).map((node) => node.hash));
-  const [answered, compilerLines] = await Promise.all([
-    memory && !recalled ? (lines ?? askPrefixes()) : undefined,
-    unnamed.length
-      ? spack.run(['find', '--format', COMPILER_FORMAT, ...unnamed.map((node) => `/${node.hash}`)], { doing: 'tell the compilers of installed packages' })
-      : undefined,
-  ]);
-  const prefixes = recalled ?? parseFindLines(answered?.stdout);
-  if (answered?.exitCode === 0) await memory?.remember(prefixes, { complete: specs.length === 0 });
+  const compilerLines = unnamed.length
+    ? await spack.run(['find', '--format', COMPILER_FORMAT, ...unnamed.map((node) => `/${node.hash}`)], { doing: 'tell the compilers of installed packages' })
+    : undefined;
+  const prefixes = parseFindLines(lines?.stdout);
   const compilers = new Map<string, string | null>();
   for (const [hash, text] of parseFindLines(compilerLines?.stdout)) compilers.set(hash, parseFoundCompiler(text));
   return nodes.map((node) => {
@@ -75,8 +66,7 @@ export async function findInstalled(spack: SpackRunner, constraints: readonly st
     const asked = compilers.get(node.hash);
     // Spack 1.x: externals, runtimes and compiler-wrapper have no compiler ({compiler} prints none).
     const compiler = named ?? (asked === undefined ? (compilerEdge(node) ? undefined : 'none') : (asked ?? 'none'));
-    const prefix = memory ? prefixes.get(node.hash) : undefined;
-    return toInstalledSpec(node, prefix ?? node.external?.path ?? null, compiler);
+    return toInstalledSpec(node, prefixes.get(node.hash) ?? node.external?.path ?? null, compiler);
   });
 }
 

@@ -5,24 +5,14 @@ import { spackCommandError } from './errors.js';
 import type { SpackInstallation } from './locate.js';
 import { dialectOf, type SpackDialect } from './dialect/index.js';
 
-/** Where bin/prefetch.js leaves the queries it started early (absent when Paks is used as a library). */
-const PREFETCH = Symbol.for('paks.spack-prefetch');
-
-interface Prefetch {
-  take(executable: string, args: readonly string[], spackRoot: string | null, env: NodeJS.ProcessEnv): StartedSpack | undefined;
-  record(executable: string, args: readonly string[], spackRoot: string | null, env: NodeJS.ProcessEnv): void;
-}
-
 interface SpackEnd {
   code: number | null;
   signal: NodeJS.Signals | null;
   error?: NodeJS.ErrnoException;
 }
 
-/** A running Spack: its output from the first byte, and how it ended (bin/prefetch.js makes the same). */
+/** A running Spack: its output from the first byte, and how it ended. */
 interface StartedSpack {
-  /** Started by bin/paks, the shell launcher, before Node (bin/prefetch.js adopts it). */
-  adopted?: boolean;
   child: ChildProcess;
   ended: Promise<SpackEnd>;
   listen(onChunk: (stream: 'stdout' | 'stderr', chunk: Buffer) => void): void;
@@ -127,13 +117,7 @@ export class SpackRunner {
     reporter?.debug(`running: ${this.installation.executable} ${fullArgs.join(' ')}`);
     const env = { ...(this.options.env ?? process.env) };
     if (this.installation.root) env.SPACK_ROOT = this.installation.root;
-    // A query started early for this exact call (bin/paks or bin/prefetch.js), or a new process.
-    const prefetch = (globalThis as { [PREFETCH]?: Prefetch })[PREFETCH];
-    const root = this.installation.root ?? null;
-    prefetch?.record(this.installation.executable, fullArgs, root, env);
-    const early = prefetch?.take(this.installation.executable, fullArgs, root, env);
-    if (early) reporter?.debug(`spack ${args.slice(0, 2).join(' ')} was started early, ${early.adopted ? 'by bin/paks before Node started' : 'while Paks loaded'}`);
-    const started = early ?? startSpack(this.installation.executable, fullArgs, env);
+    const started = startSpack(this.installation.executable, fullArgs, env);
     const output = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
     const pending = { stdout: '', stderr: '' };
     started.listen((name, chunk) => {

@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** bin/paks, the shell launcher users run; PAKS_CJS, what it starts Node on. */
+/** bin/paks, the command users run; PAKS_CJS, the CommonJS entry it loads (`node bin/paks.cjs`). */
 export const PAKS_BIN = fileURLToPath(new URL('../../bin/paks', import.meta.url));
 export const PAKS_CJS = fileURLToPath(new URL('../../bin/paks.cjs', import.meta.url));
 
 /**
- * bin/paks runs `node` from PATH: a PATH that has one stays as it is (a test may choose what is
- * on it); one without gets this Node's folder first.
+ * bin/paks runs `node` from PATH (#!/usr/bin/env node): a PATH that has one stays as it is (a
+ * test may choose what is on it); one without gets this Node's folder first.
  */
 export function withNodeFirst(path: string | undefined): string {
   const dirs = path ? path.split(delimiter) : [];
@@ -73,7 +73,7 @@ export function runPaks(args: string[], options: RunOptions): Promise<CliResult>
     else env[key] = value;
   }
   return new Promise((resolve, reject) => {
-    // bin/paks is a shell launcher that runs `node` from PATH: this Node, first.
+    // bin/paks runs `node` from PATH: this Node, first.
     env.PATH = withNodeFirst(env.PATH);
     const child = spawn(PAKS_BIN, args, { cwd: options.cwd ?? options.home, env, stdio: ['pipe', 'pipe', 'pipe'] });
     options.onSpawn?.(child);
