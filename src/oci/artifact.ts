@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { lstatSync, mkdirSync, renameSync } from 'node:fs';
+import { createReadStream, lstatSync, mkdirSync, renameSync } from 'node:fs';
 import { lstat, mkdir, rm, rmdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { PaksError } from '../errors.js';
 import type { Reporter, Task } from '../ui/reporter.js';
 import type { RegistryClient } from './client.js';
 import { listRegularFiles } from './directory-files.js';
+import { hasherFor } from './digest.js';
 import { conflictingTitles, unsafeTitleReason } from './layer-title.js';
 import type { FetchedManifest } from './manifests.js';
 import {
@@ -239,7 +240,8 @@ export interface PulledArtifact {
  * Downloads every layer of an artifact into `directory` under its title. Every title is
  * checked before anything is downloaded; layers land in a staging folder inside the
  * directory, verified, and move into place only when all of them arrived. On failure,
- * everything this pull created is removed (files it replaced keep their new content).
+ * everything this pull created is removed. A file already there is replaced only when it
+ * holds the same bytes; any other stops the pull before it downloads.
  */
 export async function pullArtifact(options: PullArtifactOptions): Promise<PulledArtifact> {
   const { client } = options;
@@ -264,6 +266,8 @@ export async function pullArtifact(options: PullArtifactOptions): Promise<Pulled
   });
   const conflict = conflictingTitles(layers.map((l) => l.title));
   if (conflict) throw new PaksError('integrity', `Refusing to pull ${target}: ${conflict}. Nothing was downloaded.`);
+
+  await refuseForeignFiles(directory, layers, target);
 
   const total = layers.reduce((sum, l) => sum + l.layer.size, 0);
   const task = options.reporter?.task(`Pulling ${count(layers.length, 'file')} (${formatBytes(total)}) from ${target}`);
@@ -332,6 +336,31 @@ async function resolveManifest(client: RegistryClient, reference: ImageReference
 }
 
 /** Remembers the files and directories a pull made, to remove them if it fails. */
+/**
+ * A pull replaces a file already in the directory only when it holds the very bytes the
+ * layer holds (an earlier pull of the same content); anything else there is not Paks' to
+ * overwrite, so the pull stops before downloading.
+ */
+async function refuseForeignFiles(directory: string, layers: ReadonlyArray<{ layer: Descriptor; title: string }>, target: string): Promise<void> {
+  for (const { layer, title } of layers) {
+    const destination = join(directory, title);
+    const found = await lstat(destination).catch(() => undefined);
+    if (!found || found.isDirectory()) continue; // a directory in the way is refused below, as before
+    const same = found.isFile() && found.size === layer.size && (await digestOfFile(destination, layer.digest)) === layer.digest;
+    if (!same) {
+      throw new PaksError('conflict', `Cannot pull ${target} into ${directory}: ${title} is already there ${found.isSymbolicLink() ? 'as a symbolic link' : 'with other content'}, and Paks does not replace a file it did not write. Nothing was downloaded.`, {
+        hint: 'Pull into a new or empty folder, or move that file away.',
+      });
+    }
+  }
+}
+
+async function digestOfFile(path: string, algorithmOf: string): Promise<string> {
+  const hasher = hasherFor(algorithmOf);
+  for await (const chunk of createReadStream(path)) hasher.update(chunk as Buffer);
+  return hasher.finish();
+}
+
 class CreatedPaths {
   private readonly files: string[] = [];
   private readonly directories: string[] = [];

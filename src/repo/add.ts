@@ -1,4 +1,4 @@
-import { access, cp, readdir, rm } from 'node:fs/promises';
+import { access, cp, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PaksClient } from '../client.js';
 import { PaksError } from '../errors.js';
@@ -46,8 +46,8 @@ export async function addPackage(client: PaksClient, repo: CommunityRepository, 
     }
     const source = located.stdout.trim().split('\n').pop()!;
     if (source === dir) throw new PaksError('usage', `Spack's recipe of ${name} is this repository's own (${dir}).`);
-    await rm(dir, { recursive: true, force: true });
-    // The recipe folder: package.py and its patches; never Python caches.
+    // The recipe folder: package.py and its patches; never Python caches. Copied over what is
+    // there (--force replaces files of the same name); nothing else in the folder is removed.
     await cp(source, dir, { recursive: true, filter: (path) => !/(^|\/)(__pycache__|\.pyc)$|\.pyc$/.test(path) });
     return { name, dir, source, files: await listFiles(dir) };
   }

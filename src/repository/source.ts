@@ -100,9 +100,11 @@ async function cloneShallow(url: string, target: string, env: NodeJS.ProcessEnv 
       if (fetched.exitCode === 0) await git(['reset', '--hard', 'FETCH_HEAD'], target);
       return; // an offline refresh keeps the copy we have
     }
+    const existed = await access(target).then(() => true, () => false);
     const cloned = await git(['clone', '--depth', '1', url, target]);
     if (cloned.exitCode !== 0) {
-      await rm(target, { recursive: true, force: true });
+      // Only what this clone made goes; a folder that was there before is not Paks' to remove.
+      if (!existed) await rm(target, { recursive: true, force: true });
       const reason = String(cloned.stderr).trim().split('\n').pop() ?? 'git failed';
       throw new PaksError('network', `Could not clone ${url}: ${reason}.`, { hint: 'Check the name and your network, or clone it yourself and give the folder.' });
     }

@@ -1,4 +1,4 @@
-import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { stringify } from 'yaml';
@@ -43,6 +43,8 @@ export async function bootstrapSpack(options: BootstrapOptions): Promise<Bootstr
     options.reporter?.info(`Spack is already bootstrapped in ${dir} (use --force to replace it).`);
     return packagesDir ? { dir, packagesDir } : { dir };
   }
+  await refuseForeignFolder(dir, join('bin', 'spack'));
+  if (packagesDir) await refuseForeignFolder(packagesDir, join('repos', 'spack_repo'));
   await mkdir(dirname(dir), { recursive: true });
   const partial = `${dir}.partial-${process.pid}`;
   const partialPackages = packagesDir ? `${packagesDir}.partial-${process.pid}` : undefined;
@@ -68,6 +70,15 @@ export async function bootstrapSpack(options: BootstrapOptions): Promise<Bootstr
   }
   options.reporter?.info(`Spack ${options.version} is in ${dir}${packagesDir ? `, its packages (${withPackages ? withPackages.version : ''}) in ${packagesDir}` : ''}`);
   return packagesDir ? { dir, packagesDir } : { dir };
+}
+
+/** Bootstrap replaces a missing or empty folder, or a checkout of what it clones there (`sign` is a path only that holds); nothing else. */
+async function refuseForeignFolder(folder: string, sign: string): Promise<void> {
+  const entries = await readdir(folder).catch(() => []);
+  if (entries.length === 0 || (await access(join(folder, sign)).then(() => true, () => false))) return;
+  throw new PaksError('conflict', `${folder} exists and is not a checkout paks bootstrap made (it has no ${sign}); Paks will not replace it.`, {
+    hint: 'Move it away, then run paks bootstrap again.',
+  });
 }
 
 async function clone(options: BootstrapOptions, url: string, version: string, into: string, what: string): Promise<void> {

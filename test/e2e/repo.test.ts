@@ -65,6 +65,14 @@ describe('a community repository: init → add → change → changed → build,
     const again = await maintainer.paks(['repo', 'add', 'hello-paks', '--from-spack', '--repo', repo]);
     assert.notEqual(again.exitCode, 0);
     assert.match(again.stderr, /already has a recipe for hello-paks/);
+    // --force copies Spack's recipe over the folder and removes nothing else in it.
+    await writeFile(join(repo, 'packages', 'hello-paks', 'NOTES.md'), 'mine\n');
+    await writeFile(join(repo, 'packages', 'hello-paks', 'package.py'), '# edited\n');
+    const forced = await maintainer.paks(['repo', 'add', 'hello-paks', '--from-spack', '--force', '--repo', repo]);
+    assert.equal(forced.exitCode, 0, forced.stderr);
+    assert.equal(await readFile(join(repo, 'packages', 'hello-paks', 'NOTES.md'), 'utf8'), 'mine\n');
+    assert.equal(await readFile(join(repo, 'packages', 'hello-paks', 'package.py'), 'utf8'), await readFile(join(world.dir, 'maintainer', 'spack', 'paksdemo-repo', 'packages', 'hello-paks', 'package.py'), 'utf8'));
+    await rm(join(repo, 'packages', 'hello-paks', 'NOTES.md'));
     // A new recipe for a tarball, through spack create; then a broken paks.yaml is refused in one sentence.
     const tarball = join(world.dir, 'newtool-2.0.tar.gz');
     await exec('tar', ['-czf', tarball, '-C', join(FIX, 'repos', 'paksdemo', 'src'), 'hello-paks-1.1.0']);

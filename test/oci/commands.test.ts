@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +53,17 @@ describe('paks push / paks pull', () => {
     assert.equal(pulled.code, 0, pulled.stderr);
     assert.equal(pulled.stdout.trim().split('\n')[1], lines[2]);
     for (const [rel, content] of Object.entries(buildCacheFiles())) assert.deepEqual(readFileSync(join(out, rel)), Buffer.from(content));
+    // Again into the same folder: the same bytes may be replaced; a file of the user stays.
+    writeFileSync(join(out, 'mine.txt'), 'mine\n');
+    const again = await paks(home, 'pull', `${registry.host}/paks/cli:1.3`, out);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(readFileSync(join(out, 'mine.txt'), 'utf8'), 'mine\n');
+    // A file with other content where a layer goes is not replaced: one sentence, nothing downloaded.
+    writeFileSync(join(out, 'build_cache', 'index.json'), 'edited by hand');
+    const refused = await paks(home, 'pull', `${registry.host}/paks/cli:1.3`, out);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /^Error: Cannot pull \S+ into \S+: build_cache\/index\.json is already there with other content, and Paks does not replace a file it did not write\. Nothing was downloaded\.$/m);
+    assert.equal(readFileSync(join(out, 'build_cache', 'index.json'), 'utf8'), 'edited by hand');
   });
 
   it('--cleanup removes the pushed build cache and nothing else: a file of the user stays, with one line saying so', async () => {

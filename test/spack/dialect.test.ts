@@ -98,6 +98,21 @@ test('bootstrap clones Spack 1.x with spack-packages as its builtin repository; 
     /Could not clone Spack's package repository v9999\.1\.0/,
   );
   assert.deepEqual(execFileSync('ls', ['-A', join(dir, 'broken')]).toString(), '');
+
+  // A folder of someone else's where Spack or spack-packages would go is refused, even with --force, and kept.
+  await mkdir(join(dir, 'mine', 'spack-packages'), { recursive: true });
+  await writeFile(join(dir, 'mine', 'spack-packages', 'notes.txt'), 'mine');
+  await assert.rejects(
+    bootstrapSpack({ url: spack, version: 'v1.1.0', packages: { url: packages, version: 'v2025.11.0' }, dir: join(dir, 'mine', 'spack'), force: true }),
+    /spack-packages exists and is not a checkout paks bootstrap made \(it has no repos\/spack_repo\); Paks will not replace it\.$/,
+  );
+  assert.equal(await readFile(join(dir, 'mine', 'spack-packages', 'notes.txt'), 'utf8'), 'mine');
+  await mkdir(join(dir, 'mine', 'spack'));
+  await writeFile(join(dir, 'mine', 'spack', 'notes.txt'), 'mine');
+  await assert.rejects(bootstrapSpack({ url: old, version: 'v0.23.1', dir: join(dir, 'mine', 'spack'), force: true }), /spack exists and is not a checkout paks bootstrap made \(it has no bin\/spack\)/);
+  assert.equal(await readFile(join(dir, 'mine', 'spack', 'notes.txt'), 'utf8'), 'mine');
+  // A Spack it bootstrapped is replaced with --force.
+  assert.equal((await bootstrapSpack({ url: old, version: 'v0.23.1', dir: join(dir, 'old', 'spack'), force: true })).dir, join(dir, 'old', 'spack'));
 });
 
 test('exit 3 with a reason of its own (Spack 1.1 transcript 153) does not blame bootstrapping', async () => {
