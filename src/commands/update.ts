@@ -11,6 +11,7 @@ interface UpdateFlags {
   json?: boolean;
   pypiUrl?: string;
   maxDownloadSize?: number;
+  downloadTimeout?: number;
 }
 
 export function register(program: Command): void {
@@ -27,6 +28,7 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .option('--pypi-url <url>', 'PyPI (or a mirror) to ask, default https://pypi.org or PAKS_PYPI_URL')
     .option('--max-download-size <bytes>', 'refuse tarballs larger than this (default 2 GiB)', positiveInteger)
+    .option('--download-timeout <seconds>', 'stop a tarball download that takes longer than this in all (default 1800)', positiveInteger)
     .action(async (packages: string[], flags: UpdateFlags, command: Command) => {
       const ctx = contextFor(command);
       const client = await ctx.client();
@@ -57,7 +59,7 @@ export function register(program: Command): void {
         pre: Boolean(flags.pre),
         spack: await client.spack(),
         pypiUrl: flags.pypiUrl ?? ctx.env.PAKS_PYPI_URL,
-        download: { ...(flags.maxDownloadSize ? { maxBytes: flags.maxDownloadSize } : {}) },
+        download: { ...(flags.maxDownloadSize ? { maxBytes: flags.maxDownloadSize } : {}), ...(flags.downloadTimeout ? { deadlineMs: flags.downloadTimeout * 1000 } : {}) },
         reporter: ctx.reporter,
       });
       if (flags.json) ctx.reporter.out(JSON.stringify(updateJson(report.packages), null, 2));

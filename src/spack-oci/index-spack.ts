@@ -55,9 +55,17 @@ export function mergeDatabases(existing: SpackDatabase, ours: SpackDatabase): Sp
   return { ...existing, database: { ...existing.database, version: ours.database.version, installs } };
 }
 
-/** Whether `merged` says nothing that `existing` does not already say. */
-function adds(existing: SpackDatabase, merged: SpackDatabase): boolean {
-  return JSON.stringify(existing) !== JSON.stringify(merged);
+/**
+ * Whether `ours` says something `existing` does not: a spec it lacks, one it does not list as
+ * in the build cache, or another database version. Reference counts alone (recounted by the
+ * merge) are no reason to write the tag again.
+ */
+function adds(existing: SpackDatabase, ours: SpackDatabase): boolean {
+  if (existing.database.version !== ours.database.version) return true;
+  return Object.entries(ours.database.installs).some(([hash, record]) => {
+    const known = existing.database.installs[hash];
+    return !known || (Boolean(record.in_buildcache) && !known.in_buildcache);
+  });
 }
 
 export interface UpdatedSpackIndex {
@@ -86,7 +94,7 @@ export async function updateSpackIndex(client: RegistryClient, repo: Repository,
       }
       const existing = parseDatabase(await client.fetchBlobBytes(repo, current.manifest.layers[0]!, MAX_INDEX_BYTES), `${INDEX_TAG} of ${repo.repository}`);
       merged = mergeDatabases(existing, oursDb);
-      if (!adds(existing, merged)) return { digest: before, changed: false, specs: Object.keys(existing.database.installs).length };
+      if (!adds(existing, oursDb)) return { digest: before, changed: false, specs: Object.keys(existing.database.installs).length };
       layer = spackJson(merged);
     }
     const config = await client.pushBlobBytes(repo, Buffer.from('{}'), OCI_IMAGE_CONFIG);

@@ -228,10 +228,12 @@ export function startSpackImages(options: StartSpackImagesOptions): SpackImagePu
   let ready: PreparedSpackImages | undefined;
   // Specs whose image waits for blobs, with the files it needs (undefined: it waits for the end).
   let waiting: { spec: CachedSpec; needs: string[] | undefined }[] = [];
+  const needsOf = new Map<string, string[] | undefined>();
   const prepared = Promise.resolve(options.prepared).then((p) => {
     ready = p;
     if (p) {
       waiting = p.cache.specs.filter((s) => s.tarballPresent).map((spec) => ({ spec, needs: filesNeeded(p.cache, spec) }));
+      for (const { spec, needs } of waiting) needsOf.set(spec.hash, needs);
       startComplete();
     }
     return p;
@@ -270,6 +272,11 @@ export function startSpackImages(options: StartSpackImagesOptions): SpackImagePu
     const { cache, readLayer } = ready!;
     // The Spack that wrote the cache decides the image layout: v2 as 0.23 writes it, v3 as 1.x does.
     const dialect = options.dialect ?? spackImageDialect(cache);
+    const root = spec.document.spec.nodes.find((n) => n.hash === spec.hash);
+    const tagExists = root !== undefined && (await existingTags).has(spackImageTag(root));
+    if (tagExists && needsOf.get(spec.hash)?.every((path) => inPrevious.has(path))) {
+      return { name: spec.name, version: spec.version, hash: spec.hash, tag: spackImageTag(root), digest: undefined, size: undefined, unchanged: true };
+    }
     const plan = planSpecImage(cache, spec, pushed);
     if (typeof plan === 'string') {
       skipped.push({ hash: spec.hash, reason: plan });
@@ -277,10 +284,6 @@ export function startSpackImages(options: StartSpackImagesOptions): SpackImagePu
       return undefined;
     }
     const tag = spackImageTag(plan.root);
-    const tagExists = (await existingTags).has(tag);
-    if (tagExists && filesNeeded(cache, spec)?.every((path) => inPrevious.has(path))) {
-      return { name: spec.name, version: spec.version, hash: spec.hash, tag, digest: undefined, size: undefined, unchanged: true };
-    }
     const existing = !tagExists ? undefined : await client.getManifest({ ...repo, tag }).catch((error: unknown) => {
       if (error instanceof PaksError && error.kind === 'not-found') return undefined;
       throw error;

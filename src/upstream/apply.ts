@@ -1,15 +1,16 @@
 /**
- * `paks update --apply` for one package and version: checksum the tarball twice (Paks'
- * own streamed download and Spack's `spack checksum --batch`), check the URL against the
- * one Spack's url_for_version gives, add the version to package.py atomically, and make
- * sure Spack lists it as safe afterwards — else put the file back as it was.
+ * `paks update --apply` for one package and version: checksum the tarball at the URL the
+ * recipe gives for it (one download, bounded in size, silence and time: `spack checksum`
+ * would download it again, unbounded, and cannot be handed Paks' file), add the version to
+ * package.py atomically, and make sure Spack lists it as safe afterwards — else put the file
+ * back as it was. Spack checks the sha256 against its own download when it builds.
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { PaksError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import type { SpackRunner } from '../spack/runner.js';
-import { parseSpackChecksum, tarballSha256, type DownloadOptions, type TarballDigest } from './checksum.js';
+import { tarballSha256, type DownloadOptions, type TarballDigest } from './checksum.js';
 import { readRecipe, withVersionAdded } from './recipe.js';
 import type { Candidate } from './sources/candidate.js';
 import { urlForVersion } from './url.js';
@@ -34,21 +35,15 @@ export async function addUpstreamVersion(recipeFile: string, name: string, candi
     const sha256 = recipe.versions.find((v) => v.text === version.text)?.sha256 ?? '';
     return { package: name, version: version.text, url: '', sha256, bytes: 0, written: false };
   }
-  const expectedUrl = urlForVersion(recipe, version);
-  // Paks' own download first: it is size-bounded, so an absurd tarball stops here.
-  const ours = expectedUrl ? await tarballSha256(expectedUrl, options) : undefined;
-  const spack = await spackChecksum(options.spack, name, version.text);
-  if (expectedUrl && spack.url !== expectedUrl) {
-    throw new PaksError('integrity', `Spack would fetch ${name} ${version.text} from ${spack.url}, not from ${expectedUrl} as the package's url gives, so Paks did not add it.`, {
-      hint: 'Check url (and url_for_version) in package.py.',
+  const url = urlForVersion(recipe, version);
+  if (!url) {
+    // Only Spack knows the URL (its own url_for_version), and only by downloading it, without a size bound.
+    const why = recipe.customUrlForVersion ? 'computes its download URL in url_for_version' : `has no url that names one of its versions`;
+    throw new PaksError('usage', `${name} ${why}, so Paks cannot tell which tarball to checksum without letting Spack download it unbounded; nothing was written.`, {
+      hint: `Add ${version.text} by hand: spack checksum --add-to-package ${name} ${version.text}`,
     });
   }
-  const digest = ours ?? (await tarballSha256(spack.url, options));
-  if (digest.sha256 !== spack.sha256) {
-    throw new PaksError('integrity', `The tarball of ${name} ${version.text} changed between two downloads (sha256 ${digest.sha256} then ${spack.sha256}), so Paks did not add it.`, {
-      hint: `Upstream serves different bytes for ${digest.url}; add this version by hand once it is stable.`,
-    });
-  }
+  const digest = await tarballSha256(url, options);
   const published = candidate.publishedSha256;
   if (published && published.file === basename(new URL(digest.url).pathname) && published.sha256 !== digest.sha256) {
     throw new PaksError('integrity', `The tarball of ${name} ${version.text} has sha256 ${digest.sha256}, but upstream publishes ${published.sha256} for ${published.file}, so Paks did not add it.`);
@@ -69,14 +64,4 @@ export async function addUpstreamVersion(recipeFile: string, name: string, candi
     throw error;
   }
   return { package: name, ...digest, version: version.text, written: true };
-}
-
-async function spackChecksum(spack: SpackRunner, name: string, version: string): Promise<{ url: string; sha256: string }> {
-  const result = await spack.run(['checksum', '--batch', name, version], { allowFailure: true });
-  const parsed = parseSpackChecksum(result.stdout, version);
-  if (result.exitCode !== 0 || !parsed.url || !parsed.sha256) {
-    const reason = /==> Error: (.*)/.exec(result.stderr)?.[1]?.replace(/\.$/, '') ?? `spack checksum exited with ${result.exitCode}`;
-    throw new PaksError('network', `Spack could not checksum ${name} ${version}: ${reason}.`);
-  }
-  return { url: parsed.url, sha256: parsed.sha256 };
 }

@@ -1,13 +1,16 @@
 /**
- * The sha256 of an upstream tarball: downloaded once, streamed into the hash (never held
- * in memory or on disk), bounded in size, and compared with what Spack computes from its
- * own download, so a tarball that changes between two downloads is refused.
+ * The sha256 of an upstream tarball: downloaded once, streamed into the hash (never held in
+ * memory or on disk), bounded in size, in silence and in total time. It is the only download:
+ * `spack checksum` cannot be handed a file (it fetches into a bare stage, without mirrors or
+ * the source cache), so Paks does not ask it to download the tarball a second time.
  */
 import { createHash } from 'node:crypto';
 import { PaksError } from '../errors.js';
 
 /** Source tarballs larger than this are refused unless the caller allows more. */
 export const DEFAULT_MAX_TARBALL_BYTES = 2 * 1024 ** 3;
+/** A download still arriving after this long is stopped, however steadily it trickles. */
+export const DEFAULT_DOWNLOAD_DEADLINE_MS = 30 * 60_000;
 
 export interface TarballDigest {
   url: string;
@@ -22,32 +25,50 @@ export interface DownloadOptions {
   userAgent?: string;
   /** Give up when the server sends nothing for this long (default 60 s). */
   idleTimeoutMs?: number;
+  /** Give up when the whole download takes longer than this (default 30 min). */
+  deadlineMs?: number;
 }
 
 export async function tarballSha256(url: string, options: DownloadOptions = {}): Promise<TarballDigest> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_TARBALL_BYTES;
   if (!/^https?:\/\//.test(url)) throw new PaksError('usage', `Paks downloads tarballs over http(s) only, not ${url}.`);
-  // A server that stops sending is given up on, not waited for forever.
-  const idle = new AbortController();
+  // A server that stops sending, or sends too slowly to ever finish, is given up on, not waited for.
+  const stop = new AbortController();
   const idleMs = options.idleTimeoutMs ?? 60_000;
-  let timer = setTimeout(() => idle.abort(), idleMs);
-  const touch = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => idle.abort(), idleMs);
+  const deadlineMs = options.deadlineMs ?? DEFAULT_DOWNLOAD_DEADLINE_MS;
+  let why: 'idle' | 'deadline' | undefined;
+  const giveUp = (reason: 'idle' | 'deadline') => () => {
+    why ??= reason;
+    stop.abort();
   };
-  options.signal?.addEventListener('abort', () => idle.abort(), { once: true });
-  const signal = idle.signal;
+  let idle = setTimeout(giveUp('idle'), idleMs);
+  const deadline = setTimeout(giveUp('deadline'), deadlineMs);
+  const received = { bytes: 0 };
+  const touch = (bytes: number) => {
+    received.bytes = bytes;
+    clearTimeout(idle);
+    idle = setTimeout(giveUp('idle'), idleMs);
+  };
+  options.signal?.addEventListener('abort', () => stop.abort(), { once: true });
   try {
-    return await streamSha256(url, maxBytes, signal, touch, options);
+    return await streamSha256(url, maxBytes, stop.signal, touch, options);
   } catch (error) {
-    if (idle.signal.aborted && !options.signal?.aborted && !(error instanceof PaksError)) throw new PaksError('network', `Could not download ${url}: the server sent nothing for ${Math.round(idleMs / 1000)} seconds.`);
+    if (why && !options.signal?.aborted && !(error instanceof PaksError)) {
+      if (why === 'idle') throw new PaksError('network', `Could not download ${url}: the server sent nothing for ${seconds(idleMs)} seconds.`);
+      throw new PaksError('network', `Could not download ${url}: it was still arriving after ${seconds(deadlineMs)} seconds (${formatBytes(received.bytes)} so far), so Paks stopped.`, {
+        hint: 'The server is too slow to finish; try again later.',
+      });
+    }
     throw error;
   } finally {
-    clearTimeout(timer);
+    clearTimeout(idle);
+    clearTimeout(deadline);
   }
 }
 
-async function streamSha256(url: string, maxBytes: number, signal: AbortSignal, touch: () => void, options: DownloadOptions): Promise<TarballDigest> {
+const seconds = (ms: number) => Number((ms / 1000).toFixed(1));
+
+async function streamSha256(url: string, maxBytes: number, signal: AbortSignal, touch: (received: number) => void, options: DownloadOptions): Promise<TarballDigest> {
   let response: Response;
   try {
     response = await (options.fetch ?? fetch)(url, { redirect: 'follow', signal, headers: { 'user-agent': options.userAgent ?? 'paks' } });
@@ -74,8 +95,8 @@ async function streamSha256(url: string, maxBytes: number, signal: AbortSignal, 
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      touch();
       bytes += value.byteLength;
+      touch(bytes);
       if (bytes > maxBytes) {
         await reader.cancel();
         throw tooLarge(url, bytes, maxBytes);
@@ -114,12 +135,4 @@ function networkReason(error: unknown): string {
   if (cause?.code === 'ECONNREFUSED') return 'the connection was refused';
   if (cause?.code === 'ENOTFOUND') return 'the host name does not resolve';
   return (cause?.message ?? (error as Error).message ?? String(error)).replace(/\.$/, '');
-}
-
-/** Reads `spack checksum --batch PKG V` output (0.23 transcript 89): the URL Spack fetched and its sha256. */
-export function parseSpackChecksum(stdout: string, version: string): { url: string | undefined; sha256: string | undefined } {
-  const url = /^==> Fetching (\S+)$/m.exec(stdout)?.[1];
-  const escaped = version.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const sha256 = new RegExp(`^\\s+version\\("${escaped}", sha256="([0-9a-f]{64})"\\)$`, 'm').exec(stdout)?.[1];
-  return { url, sha256 };
 }

@@ -19,6 +19,8 @@ export interface FileServer {
   huge: Map<string, number>;
   /** Paths that send headers and 1 KiB, then nothing. */
   stalled: Set<string>;
+  /** Paths that send one byte every this many milliseconds, for ever (never silent for long). */
+  trickled: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -27,6 +29,7 @@ export async function startFileServer(): Promise<FileServer> {
   const listed = new Map<string, string[]>();
   const huge = new Map<string, number>();
   const stalled = new Set<string>();
+  const trickled = new Map<string, number>();
   const log: string[] = [];
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
@@ -40,6 +43,14 @@ export async function startFileServer(): Promise<FileServer> {
       res.writeHead(200, { 'content-type': 'application/gzip', 'content-length': 1 << 20 });
       res.write(Buffer.alloc(1024));
       return; // and nothing more, until the client gives up
+    }
+    const every = trickled.get(path);
+    if (every !== undefined) {
+      log.push(`${req.method} ${path} 200`);
+      res.writeHead(200, { 'content-type': 'application/gzip', 'content-length': 1 << 20 });
+      const timer = setInterval(() => res.write(Buffer.alloc(1)), every);
+      res.on('close', () => clearInterval(timer));
+      return;
     }
     const size = huge.get(path);
     if (size !== undefined) {
@@ -69,7 +80,7 @@ export async function startFileServer(): Promise<FileServer> {
   }
   await listen(server);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, files, listed, log, huge, stalled, close: () => close(server) };
+  return { url, files, listed, log, huge, stalled, trickled, close: () => close(server) };
 }
 
 /** The page Python 3.11's http.server writes for a directory (transcript 82). */

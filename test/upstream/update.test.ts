@@ -2,7 +2,8 @@
 // (Spack's own detection, through the stand-in), a PyPI-shaped JSON server, and the hostile
 // upstreams of the issue. Nothing half-written: package.py is unchanged or valid.
 import assert from 'node:assert/strict';
-import { lstat, readFile, rename, symlink } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { lstat, readFile, rename, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tarball } from '../helpers/upstream.js';
@@ -59,7 +60,7 @@ test('rules in paks.yaml silence a package, ignore versions, track a series; --p
   assert.match(unknown.stderr, /nope is not a package of the repository/);
 });
 
-test('hostile upstreams: junk in the listing, a 404 and an absurd tarball, a tarball that changes between downloads, PyPI down', async (t) => {
+test('hostile upstreams: junk in the listing, a 404 and an absurd tarball, other bytes for a second client, a trickle, PyPI down', async (t) => {
   const w = await world(t);
   // Versions that are not versions are dropped; the real newest one wins.
   w.http.listed.set('/hello-paks/', ['hello-paks-9.9.9;rm -rf.tar.gz', 'hello-paks-latest.tar.gz', 'hello-paks-1.3.0.tar.gz.sha256', 'hello-paks-1.3.0.tar.gz']);
@@ -81,13 +82,31 @@ test('hostile upstreams: junk in the listing, a 404 and an absurd tarball, a tar
   assert.equal(await readFile(w.recipe('hello-paks'), 'utf8'), original);
   w.http.huge.delete('/hello-paks/hello-paks-1.3.0.tar.gz');
 
-  // Every download gives other bytes: Paks' sha256 and Spack's differ, nothing is written.
+  // A server that gives the second client other (or more) bytes never gets a second client:
+  // one download, bounded, and the sha256 of what Paks itself received.
   let n = 0;
-  w.http.files.set('/hello-paks/hello-paks-1.3.0.tar.gz', () => tarball('hello-paks-1.3.0', `build ${n++}\n`));
-  const moving = await w.paks(['update', 'hello-paks', '--apply']);
-  assert.equal(moving.exitCode, 1);
-  assert.match(moving.stdout, /failed: The tarball of hello-paks 1\.3\.0 changed between two downloads \(sha256 [0-9a-f]{64} then [0-9a-f]{64}\), so Paks did not add it\./);
+  const served: Buffer[] = [];
+  w.http.files.set('/hello-paks/hello-paks-1.3.0.tar.gz', () => {
+    const bytes = n++ === 0 ? tarball('hello-paks-1.3.0', 'first\n') : Buffer.alloc(8 * 1024 * 1024);
+    served.push(bytes);
+    return bytes;
+  });
+  const seen = w.http.log.length;
+  const once = await w.paks(['update', 'hello-paks', '--apply', '--max-download-size', String(1024 * 1024)]);
+  assert.equal(once.exitCode, 0, once.stdout + once.stderr);
+  assert.deepEqual(w.http.log.slice(seen).filter((line) => line.startsWith('GET /hello-paks/hello-paks-1.3.0.tar.gz')), ['GET /hello-paks/hello-paks-1.3.0.tar.gz 200']);
+  assert.equal(served.length, 1, 'only Paks downloaded the tarball, within --max-download-size');
+  assert.match(await readFile(w.recipe('hello-paks'), 'utf8'), new RegExp(`version\\("1\\.3\\.0", sha256="${createHash('sha256').update(served[0]!).digest('hex')}"\\)`));
+  await writeFile(w.recipe('hello-paks'), original);
+  w.http.files.delete('/hello-paks/hello-paks-1.3.0.tar.gz');
+
+  // A tarball that trickles for ever is stopped at --download-timeout, and nothing is written.
+  w.http.trickled.set('/hello-paks/hello-paks-1.3.0.tar.gz', 100);
+  const slow = await w.paks(['update', 'hello-paks', '--apply', '--download-timeout', '1']);
+  assert.equal(slow.exitCode, 1);
+  assert.match(slow.stdout, /failed: Could not download http:\/\/127\.0\.0\.1:\d+\/hello-paks\/hello-paks-1\.3\.0\.tar\.gz: it was still arriving after 1 seconds \(\d+ bytes so far\), so Paks stopped\./);
   assert.equal(await readFile(w.recipe('hello-paks'), 'utf8'), original);
+  w.http.trickled.delete('/hello-paks/hello-paks-1.3.0.tar.gz');
 
   // PyPI down: that package fails with one sentence, the other goes on; exit 1.
   await w.pypi.close();
