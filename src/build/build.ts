@@ -11,7 +11,7 @@ import { checkCacheSignatures, spackBuildcachePush } from './cache.js';
 import { noteOnInterrupt, removeOnInterrupt } from '../interruption.js';
 import { withTemporaryScope } from '../spack/scope.js';
 import { buildScope } from './scope.js';
-import { removeStaleBuilds } from './tree.js';
+import { noteBuildTree, removeStaleBuilds } from './tree.js';
 import { keptNote, removePushedBuildCache } from '../buildcache/cleanup.js';
 import { describeTarget, resolveBuildTarget } from './target.js';
 
@@ -78,6 +78,7 @@ export async function buildSpecs(client: PaksClient, args: readonly string[], op
   const scope = buildScope({ paddedLength: client.values.build_padded_length, repos: resolved.repository ? [resolved.repository.root] : [], dialect: await spack.dialect(), target });
   // Only in a tree of its own: with build_padded_length 0 the build shares the user's store.
   if (client.values.build_padded_length > 0) await withTemporaryScope(scope, (built) => removeStaleBuilds(client, spack.withScope(built!.dir)));
+  await noteBuildTree(client);
   const installed = await installResolved(client, resolved, { noCache: true, sbom: false, scope, ...(target ? { target } : {}) });
   if (options.push && installed.roots.length > 1) {
     throw new PaksError('usage', `--push takes one spec, but ${installed.roots.length} were built.`, { hint: 'Use --pushd to push each package to its own repository.' });

@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../fs/atomic.js';
 import { spackInstall, prefixForRoot } from '../spack/install.js';
 import { withTemporaryScope } from '../spack/scope.js';
 import { buildScope } from '../build/scope.js';
-import { removeStaleBuilds } from '../build/tree.js';
+import { noteBuildTree, removeStaleBuilds } from '../build/tree.js';
 import { HOST_TARGET } from '../build/target.js';
 import { spackTestRun, standaloneTestMethods } from '../spack/test.js';
 import type { SpackRunner } from '../spack/runner.js';
@@ -157,6 +157,7 @@ async function buildOne(client: PaksClient, spack: SpackRunner, repo: CommunityR
   await withTemporaryScope({ ...buildScope({ paddedLength: client.values.build_padded_length, repos: [spackRoot], dialect: await spack.dialect(), target }), mirrors: earlier.mirrors }, async (scope) => {
     const runner = scope ? spack.withScope(scope.dir) : spack;
     if (client.values.build_padded_length > 0) await removeStaleBuilds(client, runner);
+    await noteBuildTree(client);
     // 0. Already published, exactly this build? Then there is nothing to do.
     if (options.missingFrom) {
       const published = await publishedBuild(client, runner, options.missingFrom, name, options.plainHttp).catch((error: unknown) => {

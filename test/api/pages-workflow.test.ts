@@ -13,7 +13,7 @@ interface Workflow {
   jobs: Record<string, { permissions?: Record<string, string>; steps: { uses?: string; run?: string }[] }>;
 }
 
-test('repo init writes pages.yml: paks api build, then GitHub Pages, on pushes, after builds and releases, daily; actionlint passes', async (t) => {
+test('repo init writes pages.yml: paks api build, then GitHub Pages, once per change after the build workflow (binaries exist), daily and by hand; actionlint passes', async (t) => {
   const dir = await temporaryDirectory(t);
   const root = join(dir, 'pkgs');
   await initRepository(root, { registry: 'ghcr.io/me/pkgs', spackVersion: 'v0.23.1' });
@@ -21,7 +21,7 @@ test('repo init writes pages.yml: paks api build, then GitHub Pages, on pushes, 
   const lint = await createLinter();
   assert.deepEqual(lint(text, 'pages.yml').map((r) => `${r.line}:${r.column} ${r.message}`), []);
   const workflow = parse(text) as Workflow;
-  assert.deepEqual(Object.keys(workflow.on).sort(), ['push', 'release', 'schedule', 'workflow_dispatch', 'workflow_run']);
+  assert.deepEqual(Object.keys(workflow.on).sort(), ['schedule', 'workflow_dispatch', 'workflow_run']);
   assert.deepEqual(workflow.permissions, { contents: 'read' });
   const build = workflow.jobs.build!;
   const steps = build.steps.map((s) => s.uses?.replace(/@.*/, '') ?? s.run);

@@ -103,7 +103,7 @@ describe('a community repository: init → add → change → changed → build,
     assert.equal(changed.exitCode, 0, changed.stderr);
     assert.deepEqual(changed.stdout.trim().split('\n'), ['hello-paks', 'greet-paks']);
     const matrix = await maintainer.paks(['repo', 'changed', '--matrix', '--repo', repo]);
-    assert.deepEqual(JSON.parse(matrix.stdout), { include: [{ package: 'hello-paks', platform: 'ubuntu-24.04', stage: 0 }, { package: 'greet-paks', platform: 'ubuntu-24.04', stage: 1 }] });
+    assert.deepEqual(JSON.parse(matrix.stdout), { include: [{ package: 'hello-paks', platform: 'ubuntu-24.04', runner: 'ubuntu-24.04', image: '', stage: 0 }, { package: 'greet-paks', platform: 'ubuntu-24.04', runner: 'ubuntu-24.04', image: '', stage: 1 }] });
   });
 
   test('repo build --push builds, tests and pushes both, and writes JUnit', async () => {

@@ -150,6 +150,6 @@ describe('setting up a package repository on GitHub', () => {
     const build = join(clone, '.github', 'workflows', 'build.yml');
     await writeFile(build, `${await readFile(build, 'utf8')}# edited\n`);
     const again = await maintainer.paks(['repo', 'doctor', '--github-repo', 'octo/half', '--repo', clone], env);
-    assert.match(again.stdout, /^MISSING Workflow \.github\/workflows\/build\.yml: differs from what this Paks writes\n +fix: paks repo upgrade/m);
+    assert.match(again.stdout, /^MISSING Workflow \.github\/workflows\/build\.yml: differs from what this Paks writes.*\n +fix: paks repo upgrade/m);
   });
 });

@@ -17,7 +17,7 @@ function index(entries: Array<{ name: string; version: string; os?: string; targ
 
 const HOST = { platform: 'linux', os: 'debian12', target: 'icelake' };
 
-test('keeps specs in the cache that this host runs, the exact target first, then the newest version', () => {
+test('keeps specs in the cache that this host runs, the host\'s os first, then the exact target, then the newest version; another os last (its signed spec\'s libc decides)', () => {
   const built = index([
     { name: 'zlib', version: '1.3.1', target: 'x86_64' },
     { name: 'zlib', version: '1.2.13', target: 'icelake' },
@@ -29,8 +29,8 @@ test('keeps specs in the cache that this host runs, the exact target first, then
     { name: 'zstd', version: '1.5.6', target: 'icelake' },
   ]);
   assert.equal(built.specs, 6);
-  const found = candidatesFromIndex(built, { name: 'zlib' }, HOST).map((c) => `${c.version} ${c.arch.target}`);
-  assert.deepEqual(found, ['1.3.1 icelake', '1.2.13 icelake', '1.3.1 x86_64']);
+  const found = candidatesFromIndex(built, { name: 'zlib' }, HOST).map((c) => `${c.version} ${c.arch.os} ${c.arch.target}`);
+  assert.deepEqual(found, ['1.3.1 debian12 icelake', '1.2.13 debian12 icelake', '1.3.1 debian12 x86_64', '1.3.1 ubuntu22.04 icelake']);
   const wanted = parseSpecRequest('zlib@1.2:1.2.99');
   assert.deepEqual(candidatesFromIndex(built, { name: 'zlib', spec: wanted.spec }, HOST).map((c) => c.version), ['1.2.13']);
   assert.deepEqual(candidatesFromIndex(built, { name: 'nothing' }, HOST), []);
