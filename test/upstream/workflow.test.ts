@@ -18,7 +18,12 @@ test('repo init writes update.yml: daily and on demand, paks update --pr with co
   assert.ok(Array.isArray(workflow.on.schedule) && 'workflow_dispatch' in workflow.on);
   assert.deepEqual(workflow.permissions, { contents: 'write', 'pull-requests': 'write', actions: 'write' });
   const step = Object.values(workflow.jobs).flatMap((j) => j.steps).find((s) => s.run?.startsWith('paks update'));
-  assert.equal(step?.run, 'paks update --pr --max-prs 3');
+  assert.equal(step?.run, 'paks update --pr --max-prs 3 --json > "$RUNNER_TEMP/updates.json"');
   assert.match(step?.env?.GITHUB_TOKEN ?? '', /github\.token/);
+  // A PR opened with the workflow token starts no workflow by itself: build.yml is dispatched on its branch.
+  const dispatch = Object.values(workflow.jobs).flatMap((j) => j.steps).find((s) => s.run?.includes('gh workflow run build.yml --ref'));
+  assert.ok(dispatch, 'each new pull request branch gets a build');
+  assert.match(dispatch!.env?.GH_TOKEN ?? '', /github\.token/);
+  assert.ok(!text.includes('PAKS_UPDATE_TOKEN'), 'no personal token is needed');
   assert.ok(!text.includes('%%'));
 });
