@@ -8,9 +8,7 @@ import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PaksClient } from '../client.js';
 import { dependentsOf, findInstalled, shortSpec, type InstalledSpec } from '../spack/installed.js';
-import { parseRepoNamespaces } from '../spack/dialect/repos.js';
 import type { SpackRunner } from '../spack/runner.js';
-import { withTemporaryScope } from '../spack/scope.js';
 import { executeUninstall, type UninstallPlan } from '../spack/uninstall.js';
 import { buildScope } from './scope.js';
 
@@ -22,6 +20,8 @@ export async function withBuildTree<T>(client: PaksClient, work: (spack: SpackRu
   const paddedLength = client.values.build_padded_length;
   if (paddedLength <= 0) return undefined;
   const spack = await client.spack();
+  // Loaded here, not at start: `paks list` of someone who never builds needs no scope writer.
+  const { withTemporaryScope } = await import('../spack/scope.js');
   return withTemporaryScope(buildScope({ paddedLength }), (scope) => work(spack.withScope(scope!.dir)));
 }
 
@@ -83,6 +83,7 @@ export async function removeStaleBuilds(client: PaksClient, spack: SpackRunner):
     findInstalled(spack, [], { prefixes: false }),
     spack.run(['repo', 'list'], { doing: 'list its package repositories' }),
   ]);
+  const { parseRepoNamespaces } = await import('../spack/dialect/repos.js');
   const known = new Set(parseRepoNamespaces(repos.stdout));
   const stale = installed.filter((spec) => !spec.external && spec.namespace && !known.has(spec.namespace));
   if (stale.length === 0) return [];

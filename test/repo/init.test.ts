@@ -62,15 +62,15 @@ test('repo init takes the registry from a GitHub origin and refuses bad input', 
   }
   // --force writes into it, replacing only its own files.
   await writeFile(join(clone, 'LICENSE'), 'mine\n');
-  await writeFile(join(dir, 'shared-readme.md'), 'shared\n');
+  await writeFile(join(dir, 'common-readme.md'), 'shared\n');
   await rm(join(clone, 'README.md'));
-  await symlink('../shared-readme.md', join(clone, 'README.md'));
+  await symlink('../common-readme.md', join(clone, 'README.md'));
   await initRepository(clone, { spackVersion: 'v0.23.1', force: true });
   assert.equal(await readFile(join(clone, 'LICENSE'), 'utf8'), 'mine\n');
   assert.ok(await readFile(join(clone, '.git', 'HEAD'), 'utf8'), '.git survives --force');
   // A file it replaces through a symbolic link keeps the link; the target gets the new text.
   assert.ok((await lstat(join(clone, 'README.md'))).isSymbolicLink());
-  assert.notEqual(await readFile(join(dir, 'shared-readme.md'), 'utf8'), 'shared\n');
+  assert.notEqual(await readFile(join(dir, 'common-readme.md'), 'utf8'), 'shared\n');
 });
 
 test('paks repo init on the command line: exit 2 and one sentence for a non-empty folder', async (t) => {

@@ -373,7 +373,8 @@ export const commands = {
     const a = parse('spack spec', 'spec', argv, [opt(['-l', '--long'], 'long'), opt(['-L', '--very-long'], 'veryLong'), opt(['-N', '--namespaces'], 'namespaces'), opt(['-I', '--install-status'], 'installStatus'), opt('--no-install-status', 'noInstallStatus'), opt(['-y', '--yaml'], 'yaml'), opt(['-j', '--json'], 'json'), opt('--format', 'format', 'value'), opt(['-t', '--types'], 'types'), opt(['-U', '--fresh'], 'fresh'), opt('--reuse', 'reuse'), opt('--fresh-roots', 'freshRoots'), opt('--reuse-deps', 'reuseDeps'), opt('--deprecated', 'deprecated'), opt('--cover', 'cover', 'value', { choices: ['nodes', 'edges', 'paths'] })], [{ dest: 'specs', nargs: '*' }]);
     if (!a.specs.length) throw new Die('spack spec requires at least one spec or an active environment');
     const abstract = parseSpecs(a.specs);
-    // --fresh-roots concretizes exactly as `spack install --fresh-roots` does (below).
+    // --fresh-roots concretizes exactly as `spack install --fresh-roots` does (below); `spack spec`
+    // takes the flag in both releases (../shared/spack-0.23/help/spec.txt, spack-1.1/help/spec.txt).
     const nodes = concretizeAll(ctx, abstract, a.fresh ? { reuseCandidates: [] } : a.freshRoots || a.reuseDeps ? { reuseCandidates: gatherReuseCandidates(ctx).filter((c) => !abstract.some((s) => s.name === c.node.name)) } : {});
     if (a.json || a.yaml) {
       for (const n of nodes) out(a.json ? JSON.stringify(n.toSpecDict()) + '\n' : dumpYaml(n.toSpecDict()));

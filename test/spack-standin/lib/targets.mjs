@@ -1,3 +1,5 @@
+// No transcript records a target requirement (../shared/spack-*/transcripts have none), so
+// this follows Spack's source, to be checked against a real Spack at acceptance.
 // Which targets the concretizer may pick, as Spack's solver decides it
 // (lib/spack/spack/solver/asp.py, SpackSolverSetup.target_defaults, 0.23 and 1.x alike):
 // the host's microarchitecture and its ancestors; with `concretizer:targets:host_compatible:
