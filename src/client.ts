@@ -135,7 +135,7 @@ export class PaksClient {
    * An OCI registry client with the user's credentials and this run's transport choices.
    * File digests are remembered in cache_dir, so an unchanged file is not hashed again.
    */
-  async registryClient(options: { plainHttp?: boolean | undefined; concurrency?: number | undefined; signal?: AbortSignal | undefined } = {}): Promise<RegistryClient> {
+  async registryClient(options: { plainHttp?: boolean | undefined; httpsOnly?: boolean; concurrency?: number | undefined; signal?: AbortSignal | undefined } = {}): Promise<RegistryClient> {
     const [{ createRegistryClient }, { createCredentialProvider }, { loadFileDigestCache }] = await Promise.all([
       import('./oci/client.js'),
       import('./oci/auth/credentials.js'),
@@ -150,7 +150,8 @@ export class PaksClient {
         githubUsername: this.values.username,
         warn: (message) => this.reporter.warn(message),
       }),
-      ...(options.plainHttp ? { plainHttp: true } : {}),
+      // httpsOnly: as Spack talks to registries (no plain-HTTP fallback on loopback).
+      ...(options.plainHttp ? { plainHttp: true } : options.httpsOnly ? { plainHttp: false } : {}),
       concurrency: options.concurrency ?? this.values.registry_concurrency,
       responseTimeoutMs: this.values.registry_timeout * 1000,
       ...(options.signal ? { signal: options.signal } : {}),

@@ -101,6 +101,59 @@ export async function pushBuildCache(client: PaksClient, dir: string, target: st
   }
 }
 
+export interface PushDirectoryOptions {
+  tags?: readonly string[];
+  plainHttp?: boolean | undefined;
+  concurrency?: number | undefined;
+  /** Also write each spec as a Spack-native image with the merged index.spack (default true). */
+  spackImages?: boolean;
+}
+
+/**
+ * `paks push DIR REF`: a build cache folder as one artifact at REF and, unless told not to,
+ * each of its specs as a Spack-native image beside it, so stock Spack installs from REF.
+ */
+export async function pushDirectory(client: PaksClient, directory: string, reference: import('../oci/reference.js').ImageReference, options: PushDirectoryOptions = {}): Promise<import('../oci/artifact.js').PushedArtifact> {
+  const { pushArtifact } = await import('../oci/artifact.js');
+  // Stops the upload when reading the build cache fails beside it (below).
+  const stop = new AbortController();
+  const registry = await client.registryClient({ plainHttp: options.plainHttp, concurrency: options.concurrency, signal: stop.signal });
+  const spackOci = options.spackImages === false ? undefined : await import('../spack-oci/push-images.js');
+  const layerCache = await spackOci?.spackLayerCache(client.path('cache_dir'));
+  try {
+    // Reading the build cache for the Spack images runs beside the upload. If it fails,
+    // the upload stops at once and no tag moves (pushArtifact awaits it before the manifest).
+    // Each Spack image goes as soon as the blobs it names are in.
+    const preparing = spackOci?.prepareSpackImages(directory, layerCache, undefined, { readAhead: false });
+    preparing?.catch(() => stop.abort());
+    const images = preparing && spackOci!.startSpackImages({ client: registry, repository: reference, prepared: preparing, reporter: client.reporter });
+    const pushing = pushArtifact({
+      client: registry,
+      directory,
+      reference,
+      tags: options.tags ?? [],
+      artifactType: client.values.content_type,
+      reporter: client.reporter,
+      ready: preparing,
+      ...(images ? { onLayer: images.layerPushed } : {}),
+    });
+    pushing.catch(() => {});
+    let pushed;
+    try {
+      await preparing;
+      pushed = await pushing;
+    } catch (error) {
+      await images?.abandon();
+      throw error;
+    }
+    if (images) await spackOci!.finishSpackImages(images, reference, pushed.manifest.layers, client.reporter);
+    return pushed;
+  } finally {
+    await registry.close();
+    await layerCache?.save().catch(() => {});
+  }
+}
+
 /** The source repository of a CI build (GitHub Actions), for org.opencontainers.image.source. */
 function sourceUrl(env: NodeJS.ProcessEnv): string | undefined {
   if (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY) return `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}`;

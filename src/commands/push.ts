@@ -43,43 +43,9 @@ export function register(program: Command): void {
         return;
       }
       const reference = oci.parseReference(ref, { defaultTag: client.values.default_tag });
-      // Stops the upload when reading the build cache fails beside it (below).
-      const stop = new AbortController();
-      const registry = await client.registryClient({ plainHttp: options.plainHttp, concurrency: options.concurrency, signal: stop.signal });
       const directory = resolve(ctx.cwd, cacheDir);
-      const spackOci = options.spackImages === false ? undefined : await import('../spack-oci/push-images.js');
-      const layerCache = await spackOci?.spackLayerCache(client.path('cache_dir'));
-      let pushed;
-      try {
-        // Reading the build cache for the Spack images runs beside the upload. If it fails,
-        // the upload stops at once and no tag moves (pushArtifact awaits it before the manifest).
-        // Each Spack image goes as soon as the blobs it names are in.
-        const preparing = spackOci?.prepareSpackImages(directory, layerCache, undefined, { readAhead: false });
-        preparing?.catch(() => stop.abort());
-        const images = preparing && spackOci!.startSpackImages({ client: registry, repository: reference, prepared: preparing, reporter: ctx.reporter });
-        const pushing = oci.pushArtifact({
-          client: registry,
-          directory,
-          reference,
-          tags: options.tag ?? [],
-          artifactType: client.values.content_type,
-          reporter: ctx.reporter,
-          ready: preparing,
-          ...(images ? { onLayer: images.layerPushed } : {}),
-        });
-        pushing.catch(() => {});
-        try {
-          await preparing;
-          pushed = await pushing;
-        } catch (error) {
-          await images?.abandon();
-          throw error;
-        }
-        if (images) await spackOci!.finishSpackImages(images, reference, pushed.manifest.layers, ctx.reporter);
-      } finally {
-        await registry.close();
-        await layerCache?.save().catch(() => {});
-      }
+      const { pushDirectory } = await import('../build/publish.js');
+      const pushed = await pushDirectory(client, directory, reference, { tags: options.tag ?? [], plainHttp: options.plainHttp, concurrency: options.concurrency, spackImages: options.spackImages !== false });
       for (const tag of pushed.tags) ctx.reporter.out(`Pushed ${oci.formatReference({ registry: reference.registry, repository: reference.repository, tag })}`);
       if (pushed.tags.length === 0) ctx.reporter.out(`Pushed ${oci.formatReference(pushed.reference)}`);
       ctx.reporter.out(`Digest: ${pushed.digest}`);

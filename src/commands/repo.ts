@@ -134,10 +134,12 @@ function registerBuildAndAdd(repo: Command): void {
     .option('--unsigned', 'with --output: leave the build caches unsigned (a CI build job holds no key)')
     .option('--missing-from <registry>', 'skip a package whose exact build this registry already holds')
     .option('--mirror <dir>', 'take builds from the unsigned build caches in DIR first (earlier stages of a run; repeatable)', collect)
-    .option('--github-output <file>', 'append digest=<sha256 of the one cache in --output> and failed=<names> to this file (GITHUB_OUTPUT)')
+    .option('--build-cache', "take dependencies from the repository's Spack build cache (paks.yaml build_cache) when it holds them")
+    .option('--dependency-output <dir>', 'write what Spack built from source that is not a package here (dependencies, build tools) as one unsigned build cache in DIR')
+    .option('--github-output <file>', 'append digest=<sha256 of the one cache in --output>, dependency-digest=<same for --dependency-output> and failed=<names> to this file (GITHUB_OUTPUT)')
     .option('--json', 'print the report as JSON')
     .option('--repo <dir>', 'the repository (default: the one the current folder is in)')
-    .action(async (packages: string[], options: { changedSince?: string; tests?: string; push?: boolean; junit?: string; keepGoing?: boolean; key?: string; plainHttp?: boolean; output?: string; unsigned?: boolean; missingFrom?: string; mirror?: string[]; githubOutput?: string; json?: boolean; repo?: string; target?: string }, command: Command) => {
+    .action(async (packages: string[], options: { changedSince?: string; tests?: string; push?: boolean; junit?: string; keepGoing?: boolean; key?: string; plainHttp?: boolean; output?: string; unsigned?: boolean; missingFrom?: string; mirror?: string[]; buildCache?: boolean; dependencyOutput?: string; githubOutput?: string; json?: boolean; repo?: string; target?: string }, command: Command) => {
       const ctx = contextFor(command);
       const { openCommunityRepository, TEST_LEVELS } = await import('../repo/config.js');
       if (options.tests && !(TEST_LEVELS as readonly string[]).includes(options.tests)) throw new InvalidArgumentError(`--tests must be root, all or none, not '${options.tests}'.`);
@@ -158,13 +160,17 @@ function registerBuildAndAdd(repo: Command): void {
         unsigned: Boolean(options.unsigned),
         missingFrom: options.missingFrom,
         mirrors: (options.mirror ?? []).map((m) => resolve(ctx.cwd, m)),
+        buildCache: Boolean(options.buildCache),
+        dependencyOutput: options.dependencyOutput ? resolve(ctx.cwd, options.dependencyOutput) : undefined,
       });
       if (options.githubOutput) {
         const { appendFile } = await import('node:fs/promises');
         const failed = report.packages.filter((p) => p.status === 'failed' || p.status === 'skipped').map((p) => p.name);
         // One package per CI job: the digest of its cache (hex, as artifact names allow), for paks sign --expect-digest.
-        const caches = report.packages.flatMap((p) => (p.cache ? [p.cache.digest.replace(/^sha256:/, '')] : []));
-        await appendFile(resolve(ctx.cwd, options.githubOutput), `digest=${caches.length === 1 ? caches[0] : ''}\nfailed=${failed.join(' ')}\n`);
+        const one = (digests: string[]) => (digests.length === 1 ? digests[0]!.replace(/^sha256:/, '') : '');
+        const caches = report.packages.flatMap((p) => (p.cache ? [p.cache.digest] : []));
+        const dependencies = report.dependencies ? [report.dependencies.digest] : [];
+        await appendFile(resolve(ctx.cwd, options.githubOutput), `digest=${one(caches)}\ndependency-digest=${one(dependencies)}\nfailed=${failed.join(' ')}\n`);
       }
       if (options.json) ctx.reporter.out(JSON.stringify(report, null, 2));
       else for (const line of buildSummary(report)) ctx.reporter.out(line);
@@ -175,15 +181,17 @@ function registerBuildAndAdd(repo: Command): void {
     .command('publish')
     .description('push signed build caches (paks repo build --output, then paks sign) to <registry>/<package>')
     .argument('<dirs...>', 'folders holding the build caches')
+    .option('--build-cache', "push caches of dependencies (paks repo build --dependency-output) to the repository's Spack build cache instead")
     .option('--plain-http', 'talk plain HTTP to the registry')
     .option('--json', 'print the report as JSON')
     .option('--repo <dir>', 'the repository (default: the one the current folder is in)')
-    .action(async (dirs: string[], options: { plainHttp?: boolean; json?: boolean; repo?: string }, command: Command) => {
+    .action(async (dirs: string[], options: { buildCache?: boolean; plainHttp?: boolean; json?: boolean; repo?: string }, command: Command) => {
       const ctx = contextFor(command);
       const { openCommunityRepository } = await import('../repo/config.js');
-      const { publishBuildOutputs, publishSummary } = await import('../repo/publish.js');
+      const { publishBuildOutputs, publishToBuildCache, publishSummary } = await import('../repo/publish.js');
       const repository = await openCommunityRepository(ctx.cwd, options.repo);
-      const report = await publishBuildOutputs(await ctx.client(), repository, dirs, { plainHttp: Boolean(options.plainHttp) });
+      const publish = options.buildCache ? publishToBuildCache : publishBuildOutputs;
+      const report = await publish(await ctx.client(), repository, dirs, { plainHttp: Boolean(options.plainHttp) });
       if (options.json) ctx.reporter.out(JSON.stringify(report, null, 2));
       else for (const line of publishSummary(report)) ctx.reporter.out(line);
       if (!report.ok) process.exitCode = 1;

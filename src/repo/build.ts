@@ -5,14 +5,14 @@ import { randomBytes } from 'node:crypto';
 import type { PaksClient } from '../client.js';
 import { PaksError, describeError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
-import { spackInstall, prefixForRoot } from '../spack/install.js';
+import { spackInstall, prefixForRoot, type InstalledNode } from '../spack/install.js';
 import { withTemporaryScope } from '../spack/scope.js';
 import { buildScope } from '../build/scope.js';
 import { noteBuildTree, removeStaleBuilds } from '../build/tree.js';
 import { HOST_TARGET } from '../build/target.js';
 import { spackTestRun, standaloneTestMethods } from '../spack/test.js';
 import type { SpackRunner } from '../spack/runner.js';
-import { packageSettings, type CommunityRepository, type TestLevel } from './config.js';
+import { buildCacheOf, packageSettings, type CommunityRepository, type TestLevel } from './config.js';
 import { changedPackages } from './changed.js';
 import { readRepoPackages, spackRepositoryAt, type RepoPackage } from './packages.js';
 import { junitReport } from './junit.js';
@@ -39,6 +39,14 @@ export interface RepoBuildOptions {
   missingFrom?: string | undefined;
   /** Folders of unsigned build caches from earlier stages of this run: Spack takes their builds first. */
   mirrors?: readonly string[];
+  /** Take dependencies from the repository's Spack build cache (paks.yaml build_cache) when it holds them. */
+  buildCache?: boolean;
+  /**
+   * Write what Spack built from source that is not a package of this repository (dependencies,
+   * build tools) as one unsigned build cache in this folder, for the publish job to sign and
+   * push to the build cache.
+   */
+  dependencyOutput?: string | undefined;
 }
 
 export type StepStatus = 'passed' | 'failed' | 'skipped';
@@ -66,11 +74,18 @@ export interface PackageBuild {
   reason?: string;
   /** The last lines of Spack's build or test log. */
   logTail?: string[];
+  /** What Spack built from source in this build, and what it took from build caches (`name@version/hash7`). */
+  fromSource?: string[];
+  fromBuildCache?: string[];
+  /** With dependencyOutput: the dependencies Spack built from source for it, kept in that cache. */
+  dependencies?: string[];
 }
 
 export interface RepoBuildReport {
   packages: PackageBuild[];
   ok: boolean;
+  /** With dependencyOutput, when Spack built any: the one cache of them and its digest (for paks sign --expect-digest). */
+  dependencies?: { dir: string; digest: string; specs: string[] };
 }
 
 const LOG_TAIL_LINES = 25;
@@ -94,6 +109,7 @@ export async function buildRepository(client: PaksClient, repo: CommunityReposit
   const spack = await client.spack();
   // Every package's target families, checked against this host before anything is built.
   const targets = await targetsOfPackages(client, spack, repo, names, options.target);
+  const dependencyMirror = options.buildCache && names.length ? await buildCacheMirror(client, repo) : undefined;
   const results: PackageBuild[] = [];
   const failed = new Set<string>();
   let stop = false;
@@ -105,7 +121,7 @@ export async function buildRepository(client: PaksClient, repo: CommunityReposit
         if (blockedBy) failed.add(name);
         continue;
       }
-      const result = await buildOne(client, spack, repo, spackRepo.root, recipes, name, target, options);
+      const result = await buildOne(client, spack, repo, spackRepo.root, recipes, name, target, options, dependencyMirror);
       results.push(result);
       if (result.status === 'failed') {
         failed.add(name);
@@ -114,6 +130,11 @@ export async function buildRepository(client: PaksClient, repo: CommunityReposit
     }
   }
   const report: RepoBuildReport = { packages: results, ok: results.every((r) => r.status === 'built' || r.status === 'published') };
+  const kept = results.flatMap((r) => r.dependencies ?? []);
+  if (options.dependencyOutput && kept.length) {
+    const { cacheDigest } = await import('../signing/sign-cache.js');
+    report.dependencies = { dir: options.dependencyOutput, digest: await cacheDigest(options.dependencyOutput), specs: kept };
+  }
   if (options.junit) {
     await mkdir(dirname(options.junit), { recursive: true });
     await writeFileAtomic(options.junit, junitReport(report));
@@ -147,14 +168,16 @@ async function targetsOfPackages(client: PaksClient, spack: SpackRunner, repo: C
   return new Map(names.map((name) => [name, flag ? [buildTargetFor(flag, host)] : buildTargetsFor(packageSettings(repo.config, name).targets, client.values.build_target, host)]));
 }
 
-async function buildOne(client: PaksClient, spack: SpackRunner, repo: CommunityRepository, spackRoot: string, recipes: Map<string, RepoPackage>, name: string, target: string | undefined, options: RepoBuildOptions): Promise<PackageBuild> {
+async function buildOne(client: PaksClient, spack: SpackRunner, repo: CommunityRepository, spackRoot: string, recipes: Map<string, RepoPackage>, name: string, target: string | undefined, options: RepoBuildOptions, dependencyMirror: Mirror | undefined): Promise<PackageBuild> {
   const result: PackageBuild = { name, status: 'built', ...(target ? { target } : {}), steps: [] };
   const level = options.tests ?? packageSettings(repo.config, name).tests;
   const earlier = await earlierStageCaches(options.mirrors ?? []);
   await prefetchDependencies(client, repo, recipes, name, options, earlier);
 
   // The same padded install tree as `paks build`, which then pushes exactly this build.
-  await withTemporaryScope({ ...buildScope({ paddedLength: client.values.build_padded_length, repos: [spackRoot], dialect: await spack.dialect(), target }), mirrors: earlier.mirrors }, async (scope) => {
+  // This run's earlier stages first, then the repository's build cache of dependencies.
+  const mirrors = { ...earlier.mirrors, ...(dependencyMirror ? { 'paks-build-cache': dependencyMirror } : {}) };
+  await withTemporaryScope({ ...buildScope({ paddedLength: client.values.build_padded_length, repos: [spackRoot], dialect: await spack.dialect(), target }), mirrors }, async (scope) => {
     const runner = scope ? spack.withScope(scope.dir) : spack;
     if (client.values.build_padded_length > 0) await removeStaleBuilds(client, runner);
     await noteBuildTree(client);
@@ -179,6 +202,11 @@ async function buildOne(client: PaksClient, spack: SpackRunner, repo: CommunityR
     let started = Date.now();
     // Fresh roots: the recipe as it is now, not an earlier build of it that Spack would reuse.
     const installed = await spackInstall(runner, [name], { ...(level === 'none' ? {} : { tests: level }), freshRoots: true, allowFailure: true });
+    result.fromSource = installed.builtFromSource.map(shortNode);
+    result.fromBuildCache = installed.fromBuildCache.map(shortNode);
+    // Even when the package failed: what Spack built before it need not be built again.
+    const dependencies = installed.builtFromSource.filter((node) => !recipes.has(node.name));
+    if (options.dependencyOutput && dependencies.length) await writeDependencyCache(client, runner, result, dependencies, options.dependencyOutput);
     if (installed.failure) {
       const reason = spackReason(installed.failure.stderr) ?? `spack install exited with ${installed.failure.exitCode}`;
       const logFile = (/See test log for details:\n\s+(\S+)/.exec(installed.failure.stderr) ?? /See build log for details:\n\s+(\S+)/.exec(installed.failure.stderr))?.[1];
@@ -276,8 +304,56 @@ async function prefetchDependencies(client: PaksClient, repo: CommunityRepositor
   }
 }
 
+type Mirror = { url: string; signed: boolean };
+
+/**
+ * The repository's build cache as a Spack mirror, when Spack can read it: Spack reads OCI build
+ * caches over HTTPS only, and without an index.spack (nothing pushed yet) there is nothing to take.
+ * Unsigned in Spack's eyes (Spack checks no signatures on OCI build caches); only the publish
+ * job, which holds the key, writes to it, after checking each cache is what a build job made.
+ */
+async function buildCacheMirror(client: PaksClient, repo: CommunityRepository): Promise<Mirror | undefined> {
+  const { parseReference } = await import('../oci/reference.js');
+  const ref = buildCacheOf(repo.config);
+  if (!ref) return undefined;
+  const registry = await client.registryClient({ httpsOnly: true });
+  try {
+    const index = await registry.manifestDigest({ ...parseReference(ref), tag: 'index.spack' });
+    if (!index) {
+      client.reporter.info(`The build cache ${ref} holds nothing yet: Spack builds the dependencies from source.`);
+      return undefined;
+    }
+    client.reporter.info(`Dependencies come from the build cache ${ref} when it holds them`);
+    return { url: `oci://${ref}`, signed: false };
+  } catch (error) {
+    client.reporter.info(`Spack cannot read the build cache ${ref} over HTTPS (${describeError(error).replace(/\.$/, '')}): it builds the dependencies from source.`);
+    return undefined;
+  } finally {
+    await registry.close();
+  }
+}
+
+/** An unsigned build cache of the dependencies Spack built from source for this package, for the publish job. */
+async function writeDependencyCache(client: PaksClient, runner: SpackRunner, result: PackageBuild, nodes: readonly InstalledNode[], dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    await runner.run(['buildcache', 'push', '--unsigned', '--update-index', '--only', 'package', dir, ...nodes.map((node) => `/${node.hash}`)], {
+      live: true,
+      doing: `make a build cache of ${nodes.map((node) => node.name).join(', ')}`,
+    });
+    result.dependencies = nodes.map(shortNode);
+  } catch (error) {
+    // The package's own build does not depend on it: the next run builds them again.
+    client.reporter.warn(`Could not keep ${nodes.map((node) => node.name).join(', ')} for the build cache: ${describeError(error)}`);
+  }
+}
+
+function shortNode(node: InstalledNode): string {
+  return `${node.name}@${node.version}/${node.hash.slice(0, 7)}`;
+}
+
 interface EarlierStages {
-  mirrors: Record<string, { url: string; signed: boolean }>;
+  mirrors: Record<string, Mirror>;
   names: Set<string>;
 }
 
@@ -361,6 +437,10 @@ function tail(text: string): string[] {
   return text.replace(/\s+$/, '').split('\n').slice(-LOG_TAIL_LINES);
 }
 
+function count(specs: readonly string[]): string {
+  return `${specs.length} spec${specs.length === 1 ? '' : 's'}`;
+}
+
 function seconds(started: number): number {
   return Math.round((Date.now() - started) / 100) / 10;
 }
@@ -379,7 +459,12 @@ export function buildSummary(report: RepoBuildReport): string[] {
     if (pkg.container) parts.push(`container ${pkg.container.reference}`);
     if (pkg.status === 'failed' || pkg.status === 'skipped') parts.push(`${pkg.status} (${pkg.reason})`);
     lines.push(`${pkg.name}${pkg.target ? ` (${pkg.target})` : ''}: ${parts.join(', ')}`);
+    if (pkg.fromSource?.length || pkg.fromBuildCache?.length) {
+      const names = (specs: readonly string[]) => specs.map((s) => s.slice(0, s.indexOf('@'))).join(', ');
+      lines.push(`  Spack built ${count(pkg.fromSource ?? [])} from source${pkg.fromSource?.length ? ` (${names(pkg.fromSource)})` : ''} and took ${count(pkg.fromBuildCache ?? [])} from build caches${pkg.fromBuildCache?.length ? ` (${names(pkg.fromBuildCache)})` : ''}`);
+    }
     if (pkg.logTail?.length) lines.push('  last lines of the log:', ...pkg.logTail.map((line) => `    ${line}`));
   }
+  if (report.dependencies) lines.push(`Kept ${report.dependencies.specs.length} dependencies Spack built from source (${report.dependencies.specs.join(', ')}) as an unsigned build cache in ${report.dependencies.dir}`);
   return lines;
 }

@@ -80,10 +80,21 @@ export const packageSettingsShape = {
 export const packageSettingsSchema = z.object(packageSettingsShape).strict();
 export type PackageSettings = z.infer<typeof packageSettingsSchema>;
 
+// Host[:port] and OCI repository path components (lowercase, single slashes, inner separators only).
+const registryPath = z.string().regex(/^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/, 'a registry path such as ghcr.io/org/repo (lowercase)');
+
+/** Where the workflows keep what they built that is not a package of the repository, unless paks.yaml says otherwise. */
+export const BUILD_CACHE_NAME = 'spack-buildcache';
+
 export const repoConfigShape = {
   /** Where each package goes: <registry>/<package>. */
-  // Host[:port] and OCI repository path components (lowercase, single slashes, inner separators only).
-  registry: z.string().regex(/^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/, 'a registry path such as ghcr.io/org/repo (lowercase)'),
+  registry: registryPath,
+  /**
+   * Spack's own OCI build cache of everything the workflows built that is not a package here
+   * (dependencies, build tools), so the next run takes them as binaries. Default
+   * `<registry>/spack-buildcache`; false: none.
+   */
+  build_cache: z.union([registryPath, z.literal(false)]).optional(),
   platforms: z.array(platform).min(1).default(['ubuntu-22.04', 'ubuntu-24.04']),
   /** Target families every package is built for (none: the build_target setting). */
   targets: targets.optional(),
@@ -225,6 +236,12 @@ function lineOf(root: Node | null, path: (string | number)[], counter: LineCount
 }
 
 /** The settings of one package: the repository's, with its own overrides. */
+/** The repository's Spack build cache of dependencies (paks.yaml `build_cache`), or undefined when it has none. */
+export function buildCacheOf(config: RepoConfig): string | undefined {
+  if (config.build_cache === false) return undefined;
+  return config.build_cache ?? `${config.registry}/${BUILD_CACHE_NAME}`;
+}
+
 export function packageSettings(config: RepoConfig, name: string): Required<Pick<PackageSettings, 'platforms' | 'tests' | 'publish'>> & PackageSettings {
   const own = config.packages[name] ?? {};
   const container = own.container === null ? undefined : (own.container ?? config.container);

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { PaksClient } from '../client.js';
 import { PaksError, describeError } from '../errors.js';
-import { packageSettings, type CommunityRepository } from './config.js';
+import { buildCacheOf, packageSettings, type CommunityRepository } from './config.js';
 import { findBuildCaches, outputCacheName } from './build-output.js';
 
 export interface PublishedPackage {
@@ -28,15 +28,54 @@ export interface PublishReport {
  */
 export async function publishBuildOutputs(client: PaksClient, repo: CommunityRepository, folders: readonly string[], options: { plainHttp?: boolean } = {}): Promise<PublishReport> {
   const keys = await publisherKeys(repo);
-  const caches: string[] = [];
-  for (const folder of folders) {
-    const found = await findBuildCaches(resolve(client.cwd, folder));
-    if (!found.length) throw new PaksError('usage', `${folder} holds no Spack build cache.`, { hint: 'Give the folders that paks repo build --output wrote (or the downloaded artifacts).' });
-    caches.push(...found);
-  }
+  const caches = await cachesIn(client, folders, 'paks repo build --output');
   const packages: PublishedPackage[] = [];
   for (const dir of caches) packages.push(await publishOne(client, repo, dir, keys, options));
   return { packages, ok: packages.every((p) => p.status === 'pushed') };
+}
+
+/**
+ * `paks repo publish --build-cache DIR...`: the signed caches of what build jobs built that is
+ * not a package here (`paks repo build --dependency-output`, then `paks sign`) into the
+ * repository's Spack build cache (paks.yaml build_cache), as Spack-native images with a merged
+ * index.spack, so the next run's Spack takes them as binaries. Checked like any publish first.
+ */
+export async function publishToBuildCache(client: PaksClient, repo: CommunityRepository, folders: readonly string[], options: { plainHttp?: boolean } = {}): Promise<PublishReport> {
+  const { parseReference, formatReference } = await import('../oci/reference.js');
+  const target = buildCacheOf(repo.config);
+  if (!target) throw new PaksError('usage', `${repo.configFile} has build_cache: false, so there is no build cache to publish to.`, { hint: 'Remove build_cache: false from paks.yaml, or leave out --build-cache.' });
+  const keys = await publisherKeys(repo);
+  const caches = await cachesIn(client, folders, 'paks repo build --dependency-output');
+  const packages: PublishedPackage[] = [];
+  for (const dir of caches) {
+    const result: PublishedPackage = { name: basename(dir), status: 'failed' };
+    try {
+      const [{ readBuildCache }, { specVerifier }, { pushDirectory }] = await Promise.all([import('../buildcache/read-build-cache.js'), import('../trust/verify-clearsigned.js'), import('../build/publish.js')]);
+      const cache = await readBuildCache(dir, { verifySpec: specVerifier(keys) });
+      result.name = cache.specs.map((s) => `${s.name}@${s.version}`).join(', ') || result.name;
+      // One moving tag for the artifact; Spack reads the per-spec images and index.spack beside it.
+      const pushed = await pushDirectory(client, dir, { ...parseReference(target), tag: BUILD_CACHE_TAG }, { plainHttp: options.plainHttp });
+      result.reference = formatReference(pushed.reference);
+      result.status = 'pushed';
+    } catch (error) {
+      result.reason = describeError(error).replace(/\.$/, '');
+    }
+    packages.push(result);
+  }
+  return { packages, ok: packages.every((p) => p.status === 'pushed') };
+}
+
+/** The tag of the latest dependencies artifact in the build cache (Spack reads the `.spack` images, not it). */
+export const BUILD_CACHE_TAG = 'dependencies';
+
+async function cachesIn(client: PaksClient, folders: readonly string[], writer: string): Promise<string[]> {
+  const caches: string[] = [];
+  for (const folder of folders) {
+    const found = await findBuildCaches(resolve(client.cwd, folder));
+    if (!found.length) throw new PaksError('usage', `${folder} holds no Spack build cache.`, { hint: `Give the folders that ${writer} wrote (or the downloaded artifacts).` });
+    caches.push(...found);
+  }
+  return caches;
 }
 
 async function publishOne(client: PaksClient, repo: CommunityRepository, dir: string, keys: Awaited<ReturnType<typeof publisherKeys>>, options: { plainHttp?: boolean }): Promise<PublishedPackage> {

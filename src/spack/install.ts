@@ -33,9 +33,20 @@ export interface InstalledPrefix {
   external: boolean;
 }
 
+/** A spec Spack installed in this call, by the way it got it. */
+export interface InstalledNode {
+  name: string;
+  version: string;
+  hash: string;
+}
+
 export interface SpackInstallResult {
   /** Every `[+]` line Spack printed, in order. */
   installed: InstalledPrefix[];
+  /** What Spack built from source in this call (`Successfully installed` without a binary), in order. */
+  builtFromSource: InstalledNode[];
+  /** What it extracted from a build cache in this call. */
+  fromBuildCache: InstalledNode[];
   /** With allowFailure: Spack's exit code and output when it failed. */
   failure?: { exitCode: number; stdout: string; stderr: string };
 }
@@ -54,6 +65,7 @@ export async function spackInstall(spack: SpackRunner, specs: readonly string[],
   const checked = checkSpecArguments(specs);
   args.push(...checked);
   const installed: InstalledPrefix[] = [];
+  const sources = new InstallSources();
   const result = await spack.run(args, {
     allowFailure: options.allowFailure ?? false,
     live: options.live ?? true,
@@ -61,11 +73,51 @@ export async function spackInstall(spack: SpackRunner, specs: readonly string[],
     onLine: (line) => {
       const parsed = parseInstalledLine(line);
       if (parsed) installed.push(parsed);
+      sources.read(line);
       options.onLine?.(line);
     },
   });
-  if (result.exitCode !== 0) return { installed, failure: { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr } };
-  return { installed };
+  const done = { installed, builtFromSource: sources.builtFromSource, fromBuildCache: sources.fromBuildCache };
+  if (result.exitCode !== 0) return { ...done, failure: { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr } };
+  return done;
+}
+
+const EXTRACTING = /^==> Extracting (\S+)-([a-z2-7]{32}) from binary cache$/;
+const BINARY_FAILED = /^==> Error: Failed to install (\S+) from binary cache/;
+const SUCCESS = /^==> (\S+): Successfully installed (\S+)-([a-z2-7]{32})$/;
+
+/**
+ * Tells source builds from binary installs in `spack install`'s output, the same in 0.23 and
+ * 1.x (transcripts 09 and 68): a binary is `Extracting <id> from binary cache` before its
+ * `<name>: Successfully installed <id>`; a binary that failed is requeued and built from source.
+ */
+export class InstallSources {
+  readonly builtFromSource: InstalledNode[] = [];
+  readonly fromBuildCache: InstalledNode[] = [];
+  private readonly extracting = new Set<string>();
+  private readonly requeued = new Set<string>();
+
+  read(line: string): void {
+    const text = line.trimEnd();
+    const extracting = EXTRACTING.exec(text);
+    if (extracting) {
+      this.extracting.add(extracting[2]!);
+      return;
+    }
+    // Requeued: the spec of that name is built from source after all.
+    const failed = BINARY_FAILED.exec(text);
+    if (failed) {
+      this.requeued.add(failed[1]!);
+      return;
+    }
+    const success = SUCCESS.exec(text);
+    if (!success) return;
+    const [, name, id, hash] = success as unknown as [string, string, string, string];
+    const node = { name, version: id.startsWith(`${name}-`) ? id.slice(name.length + 1) : '', hash };
+    const binary = this.extracting.delete(hash) && !this.requeued.has(name);
+    this.requeued.delete(name);
+    (binary ? this.fromBuildCache : this.builtFromSource).push(node);
+  }
 }
 
 const EXTERNAL = /^\[\+\] (\S.*) \(external (.+)-([a-z2-7]{32})\)$/;

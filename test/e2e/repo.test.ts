@@ -112,7 +112,9 @@ describe('a community repository: init → add → change → changed → build,
     assert.equal(built.exitCode, 0, `${built.stdout}\n${built.stderr}`);
     assert.match(built.stdout, /^hello-paks: built 1\.1\.0\/\w{7}, pushed 127\.0\.0\.1:\d+\/community\/hello-paks:1\.1\.0-\w{7}@sha256:[0-9a-f]{64}$/m);
     assert.match(built.stdout, /^greet-paks: built 1\.0\.0\/\w{7}, tested \(1 passed\), pushed .*\/community\/greet-paks:1\.0\.0-\w{7}@sha256:/m);
-    for (const line of built.stdout.trim().split('\n')) {
+    // Under each package, what Spack built from source for it and what it took from build caches.
+    assert.match(built.stdout, /^hello-paks: .*\n  Spack built \d+ specs from source \(([\w-]+, )*gcc-runtime, hello-paks\) and took 0 specs from build caches$/m);
+    for (const line of built.stdout.trim().split('\n').filter((l) => !l.startsWith(' '))) {
       const [, version, hash, tag] = /built ([\d.]+)\/(\w{7}).*:([\d.]+-\w{7})@/.exec(line)!;
       assert.equal(tag, `${version}-${hash}`, 'the pushed build is the one that was tested');
     }

@@ -188,6 +188,15 @@ describe('the generated build.yml, run locally step by step', () => {
     assert.ok((await tags(registry, 'community/hello-paks')).includes(`1.1.0-${helloNow.hash.slice(0, 7)}`), later.log());
     assert.ok((await tags(registry, 'community/greet-paks')).includes(`1.0.0-${greetNow.hash.slice(0, 7)}`), later.log());
     assert.match(output(later, 'publish'), /Signed /);
+    // What Spack built from source besides the packages went to the repository's build cache
+    // (this plain-HTTP registry is one Spack cannot read, so the builds said so and built it).
+    assert.match(output(later, 'stage-0'), /Spack cannot read the build cache [^\n]*community\/spack-buildcache over HTTPS/);
+    assert.ok([...later.artifacts.keys()].some((n) => n.startsWith('deps@ubuntu-24.04@hello-paks@')), later.log());
+    assert.match(output(later, 'publish'), /gcc-runtime@[^\n]*: pushed [^\n]*community\/spack-buildcache:dependencies@sha256:/);
+    const cached = await tags(registry, 'community/spack-buildcache');
+    assert.ok(cached.includes('index.spack') && cached.some((t) => t.startsWith('gcc-runtime-')), cached.join(' '));
+    // The later stage took it from the earlier stage's artifacts instead of building it again.
+    assert.match(output(later, 'stage-1'), /greet-paks: built [^\n]*\n  Spack built 1 spec from source \(greet-paks\) and took \d+ specs from build caches/);
     const releases = github.repo('example/community').releases;
     assert.deepEqual(releases.map((r) => r.tag).sort(), ['greet-paks-v1.0.0', 'hello-paks-v1.1.0']);
     assert.ok(releases.every((r) => r.targetCommitish === sha), 'each release is tagged at the commit that was built');

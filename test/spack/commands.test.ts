@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { cp, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { PaksClient } from '../../src/client.js';
-import { parseInstalledLine } from '../../src/spack/install.js';
+import { InstallSources, parseInstalledLine } from '../../src/spack/install.js';
 import { spackCommandError, summarizeSpackError } from '../../src/spack/errors.js';
 import { World, type Machine } from '../e2e/world.js';
 import { temporaryDirectory } from '../helpers/cli.js';
@@ -221,6 +221,31 @@ test('Spack output parsing: [+] lines and error summaries', () => {
   const summary = summarizeSpackError("==> Error: There are still dependents.\n  use `spack uninstall --dependents` to remove dependents too\n");
   assert.equal(summary?.reason, 'There are still dependents.');
   assert.deepEqual(summary?.details, ['use `spack uninstall --dependents` to remove dependents too']);
+});
+
+test("Spack output parsing: what spack install built from source and what it took from a build cache, in both releases' words", async () => {
+  const fixtures = new URL('../fixtures/', import.meta.url);
+  const read = async (release: string, file: string) => {
+    const sources = new InstallSources();
+    for (const line of (await readFile(new URL(`${release}/transcripts/${file}`, fixtures), 'utf8')).split('\n')) sources.read(line);
+    return { source: sources.builtFromSource.map((n) => `${n.name}@${n.version}`), binary: sources.fromBuildCache.map((n) => `${n.name}@${n.version}`) };
+  };
+  // Transcripts 09 (a source build) and 68 (binaries from an OCI registry), Spack 0.23 and 1.1.
+  assert.deepEqual(await read('spack', '09-install-hello-paks.txt'), { source: ['gcc-runtime@12.2.0', 'hello-paks@1.1.0'], binary: [] });
+  assert.deepEqual(await read('spack-1.1', '09-install-hello-paks.txt'), { source: ['compiler-wrapper@1.0', 'gcc-runtime@12.2.0', 'hello-paks@1.1.0'], binary: [] });
+  for (const release of ['spack', 'spack-1.1']) {
+    assert.deepEqual(await read(release, '68-oci-install-from-registry.txt'), { source: [], binary: ['gcc-runtime@12.2.0', 'hello-paks@1.1.0', 'greet-paks@1.0.0'] });
+  }
+  // A binary that failed is requeued and built from source.
+  const requeued = new InstallSources();
+  for (const line of [
+    '==> Extracting zlib-1.3.1-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa from binary cache',
+    '==> Error: Failed to install zlib from binary cache due to NoChecksumException: Requeueing to install from source.',
+    "==> zlib: Executing phase: 'install'",
+    '==> zlib: Successfully installed zlib-1.3.1-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+  ]) requeued.read(line);
+  assert.deepEqual(requeued.builtFromSource, [{ name: 'zlib', version: '1.3.1', hash: 'a'.repeat(32) }]);
+  assert.deepEqual(requeued.fromBuildCache, []);
 });
 
 test('Spack failures: a spec syntax error is a usage error; the debug flag goes before the command', () => {
