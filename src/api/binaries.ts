@@ -10,6 +10,8 @@ import type { RegistryClient } from '../oci/client.js';
 import type { FetchedManifest } from '../oci/manifests.js';
 import {
   ANNOTATION_CREATED,
+  ANNOTATION_REVISION,
+  ANNOTATION_SOURCE,
   ANNOTATION_SPACK_COMPILER,
   ANNOTATION_SPACK_LIBC,
   ANNOTATION_SPACK_OS,
@@ -39,8 +41,6 @@ export interface BlobLink {
 // Annotations read when present: the commit and repository that built it (OCI's own keys).
 // The C library it needs and its target family are dev.paks.spack.libc (`glibc@2.28` or
 // `none`) and dev.paks.spack.target-family on per-platform index entries (docs/artifact-format.md).
-export const ANNOTATION_REVISION = 'org.opencontainers.image.revision';
-export const ANNOTATION_SOURCE = 'org.opencontainers.image.source';
 
 export interface Binary {
   platform: Pick<Platform, 'os' | 'architecture' | 'variant'>;

@@ -5,6 +5,7 @@ import type { InstalledRoot } from '../install/install.js';
 import { readBuildCache } from '../buildcache/read-build-cache.js';
 import { binaryIdentity, describeBinary } from '../buildcache/layout.js';
 import { ANNOTATION_PREFIX, ociArchitectureOf, ociPlatform, spackAnnotations } from '../buildcache/oci-platform.js';
+import { ANNOTATION_REVISION } from '../oci/media-types.js';
 import { buildTag, versionTag } from '../buildcache/tags.js';
 import { targetParents } from '../spack/spec-json.js';
 import { describeTarget, isGenericTarget } from './target.js';
@@ -51,7 +52,8 @@ export async function pushBuildCache(client: PaksClient, dir: string, target: st
   const identity = binaryIdentity(rootNode, spec.document.spec.nodes);
   const platform = ociPlatform(identity, targetParents(rootNode.arch));
   // Which Spack can install it: 2 = Spack 0.23, 3 = Spack 1.x (docs/artifact-format.md).
-  const annotations = { ...spackAnnotations(identity), [`${ANNOTATION_PREFIX}buildcache-layout`]: String(cache.layout) };
+  const revision = sourceRevision(client.env);
+  const annotations = { ...spackAnnotations(identity), [`${ANNOTATION_PREFIX}buildcache-layout`]: String(cache.layout), ...(revision ? { [ANNOTATION_REVISION]: revision } : {}) };
   const tag = buildTag(identity);
   const repository = { registry: named.registry, repository: named.repository };
   const registry = await client.registryClient({ plainHttp: options.plainHttp });
@@ -152,6 +154,11 @@ export async function pushDirectory(client: PaksClient, directory: string, refer
     await registry.close();
     await layerCache?.save().catch(() => {});
   }
+}
+
+/** The commit a CI build (GitHub Actions) was made from, for org.opencontainers.image.revision. */
+function sourceRevision(env: NodeJS.ProcessEnv): string | undefined {
+  return sourceUrl(env) && env.GITHUB_SHA && /^[0-9a-f]{40,64}$/.test(env.GITHUB_SHA) ? env.GITHUB_SHA : undefined;
 }
 
 /** The source repository of a CI build (GitHub Actions), for org.opencontainers.image.source. */

@@ -40,6 +40,8 @@ export const OCTET_STREAM = 'application/octet-stream';
 export const ANNOTATION_TITLE = 'org.opencontainers.image.title';
 export const ANNOTATION_CREATED = 'org.opencontainers.image.created';
 export const ANNOTATION_SOURCE = 'org.opencontainers.image.source';
+/** The commit of the source a build was made from (the catalogue links its recipe at that commit). */
+export const ANNOTATION_REVISION = 'org.opencontainers.image.revision';
 export const ANNOTATION_DESCRIPTION = 'org.opencontainers.image.description';
 export const ANNOTATION_VERSION = 'org.opencontainers.image.version';
 export const ANNOTATION_SPACK_TARGET = 'dev.paks.spack.target';

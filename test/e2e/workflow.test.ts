@@ -188,6 +188,10 @@ describe('the generated build.yml, run locally step by step', () => {
     assert.ok((await tags(registry, 'community/hello-paks')).includes(`1.1.0-${helloNow.hash.slice(0, 7)}`), later.log());
     assert.ok((await tags(registry, 'community/greet-paks')).includes(`1.0.0-${greetNow.hash.slice(0, 7)}`), later.log());
     assert.match(output(later, 'publish'), /Signed /);
+    // Each binary names the commit it was built from (the catalogue links the recipe at it).
+    const manifest = (await (await fetch(`${registry.url}/v2/community/hello-paks/manifests/1.1.0-${helloNow.hash.slice(0, 7)}`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } })).json()) as { annotations: Record<string, string> };
+    assert.equal(manifest.annotations['org.opencontainers.image.revision'], sha);
+    assert.equal(manifest.annotations['org.opencontainers.image.source'], 'https://github.com/example/community');
     // What Spack built from source besides the packages went to the repository's build cache
     // (this plain-HTTP registry is one Spack cannot read, so the builds said so and built it).
     assert.match(output(later, 'stage-0'), /Spack cannot read the build cache [^\n]*community\/spack-buildcache over HTTPS/);
