@@ -2,7 +2,7 @@ import { access, cp, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PaksClient } from '../client.js';
 import { PaksError } from '../errors.js';
-import { PACKAGE_NAME, type CommunityRepository } from './config.js';
+import { PACKAGE_NAME, buildCacheOf, type CommunityRepository } from './config.js';
 import { spackRepositoryAt } from './packages.js';
 
 export interface AddOptions {
@@ -25,6 +25,11 @@ export interface AddReport {
 export async function addPackage(client: PaksClient, repo: CommunityRepository, name: string, options: AddOptions): Promise<AddReport> {
   if (!PACKAGE_NAME.test(name)) {
     throw new PaksError('usage', `'${name}' is not a Spack package name: use lowercase letters, digits and dashes, starting with a letter or digit.`);
+  }
+  if (buildCacheOf(repo.config) === `${repo.config.registry}/${name}`) {
+    throw new PaksError('conflict', `${name} would be pushed to ${repo.config.registry}/${name}, where this repository keeps its Spack build cache of dependencies.`, {
+      hint: `Set build_cache in paks.yaml to another place (e.g. ${repo.config.registry}/dependencies) first.`,
+    });
   }
   if (Boolean(options.fromSpack) === Boolean(options.url)) {
     throw new PaksError('usage', options.fromSpack ? 'Give either --from-spack or --url, not both.' : `Say where the recipe of ${name} comes from: --from-spack (copy Spack's) or --url URL (a new one for that tarball).`);

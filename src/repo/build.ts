@@ -133,7 +133,8 @@ export async function buildRepository(client: PaksClient, repo: CommunityReposit
   const kept = results.flatMap((r) => r.dependencies ?? []);
   if (options.dependencyOutput && kept.length) {
     const { cacheDigest } = await import('../signing/sign-cache.js');
-    report.dependencies = { dir: options.dependencyOutput, digest: await cacheDigest(options.dependencyOutput), specs: kept };
+    const dir = resolve(client.cwd, options.dependencyOutput);
+    report.dependencies = { dir, digest: await cacheDigest(dir), specs: kept };
   }
   if (options.junit) {
     await mkdir(dirname(options.junit), { recursive: true });
@@ -206,7 +207,7 @@ async function buildOne(client: PaksClient, spack: SpackRunner, repo: CommunityR
     result.fromBuildCache = installed.fromBuildCache.map(shortNode);
     // Even when the package failed: what Spack built before it need not be built again.
     const dependencies = installed.builtFromSource.filter((node) => !recipes.has(node.name));
-    if (options.dependencyOutput && dependencies.length) await writeDependencyCache(client, runner, result, dependencies, options.dependencyOutput);
+    if (options.dependencyOutput && dependencies.length) await writeDependencyCache(client, runner, result, dependencies, resolve(client.cwd, options.dependencyOutput));
     if (installed.failure) {
       const reason = spackReason(installed.failure.stderr) ?? `spack install exited with ${installed.failure.exitCode}`;
       const logFile = (/See test log for details:\n\s+(\S+)/.exec(installed.failure.stderr) ?? /See build log for details:\n\s+(\S+)/.exec(installed.failure.stderr))?.[1];

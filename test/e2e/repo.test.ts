@@ -84,6 +84,10 @@ describe('a community repository: init → add → change → changed → build,
     await rm(join(repo, 'packages', 'newtool'), { recursive: true });
     const neither = await maintainer.paks(['repo', 'add', 'x', '--repo', repo]);
     assert.equal(neither.exitCode, 2);
+    // The name where the repository keeps its Spack build cache of dependencies.
+    const clash = await maintainer.paks(['repo', 'add', 'spack-buildcache', '--from-spack', '--repo', repo]);
+    assert.equal(clash.exitCode, 1, clash.stderr);
+    assert.match(clash.stderr, /^Error: spack-buildcache would be pushed to .*\/community\/spack-buildcache, where this repository keeps its Spack build cache of dependencies\.\n.*build_cache/);
     const config = join(repo, 'paks.yaml');
     const original = await readFile(config, 'utf8');
     await writeFile(config, `${original}\nplatfroms: [ubuntu-24.04]\n`);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { buildPlatforms, findRepository, loadRepoConfig, packageSettings, releaseTag } from '../../src/repo/config.js';
+import { buildCacheOf, buildPlatforms, findRepository, loadRepoConfig, packageSettings, releaseTag } from '../../src/repo/config.js';
 import { PaksError } from '../../src/errors.js';
 import { ALIAS_BOMB } from '../helpers/alias-bomb.js';
 import { runPaks, temporaryDirectory } from '../helpers/cli.js';
@@ -21,6 +21,18 @@ test('paks.yaml: defaults fill what is not written, packages override per packag
   assert.throws(() => releaseTag(config, 'greet-paks', '1.0 beta'), (e: PaksError) => e.exitCode === 2 && /is not a tag git accepts: it contains a space\.$/.test(e.message));
   await writeFile(join(root, 'paks.yaml'), 'registry: ghcr.io/org/pkgs\nrelease:\n  tag: "{package}/v{version}"\n');
   assert.equal(releaseTag(await loadRepoConfig(root), 'greet-paks', '1.0.0'), 'greet-paks/v1.0.0');
+});
+
+test("paks.yaml: the build cache of dependencies is <registry>/spack-buildcache, another place, or none", async (t) => {
+  const root = await temporaryDirectory(t);
+  await writeFile(join(root, 'paks.yaml'), 'registry: ghcr.io/org/pkgs\n');
+  assert.equal(buildCacheOf(await loadRepoConfig(root)), 'ghcr.io/org/pkgs/spack-buildcache');
+  await writeFile(join(root, 'paks.yaml'), 'registry: ghcr.io/org/pkgs\nbuild_cache: ghcr.io/org/ci-cache\n');
+  assert.equal(buildCacheOf(await loadRepoConfig(root)), 'ghcr.io/org/ci-cache');
+  await writeFile(join(root, 'paks.yaml'), 'registry: ghcr.io/org/pkgs\nbuild_cache: false\n');
+  assert.equal(buildCacheOf(await loadRepoConfig(root)), undefined);
+  await writeFile(join(root, 'paks.yaml'), 'registry: ghcr.io/org/pkgs\nbuild_cache: ghcr.io/Org/Cache\n');
+  await assert.rejects(loadRepoConfig(root), (e: PaksError) => e.exitCode === 2 && /build_cache/.test(e.message));
 });
 
 test('paks.yaml: a repository-wide container, overridden or switched off per package', async (t) => {
