@@ -5,7 +5,7 @@
 // yourself to run only one of them.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -36,16 +36,31 @@ const runsSpack = (file) => {
 };
 const dialects = process.env.PAKS_TEST_SPACK ? [process.env.PAKS_TEST_SPACK] : ['0.23', '1.1'];
 const reporter = process.env.CI ? ['--test-reporter=spec'] : [];
-let status = 0;
-for (const [i, dialect] of dialects.entries()) {
+// The long end-to-end files first, so that the last minutes are not one long file alone.
+const slowFirst = (batch) => [...batch].sort((a, b) => Number(!a.startsWith('test/e2e/')) - Number(!b.startsWith('test/e2e/')));
+// Both dialects at once (their test files wait on child processes and servers much of the
+// time, so two cores carry four files): the first dialect's output as it comes, the second's
+// after it, each under its own heading.
+const runs = dialects.map((dialect, i) => {
   const batch = i === 0 ? selected : selected.filter(runsSpack);
-  if (batch.length === 0) continue;
-  if (dialects.length > 1) console.log(`# Spack ${dialect} (stand-in): ${batch.length} test file${batch.length === 1 ? '' : 's'}`);
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...reporter, ...batch], {
+  if (batch.length === 0) return Promise.resolve({ dialect, status: 0, output: '' });
+  const heading = dialects.length > 1 ? `# Spack ${dialect} (stand-in): ${batch.length} test file${batch.length === 1 ? '' : 's'}\n` : '';
+  const live = i === 0;
+  if (live) process.stdout.write(heading);
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...reporter, ...slowFirst(batch)], {
     cwd: root,
-    stdio: 'inherit',
+    stdio: live ? 'inherit' : ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PAKS_TEST_SPACK: dialect },
   });
-  if ((result.status ?? 1) !== 0) status = result.status ?? 1;
+  const chunks = [];
+  child.stdout?.on('data', (c) => chunks.push(c));
+  child.stderr?.on('data', (c) => chunks.push(c));
+  return new Promise((done) => child.on('close', (code, signal) => done({ status: code ?? (signal ? 1 : 0), output: live ? '' : heading + Buffer.concat(chunks).toString() })));
+});
+let status = 0;
+for (const run of runs) {
+  const { status: code, output } = await run;
+  process.stdout.write(output);
+  if (code !== 0) status = code;
 }
 process.exit(status);
