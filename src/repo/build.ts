@@ -317,9 +317,13 @@ async function buildCacheMirror(client: PaksClient, repo: CommunityRepository): 
   const { parseReference } = await import('../oci/reference.js');
   const ref = buildCacheOf(repo.config);
   if (!ref) return undefined;
-  const registry = await client.registryClient({ httpsOnly: true });
+  const reference = parseReference(ref);
+  // One bounded look-up (registry_lookup_timeout): a silent registry does not hold the build up.
+  const { createLookupBudget } = await import('../oci/lookup-budget.js');
+  const stop = new AbortController();
+  const registry = await client.registryClient({ httpsOnly: true, signal: stop.signal });
   try {
-    const index = await registry.manifestDigest({ ...parseReference(ref), tag: 'index.spack' });
+    const index = await createLookupBudget(client.values.registry_lookup_timeout * 1000).within(reference.registry, stop, () => registry.manifestDigest({ ...reference, tag: 'index.spack' }));
     if (!index) {
       client.reporter.info(`The build cache ${ref} holds nothing yet: Spack builds the dependencies from source.`);
       return undefined;

@@ -7,6 +7,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { startSilentServer } from '../helpers/silent-server.js';
 import { World, type Machine } from './world.js';
 
 interface BuildJson {
@@ -91,6 +92,22 @@ describe("the repository's build cache: the second run builds only the repositor
     assert.deepEqual(names(hello!.fromSource), ['hello-paks']);
     assert.ok(names(hello!.fromBuildCache).includes('gcc-runtime'), JSON.stringify(hello));
     assert.equal(report.dependencies, undefined, 'nothing new to keep');
+  });
+
+  test('a build cache on a registry that never answers costs one bounded look-up (registry_lookup_timeout), then Spack builds', async () => {
+    const silent = await startSilentServer();
+    const config = join(repo, 'paks.yaml');
+    const before = await readFile(config, 'utf8');
+    try {
+      await writeFile(config, `${before}build_cache: ${silent.host}/community/spack-buildcache\n`);
+      const machine = await world.machine('ci-silent');
+      const built = await machine.paks(['repo', 'build', 'hello-paks', '--build-cache', '--json', '--repo', repo], { PAKS_REGISTRY_TIMEOUT: '0.3', PAKS_REGISTRY_LOOKUP_TIMEOUT: '1' });
+      assert.equal(built.exitCode, 0, built.stderr);
+      assert.match(built.stderr, /Spack cannot read the build cache 127\.0\.0\.1:\d+\/community\/spack-buildcache over HTTPS \(.*(does not answer|no answer within 1 s).*\): it builds the dependencies from source\./);
+    } finally {
+      await writeFile(config, before);
+      await silent.stop();
+    }
   });
 
   test('a build cache Spack cannot read over HTTPS: one line, and the build goes on from source', async () => {
