@@ -138,24 +138,6 @@ export function parseFindOutput(text: string, source = 'spack find --json output
   return parseJson(FindOutputSchema, text, source, 'a list of Spack specs');
 }
 
-/**
- * Runs the `find --json` schema once over a small node of every shape it checks, so its first
- * real use does not pay for setting it up (~5 ms): called while Spack is still answering.
- */
-let prepared = false;
-
-export function prepareFindOutputParser(): void {
-  if (prepared) return;
-  prepared = true;
-  const hash = 'a'.repeat(32);
-  const arch = { platform: 'linux', platform_os: 'debian12', target: { name: 'x86_64', vendor: 'x', features: ['sse'], generation: 0, parents: ['x'] } };
-  const dependency = { name: 'b', hash, parameters: { deptypes: ['build', 'link'], virtuals: ['c'] } };
-  FindOutputSchema.safeParse([
-    { name: 'a', version: '1', arch, compiler: { name: 'gcc', version: '1' }, namespace: 'x', parameters: { x: true }, package_hash: 'x', dependencies: [dependency], hash, patches: ['x'] },
-    { name: 'b', version: '1', arch: { ...arch, target: 'x86_64' }, parameters: {}, hash, external: { path: '/usr', module: null, extra_attributes: {} } },
-  ]);
-}
-
 export function parseBuildCacheIndex(text: string, source = 'index.json'): BuildCacheIndex {
   return parseJson(BuildCacheIndexSchema, text, source, 'a Spack build cache index');
 }
