@@ -6,7 +6,7 @@ import type { SpecNode } from './spec-json.js';
 import { compilerLabel, dependencyTypes, targetName } from './spec-node.js';
 import { compilerEdge, compilerOf, nodesByHash } from '../spec/compiler.js';
 import { COMPILER_FORMAT, PREFIX_FORMAT, parseFindLines, parseFoundCompiler } from './dialect/find.js';
-import { parseFoundNodes } from './find-output.js';
+import { parseFoundNodes } from './spec-check.js';
 
 /** An installed spec as Paks reports it (stable JSON for scripts). */
 export interface InstalledSpec {

@@ -72,6 +72,6 @@ test('paks list --json reads what Spack answers without loading zod or the YAML 
   assert.equal(run.status, 0, run.stderr);
   assert.ok((JSON.parse(run.stdout) as Listed).some((s) => s.name === 'hello-paks' && s.prefix));
   const loaded = await loadedSources(recording);
-  assert.ok(loaded.includes('/src/spack/find-output.ts'), 'the recording sees the listing code');
+  assert.ok(loaded.includes('/src/spack/spec-check.ts'), 'the recording sees the listing code');
   for (const heavy of ['zod', 'yaml']) assert.ok(!loaded.includes(`/node_modules/${heavy}/`), `paks list loaded ${heavy}`);
 });

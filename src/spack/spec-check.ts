@@ -1,12 +1,14 @@
 /**
- * `spack find --json` read without loading zod. Loading zod and making its schema ready costs
- * ~35 ms of CPU on every `paks list`, spent while two Spack processes want both cores
- * (bench/start.ts). This is a hand check of exactly what SpecNodeSchema (spec-json.ts)
- * accepts, for the output Spack writes; whatever it is not sure of goes to the schema, which
- * gives the same nodes or the one clear error. test/spack/find-output.test.ts holds the two
- * together: the check never accepts what the schema refuses, and never reads a node otherwise.
+ * Spack's spec JSON checked by hand, without zod: exactly the shapes the schemas of
+ * spec-json.ts accept, for output as Spack writes it. Loading zod and running it costs
+ * `paks list` ~35 ms of CPU while two Spack processes want both cores (bench/start.ts); the
+ * 40 spec files of bench/oci.ts's build cache (820 nodes: each holds its whole closure) took
+ * zod 70-100 ms in a new process, and take this check ~15 ms, JSON.parse included.
+ * Whatever the check is not sure of goes to the schema, which gives the same
+ * value or the one clear error. test/spack/spec-check.test.ts holds the two together: the
+ * check never accepts what the schema refuses, and never reads a value otherwise.
  */
-import type { SpecNode } from './spec-json.js';
+import type { SpecDocument, SpecNode } from './spec-json.js';
 
 // The same patterns as spec-json.ts: a single path segment, and a Spack DAG hash.
 const SEGMENT = /^(?!\.\.?$)[^\s/\\\0]+$/;
@@ -62,27 +64,44 @@ function isNode(value: unknown): value is Fields {
   );
 }
 
-/**
- * The nodes of `find --json` output when every one has a shape the schema accepts, with the
- * schema's defaults filled in (no parameters: {}, no dependencies: []); undefined otherwise.
- */
-export function checkFoundNodes(text: string): SpecNode[] | undefined {
-  let raw: unknown;
+/** A parsed node, with the schema's defaults filled in (no parameters: {}, no dependencies: []). */
+function withDefaults(node: Fields): SpecNode {
+  node.parameters ??= {};
+  node.dependencies ??= [];
+  return node as SpecNode;
+}
+
+/** JSON the checks may read: parsed, and without `__proto__` keys (kept by JSON.parse, dropped by the schema). */
+function parsed(text: string): unknown {
+  if (text.includes('"__proto__"')) return undefined;
   try {
-    raw = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
     return undefined;
   }
-  // `__proto__` as a key would be kept here but dropped by the schema: leave such output to it.
-  if (!Array.isArray(raw) || !raw.every(isNode) || text.includes('"__proto__"')) return undefined;
-  for (const node of raw) {
-    node.parameters ??= {};
-    node.dependencies ??= [];
-  }
-  return raw as SpecNode[];
 }
 
-/** `spack find --json` output as spec nodes; output the hand check is unsure of goes to the schema. */
+/** The nodes of `find --json` output when every one has a shape the schema accepts; undefined otherwise. */
+export function checkFoundNodes(text: string): SpecNode[] | undefined {
+  const raw = parsed(text);
+  if (!Array.isArray(raw) || !raw.every(isNode)) return undefined;
+  return raw.map(withDefaults);
+}
+
+/** A spec document (`spack spec --json`, a build cache's spec file) when the schema accepts its shape; undefined otherwise. */
+export function checkSpecDocument(text: string): SpecDocument | undefined {
+  const raw = parsed(text);
+  if (!isObject(raw) || !isObject(raw.spec) || !isObject(raw.spec._meta) || !Number.isSafeInteger(raw.spec._meta.version)) return undefined;
+  const { nodes } = raw.spec;
+  if (!Array.isArray(nodes) || nodes.length === 0 || !nodes.every(isNode)) return undefined;
+  if (!optional(raw.buildcache_layout_version, Number.isSafeInteger)) return undefined;
+  const checksum = raw.binary_cache_checksum;
+  if (!optional(checksum, (c) => isObject(c) && typeof c.hash_algorithm === 'string' && c.hash_algorithm.length > 0 && typeof c.hash === 'string' && /^[0-9a-f]+$/.test(c.hash))) return undefined;
+  nodes.forEach(withDefaults);
+  return raw as SpecDocument;
+}
+
+/** `spack find --json` output as spec nodes, without loading zod unless the check is unsure of it. */
 export async function parseFoundNodes(text: string): Promise<SpecNode[]> {
   const checked = checkFoundNodes(text);
   if (checked) return checked;
