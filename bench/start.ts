@@ -20,7 +20,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSpackRoot, runSpack } from '../test/helpers/spack.js';
@@ -148,6 +148,7 @@ function simulatedSpack(dir: string, instant: string, home: string, spackMs: num
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = loadavg();
   if (!process.argv.includes('--no-build')) execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
   const work = mkdtempSync(join(tmpdir(), 'paks-bench-start-'));
   try {
@@ -242,6 +243,7 @@ async function main(): Promise<void> {
     const startVariables = NODE_START_VARIABLES.filter((name) => baseEnv()[name] !== undefined);
     const summary = [
       `Start-up, median of ${ROUNDS} interleaved, shuffled rounds (Node ${process.version}, ${new Date().toISOString().slice(0, 10)}); Paks runs ${paksCalls} Spack command(s) for list --json.`,
+      `Load average (1, 5, 15 min) at the start ${loadAtStart.map((x) => x.toFixed(2)).join(', ')}, at the end ${loadavg().map((x) => x.toFixed(2)).join(', ')}; ${new Date().toISOString()}.`,
       `Node ran with ${startVariables.length ? startVariables.join(' and ') : `neither ${NODE_START_VARIABLES.join(' nor ')}`} set${CLEAN_NODE_ENV ? ' (--clean-node-env)' : ''}.`,
       '',
       ...rows,
