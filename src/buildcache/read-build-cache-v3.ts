@@ -28,7 +28,7 @@ import {
   v3Stem,
   type BlobRecord,
 } from './layout-v3.js';
-import type { BuildCache, CachedSpec, ReadBuildCacheOptions } from './read-build-cache.js';
+import { byText, type BuildCache, type CachedSpec, type ReadBuildCacheOptions } from './read-build-cache.js';
 
 const MAX_METADATA_BYTES = 16 * 1024 * 1024;
 const KEY_MANIFEST = /^([0-9A-F]{40})\.key\.manifest\.json$/;
@@ -80,9 +80,9 @@ export async function readBuildCacheV3(root: string, options: ReadBuildCacheOpti
   }
 
   for (const blob of [...blobs].sort()) if (!claimed.has(blob)) cache.junk.push({ path: blob, reason: 'blob that no manifest names' });
-  cache.specs.sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version) || a.hash.localeCompare(b.hash));
-  cache.keys.sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
-  cache.junk.sort((a, b) => a.path.localeCompare(b.path));
+  cache.specs.sort((a, b) => byText(a.name, b.name) || byText(a.version, b.version) || byText(a.hash, b.hash));
+  cache.keys.sort((a, b) => byText(a.fingerprint, b.fingerprint));
+  cache.junk.sort((a, b) => byText(a.path, b.path));
   return cache;
 }
 

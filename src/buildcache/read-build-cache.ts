@@ -128,16 +128,28 @@ export async function readBuildCache(dir: string, options: ReadBuildCacheOptions
       seen.set(spec.hash, keep);
     } else seen.set(spec.hash, spec);
   }
-  cache.specs = [...seen.values()].sort(
-    (a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version) || a.hash.localeCompare(b.hash),
-  );
+  cache.specs = [...seen.values()].sort((a, b) => byText(a.name, b.name) || byText(a.version, b.version) || byText(a.hash, b.hash));
   const claimed = new Set(cache.specs.map((s) => s.tarball));
   for (const tarball of [...tarballs].sort()) {
     if (!claimed.has(tarball)) cache.junk.push({ path: tarball, reason: 'tarball without a spec file' });
   }
-  cache.keys.sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
-  cache.junk.sort((a, b) => a.path.localeCompare(b.path));
+  cache.keys.sort((a, b) => byText(a.fingerprint, b.fingerprint));
+  cache.junk.sort((a, b) => byText(a.path, b.path));
   return cache;
+}
+
+const LOWER = /^[a-z0-9.-]*$/;
+const UPPER = /^[A-Z0-9.-]*$/;
+
+/**
+ * The order localeCompare gives. Plain names, versions, hashes and fingerprints (letters of
+ * one case, digits, `.` and `-`: nearly all) are compared by code point, which orders them the
+ * same (in the root collation and in a POSIX locale alike) without the ~7 ms of setting up
+ * ICU's collator on a command's first compare.
+ */
+export function byText(a: string, b: string): number {
+  if ((LOWER.test(a) && LOWER.test(b)) || (UPPER.test(a) && UPPER.test(b))) return a < b ? -1 : a > b ? 1 : 0;
+  return a.localeCompare(b);
 }
 
 async function readSpec(
