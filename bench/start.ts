@@ -186,12 +186,16 @@ async function main(): Promise<void> {
     // Nothing remembered: no settings snapshot (a cache folder
     // that cannot be created), as on the first run after installing Paks.
     const forgetful = { XDG_CACHE_HOME: '/proc/paks-bench-no-cache' };
+    // The snapshot is keyed on the PAKS_ variables (PAKS_SPACK_ROOT among them) and on Paks'
+    // own code: rows sharing one cache folder would each find the other's and read the
+    // settings files again, as on a first run. A user has one Spack and one Paks: one folder per row.
+    const ownCache = (row: string) => ({ XDG_CACHE_HOME: join(work, 'cache', createHash('sha256').update(row).digest('hex').slice(0, 12)) });
     for (const [label, spackRoot, env] of spacks) {
       cases.push(
         { name: `spack find --json (${label})`, command: join(spackRoot, 'bin', 'spack'), args: ['find', '--json'], env: { ...env, SPACK_ROOT: spackRoot } },
-        { name: `paks list --json (${label})`, command: PAKS, args: ['list', '--json'], env: { ...env, PAKS_SPACK_ROOT: spackRoot } },
+        { name: `paks list --json (${label})`, command: PAKS, args: ['list', '--json'], env: { ...env, ...ownCache(`${label}`), PAKS_SPACK_ROOT: spackRoot } },
         { name: `paks list --json (${label}, first run)`, command: PAKS, args: ['list', '--json'], env: { ...env, ...forgetful, PAKS_SPACK_ROOT: spackRoot } },
-        { name: `paks list --json (${label}, unbundled)`, command: process.execPath, args: unbundled('list', '--json'), env: { ...env, PAKS_SPACK_ROOT: spackRoot } },
+        { name: `paks list --json (${label}, unbundled)`, command: process.execPath, args: unbundled('list', '--json'), env: { ...env, ...ownCache(`${label}, unbundled`), PAKS_SPACK_ROOT: spackRoot } },
       );
     }
     const samples: Record<string, Sample[]> = {};
