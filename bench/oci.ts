@@ -1,6 +1,6 @@
 /**
  * OCI transport benchmark: Paks against skopeo on the same bytes and the same local registry.
- *   node --import tsx bench/oci.ts [--size-mib 1024] [--rounds 3] [--skip-skopeo] [--on-disk]
+ *   node --import tsx bench/oci.ts [--size-mib 1024] [--rounds 3] [--skip-skopeo] [--on-disk] [--clean-node-env]
  * Generates a build-cache-like tree (many small files, some medium, a few large; random,
  * incompressible bytes), then measures push, unchanged re-push and pull for Paks (each a
  * child process under /usr/bin/time -v for peak RSS) and copy to/from the registry for
@@ -8,14 +8,16 @@
  * `bin/paks pull` over a freshly built dist/, with a temporary HOME. Then the same for a
  * real-shaped Spack build cache (bench/spack-cache.ts; --spack-specs 40 --spack-mib 512, or
  * --skip-spack-images): first push and unchanged re-push with Spack's images, and with
- * --no-spack-images, so the Spack-image step's share of each is visible. Results go to stdout
+ * --no-spack-images, so the Spack-image step's share of each is visible. --clean-node-env runs
+ * Paks without NODE_OPTIONS and NODE_EXTRA_CA_CERTS (a CA file makes every Node start read it:
+ * ~70 ms on the project machine); the results say which of them Paks had. Results go to stdout
  * and bench/results/.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
 import { closeSync, linkSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRegistry, type TestRegistry } from '../test/helpers/registry.js';
@@ -34,6 +36,15 @@ const SKIP_SPACK_IMAGES = process.argv.includes('--skip-spack-images');
 const numberArg = (name: string, fallback: number) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : fallback);
 const SPACK_SPECS = numberArg('--spack-specs', 40);
 const SPACK_BYTES = numberArg('--spack-mib', 512) * MiB;
+/** Variables that change how long any Node program takes to start, whatever it runs. */
+const NODE_START_VARIABLES = ['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS'];
+const CLEAN_NODE_ENV = process.argv.includes('--clean-node-env');
+/** The environment Paks runs with. */
+function paksEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  if (CLEAN_NODE_ENV) for (const name of NODE_START_VARIABLES) delete env[name];
+  return env;
+}
 // skopeo 1.9 slows down per layer as layers add up (~55 ms each at 400), so "many" is 600 here.
 const SMALL_FILES = 600;
 
@@ -113,7 +124,7 @@ function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process
 
 /** `paks ARGS` as a user runs it, with HOME (settings, digest cache) in `home`. */
 const paks = (home: string, ...args: string[]) =>
-  timed(join(root, 'bin/paks'), ['--quiet', ...args], { ...process.env, HOME: home, CI: '1' }).then(parse);
+  timed(join(root, 'bin/paks'), ['--quiet', ...args], { ...paksEnv(), HOME: home, CI: '1' }).then(parse);
 
 /** Builds dist/ and the bundle bin/paks runs, so the measured process is what users run. */
 function build(): void {
@@ -152,6 +163,7 @@ const mbps = (bytes: number, seconds: number) => bytes / 1e6 / seconds;
 const mib = (kib: number) => kib / 1024;
 
 async function main(): Promise<void> {
+  const loadAtStart = loadavg();
   if (!ON_DISK) process.env.TMPDIR = '/dev/shm';
   const work = join(tmpdir(), `paks-bench-${process.pid}`);
   const source = join(work, 'cache');
@@ -276,6 +288,7 @@ async function main(): Promise<void> {
           `(every round: ${share('spackImagesRepush', 'spackImagesPush').map((x) => `${x.toFixed(1)}%`).join(', ')}), ` +
           `${median(share('spackNoImagesRepush', 'spackNoImagesPush')).toFixed(1)}% without (${share('spackNoImagesRepush', 'spackNoImagesPush').map((x) => `${x.toFixed(1)}%`).join(', ')}).`,
       ];
+  const startVariables = NODE_START_VARIABLES.filter((name) => paksEnv()[name] !== undefined);
   const lines = [
     `Data: ${files.length} files, ${(bytes / MiB).toFixed(0)} MiB; ${skopeo}; node ${process.version}; ${execFileSync('nproc', { encoding: 'utf8' }).trim()} CPUs`,
     '',
@@ -294,6 +307,8 @@ async function main(): Promise<void> {
       (results.skopeoRepush ? `; skopeo ${((100 * results.skopeoRepush.seconds) / results.skopeoPush!.seconds).toFixed(1)}%.` : '.'),
     `Unchanged re-push (digest cache), median of ${repushShares.length} rounds: ${medianShare.toFixed(1)}% of that round's first push (every round: ${repushShares.map((share) => `${share.toFixed(1)}%`).join(', ')}).`,
     `Storage: ${ON_DISK ? 'disk' : 'tmpfs (/dev/shm)'} for the data, the registry and the pulls. Best of ${ROUNDS} alternating rounds (skopeo re-push: once); peak RSS of that run.`,
+    `Load average (1, 5, 15 min) at the start ${loadAtStart.map((x) => x.toFixed(2)).join(', ')}, at the end ${loadavg().map((x) => x.toFixed(2)).join(', ')}; ${new Date().toISOString()}.`,
+    `Paks ran with ${startVariables.length ? startVariables.join(' and ') : `neither ${NODE_START_VARIABLES.join(' nor ')}`} set${CLEAN_NODE_ENV ? ' (--clean-node-env)' : ''}.`,
     ...spackLines,
   ];
   const text = lines.join('\n');

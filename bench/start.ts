@@ -1,6 +1,6 @@
 /**
  * Start-up benchmark: how long the CLI takes before and around the work it hands to Spack.
- *   node --import tsx bench/start.ts [--rounds 21] [--no-build]
+ *   node --import tsx bench/start.ts [--rounds 21] [--no-build] [--spack-ms 250,960] [--clean-node-env]
  *   PAKS_BENCH_SPACK_ROOT=/path/to/spack node --import tsx bench/start.ts   # beside a real Spack
  * Side by side in one run, rounds interleaved in a shuffled order (the machine is shared), median of each:
  *   - `paks --version` and `paks --help` against `node -e 0`;
@@ -9,14 +9,18 @@
  *     stand-in printed for the same command lines: what is left is Paks' own overhead), a
  *     Spack as slow as a real one (the instant Spack after a CPU-bound wait of --spack-ms,
  *     250 ms by default: issue 13's median for Spack 0.23's `find --json`; two calls at once
- *     then compete for the two cores as real ones do), and a real Spack when
+ *     then compete for the two cores as real ones do; a list such as 250,960 gives a row for
+ *     each: 960 ms is what issue 21 measured for a real Spack 0.23), and a real Spack when
  *     PAKS_BENCH_SPACK_ROOT names one.
+ *   - --clean-node-env runs every command without NODE_OPTIONS and NODE_EXTRA_CA_CERTS (a CA
+ *     file makes every Node start read it: ~70 ms on the project machine). The header says
+ *     which of them the measured commands had.
  * Writes a table to stdout and the raw figures to bench/results/.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSpackRoot, runSpack } from '../test/helpers/spack.js';
@@ -26,8 +30,17 @@ const roundsArg = process.argv.indexOf('--rounds');
 const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 21;
 const PAKS = join(root, 'bin', 'paks');
 const spackMsArg = process.argv.indexOf('--spack-ms');
-/** How long the simulated Spack takes per command, CPU-bound (Python's start included). */
-const SPACK_MS = spackMsArg > 0 ? Number(process.argv[spackMsArg + 1]) : 250;
+/** How long each simulated Spack takes per command, CPU-bound (Python's start included). */
+const SPACK_MS = spackMsArg > 0 ? process.argv[spackMsArg + 1]!.split(',').map(Number) : [250];
+if (SPACK_MS.some((ms) => !(ms > 0))) throw new Error('--spack-ms takes milliseconds, e.g. 250 or 250,960');
+/** Variables that change how long any Node program takes to start, whatever it runs. */
+const NODE_START_VARIABLES = ['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS'];
+const CLEAN_NODE_ENV = process.argv.includes('--clean-node-env');
+const baseEnv = (): NodeJS.ProcessEnv => {
+  const env = { ...process.env };
+  if (CLEAN_NODE_ENV) for (const name of NODE_START_VARIABLES) delete env[name];
+  return env;
+};
 
 interface Case {
   name: string;
@@ -61,7 +74,7 @@ sys.exit(os.waitstatus_to_exitcode(status))
 function time(c: Case, home: string, scratch: string): Sample {
   const report = join(scratch, 'sample.txt');
   const run = spawnSync('python3', ['-c', MEASURE, report, c.command, ...c.args], {
-    env: { ...process.env, HOME: home, CI: 'true', ...c.env },
+    env: { ...baseEnv(), HOME: home, CI: 'true', ...c.env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   if (run.status !== 0) throw new Error(`${c.name} failed (exit ${run.status}): ${run.stderr}`);
@@ -110,11 +123,11 @@ function instantSpack(dir: string, standinRoot: string, standinEnv: Record<strin
 }
 
 /**
- * The instant Spack's answers after SPACK_MS of CPU-bound work in Python (what a real Spack
+ * The instant Spack's answers after spackMs of CPU-bound work in Python (what a real Spack
  * spends importing itself and reading its database), so two calls at once compete for the
  * cores with each other and with Paks as real ones would.
  */
-function simulatedSpack(dir: string, instant: string, home: string): void {
+function simulatedSpack(dir: string, instant: string, home: string, spackMs: number): void {
   mkdirSync(join(dir, 'bin'), { recursive: true });
   const busy = `import time, sys\nend = time.process_time() + float(sys.argv[1])\nwhile time.process_time() < end: pass\n`;
   // The interpreter itself, not a version manager's shim (whose speed depends on HOME).
@@ -124,17 +137,18 @@ function simulatedSpack(dir: string, instant: string, home: string): void {
     chmodSync(join(dir, 'bin', 'spack'), 0o755);
   };
   // Calibrated with the same timing as the benchmark itself, so the whole call (the shell,
-  // Python's start, the burn and the replay) takes SPACK_MS when run alone.
-  let burn = SPACK_MS / 1000;
+  // Python's start, the burn and the replay) takes spackMs when run alone.
+  let burn = spackMs / 1000;
   for (let attempt = 0; attempt < 3; attempt++) {
     write(burn);
     const took = median(Array.from({ length: 5 }, () => time({ name: 'calibrate', command: join(dir, 'bin', 'spack'), args: ['find', '--json'] }, home, dir).wall));
-    burn = Math.max(0, burn + SPACK_MS / 1000 - took);
+    burn = Math.max(0, burn + spackMs / 1000 - took);
   }
   write(burn);
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = loadavg();
   if (!process.argv.includes('--no-build')) execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
   const work = mkdtempSync(join(tmpdir(), 'paks-bench-start-'));
   try {
@@ -147,8 +161,8 @@ async function main(): Promise<void> {
     const standinEnv = { ...standin.env };
     const instant = join(work, 'instant');
     const paksCalls = instantSpack(instant, standin.root, standinEnv, home);
-    const simulated = join(work, 'simulated');
-    simulatedSpack(simulated, instant, home);
+    const simulated = SPACK_MS.map((ms): [number, string] => [ms, join(work, `simulated-${ms}`)]);
+    for (const [ms, dir] of simulated) simulatedSpack(dir, instant, home, ms);
 
     // The same CLI from tsc's dist/ (one file per module, as before the bundle), for comparison.
     const unbundled = (...args: string[]) => [
@@ -166,18 +180,22 @@ async function main(): Promise<void> {
     const spacks: Array<[string, string, Record<string, string>]> = [
       ['stand-in', standin.root, standinEnv],
       ['instant', instant, {}],
-      [`simulated ${SPACK_MS} ms`, simulated, {}],
+      ...simulated.map(([ms, dir]): [string, string, Record<string, string>] => [`simulated ${ms} ms`, dir, {}]),
     ];
     if (process.env.PAKS_BENCH_SPACK_ROOT) spacks.push(['real', process.env.PAKS_BENCH_SPACK_ROOT, {}]);
     // Nothing remembered: no settings snapshot (a cache folder
     // that cannot be created), as on the first run after installing Paks.
     const forgetful = { XDG_CACHE_HOME: '/proc/paks-bench-no-cache' };
+    // The snapshot is keyed on the PAKS_ variables (PAKS_SPACK_ROOT among them) and on Paks'
+    // own code: rows sharing one cache folder would each find the other's and read the
+    // settings files again, as on a first run. A user has one Spack and one Paks: one folder per row.
+    const ownCache = (row: string) => ({ XDG_CACHE_HOME: join(work, 'cache', createHash('sha256').update(row).digest('hex').slice(0, 12)) });
     for (const [label, spackRoot, env] of spacks) {
       cases.push(
         { name: `spack find --json (${label})`, command: join(spackRoot, 'bin', 'spack'), args: ['find', '--json'], env: { ...env, SPACK_ROOT: spackRoot } },
-        { name: `paks list --json (${label})`, command: PAKS, args: ['list', '--json'], env: { ...env, PAKS_SPACK_ROOT: spackRoot } },
+        { name: `paks list --json (${label})`, command: PAKS, args: ['list', '--json'], env: { ...env, ...ownCache(`${label}`), PAKS_SPACK_ROOT: spackRoot } },
         { name: `paks list --json (${label}, first run)`, command: PAKS, args: ['list', '--json'], env: { ...env, ...forgetful, PAKS_SPACK_ROOT: spackRoot } },
-        { name: `paks list --json (${label}, unbundled)`, command: process.execPath, args: unbundled('list', '--json'), env: { ...env, PAKS_SPACK_ROOT: spackRoot } },
+        { name: `paks list --json (${label}, unbundled)`, command: process.execPath, args: unbundled('list', '--json'), env: { ...env, ...ownCache(`${label}, unbundled`), PAKS_SPACK_ROOT: spackRoot } },
       );
     }
     const samples: Record<string, Sample[]> = {};
@@ -226,15 +244,18 @@ async function main(): Promise<void> {
         `Beside a real Spack whose \`find --json\` takes 250 ms (Spack 0.23 in issue 13's measurement), that projects to ${ratio(0.25 + overheadCpu, 0.25)}× ` +
         `(measure it with PAKS_BENCH_SPACK_ROOT).`,
     );
+    const startVariables = NODE_START_VARIABLES.filter((name) => baseEnv()[name] !== undefined);
     const summary = [
       `Start-up, median of ${ROUNDS} interleaved, shuffled rounds (Node ${process.version}, ${new Date().toISOString().slice(0, 10)}); Paks runs ${paksCalls} Spack command(s) for list --json.`,
+      `Load average (1, 5, 15 min) at the start ${loadAtStart.map((x) => x.toFixed(2)).join(', ')}, at the end ${loadavg().map((x) => x.toFixed(2)).join(', ')}; ${new Date().toISOString()}.`,
+      `Node ran with ${startVariables.length ? startVariables.join(' and ') : `neither ${NODE_START_VARIABLES.join(' nor ')}`} set${CLEAN_NODE_ENV ? ' (--clean-node-env)' : ''}.`,
       '',
       ...rows,
     ].join('\n');
     console.log(summary);
     const results = join(root, 'bench', 'results');
     mkdirSync(results, { recursive: true });
-    writeFileSync(join(results, `start-${Date.now()}.json`), JSON.stringify({ rounds: ROUNDS, node: process.version, samples }, null, 2));
+    writeFileSync(join(results, `start-${Date.now()}.json`), JSON.stringify({ rounds: ROUNDS, node: process.version, spackMs: SPACK_MS, nodeStartVariables: startVariables, samples }, null, 2));
   } finally {
     if (!process.env.PAKS_BENCH_KEEP) rmSync(work, { recursive: true, force: true });
     else console.log(`kept ${work}`);

@@ -110,15 +110,24 @@ export class PaksClient {
     return `[paks-client spack: ${this.spackFound ?? 'not looked up yet'}; settings: ${file}${existsSync(file) ? '' : ' (not created: defaults)'}]`;
   }
 
-  /** Installed specs; `prefixes: false` saves a Spack call when install prefixes are not needed. */
+  /**
+   * Installed specs, Spack's default tree then the build tree (build/tree.ts), asked at once;
+   * `prefixes: false` saves a Spack call when install prefixes are not needed. The default
+   * tree's queries start as soon as Spack is found, and the build tree's code loads beside
+   * them (it starts no query for a user who never built: build/tree.ts).
+   */
   async list(constraints: readonly string[] = [], options: { prefixes?: boolean } = {}): Promise<InstalledSpec[]> {
-    const { listInstalled } = await import('./build/tree.js');
-    return listInstalled(this, constraints, options);
+    const [spack, { findInstalled }] = await Promise.all([this.spack(), import('./spack/installed.js')]);
+    const [installed, built] = await Promise.all([
+      findInstalled(spack, constraints, options),
+      import('./build/tree.js').then(({ findInBuildTree }) => findInBuildTree(this, constraints, options)),
+    ]);
+    return [...installed, ...built];
   }
 
   async planUninstall(specs: readonly string[], options: UninstallOptions = {}): Promise<UninstallPlan> {
-    const [{ planUninstall }, { listInstalled }] = await Promise.all([import('./spack/uninstall.js'), import('./build/tree.js')]);
-    return planUninstall((constraints) => listInstalled(this, constraints), specs, options);
+    const { planUninstall } = await import('./spack/uninstall.js');
+    return planUninstall((constraints) => this.list(constraints), specs, options);
   }
 
   async uninstall(plan: UninstallPlan): Promise<string[]> {

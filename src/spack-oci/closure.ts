@@ -8,8 +8,16 @@ import { dependencyTypes, type SpecNode } from '../spack/spec-json.js';
  */
 export function runtimeClosureTopo(nodes: readonly SpecNode[], roots: readonly string[]): SpecNode[] {
   const byHash = new Map(nodes.map((n) => [n.hash, n]));
-  const children = (node: SpecNode) =>
-    node.dependencies.filter((d) => dependencyTypes(d).some((t) => t === 'link' || t === 'run')).map((d) => d.hash).filter((h) => byHash.has(h));
+  // Each node's children are asked for three times below: worked out once (a push asks for every spec's closure).
+  const known = new Map<string, string[]>();
+  const children = (node: SpecNode) => {
+    let hashes = known.get(node.hash);
+    if (!hashes) {
+      hashes = node.dependencies.filter((d) => dependencyTypes(d).some((t) => t === 'link' || t === 'run')).map((d) => d.hash).filter((h) => byHash.has(h));
+      known.set(node.hash, hashes);
+    }
+    return hashes;
+  };
   // In-degrees within the closure reachable from the roots.
   const reachable = new Set<string>();
   const stack = [...roots];

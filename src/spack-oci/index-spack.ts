@@ -74,27 +74,53 @@ export interface UpdatedSpackIndex {
   specs: number;
 }
 
+/** What `index.spack` holds: its manifest's digest and the database it names. */
+export interface CurrentSpackIndex {
+  digest: string;
+  db: SpackDatabase;
+}
+
+/** Reads `index.spack` (its manifest by tag, then its one layer); undefined when the tag does not exist. */
+export async function readSpackIndex(client: RegistryClient, repo: Repository): Promise<CurrentSpackIndex | undefined> {
+  let current;
+  try {
+    current = await client.getManifest({ ...repo, tag: INDEX_TAG });
+  } catch (error) {
+    if (error instanceof PaksError && error.kind === 'not-found') return undefined;
+    throw error;
+  }
+  if (current.kind !== 'manifest' || current.manifest.layers.length !== 1) {
+    throw new PaksError('registry', `${repo.registry}/${repo.repository}:${INDEX_TAG} is not a Spack build cache index (one layer expected).`, {
+      hint: 'Another tool wrote that tag; remove it or push to another repository.',
+    });
+  }
+  const db = parseDatabase(await client.fetchBlobBytes(repo, current.manifest.layers[0]!, MAX_INDEX_BYTES), `${INDEX_TAG} of ${repo.repository}`);
+  return { digest: current.digest, db };
+}
+
 /**
  * Makes `index.spack` list our specs too. `ours` is the cache's own index bytes (pushed as they
- * are when the tag does not exist yet, exactly as Spack would).
+ * are when the tag does not exist yet, exactly as Spack would). `read`: the index as this push
+ * read it earlier (beside its other requests); it decides the first attempt, and a write still
+ * moves the tag only if nobody moved it since that read.
  */
-export async function updateSpackIndex(client: RegistryClient, repo: Repository, ours: Buffer, reporter?: Reporter): Promise<UpdatedSpackIndex> {
+export async function updateSpackIndex(
+  client: RegistryClient,
+  repo: Repository,
+  ours: Buffer,
+  reporter?: Reporter,
+  read?: Promise<CurrentSpackIndex | undefined>,
+): Promise<UpdatedSpackIndex> {
   const reference = { ...repo, tag: INDEX_TAG };
   const oursDb = parseDatabase(ours, 'the build cache index');
   for (let attempt = 1; ; attempt++) {
-    const before = await client.manifestDigest(reference);
+    // An earlier read that failed (the network, say) is made again here, where it used to be made.
+    const current = attempt === 1 && read ? await read.catch(() => readSpackIndex(client, repo)) : await readSpackIndex(client, repo);
     let layer = ours;
     let merged = oursDb;
-    if (before) {
-      const current = await client.getManifest({ ...repo, digest: before });
-      if (current.kind !== 'manifest' || current.manifest.layers.length !== 1) {
-        throw new PaksError('registry', `${repo.registry}/${repo.repository}:${INDEX_TAG} is not a Spack build cache index (one layer expected).`, {
-          hint: 'Another tool wrote that tag; remove it or push to another repository.',
-        });
-      }
-      const existing = parseDatabase(await client.fetchBlobBytes(repo, current.manifest.layers[0]!, MAX_INDEX_BYTES), `${INDEX_TAG} of ${repo.repository}`);
-      merged = mergeDatabases(existing, oursDb);
-      if (!adds(existing, oursDb)) return { digest: before, changed: false, specs: Object.keys(existing.database.installs).length };
+    if (current) {
+      merged = mergeDatabases(current.db, oursDb);
+      if (!adds(current.db, oursDb)) return { digest: current.digest, changed: false, specs: Object.keys(current.db.database.installs).length };
       layer = spackJson(merged);
     }
     const config = await client.pushBlobBytes(repo, Buffer.from('{}'), OCI_IMAGE_CONFIG);
@@ -105,8 +131,8 @@ export async function updateSpackIndex(client: RegistryClient, repo: Repository,
       config: { mediaType: OCI_IMAGE_CONFIG, digest: config.digest, size: config.size },
       layers: [{ mediaType: OCI_LAYER_GZIP, digest: blob.digest, size: blob.size }],
     };
-    // Someone else moved the tag while we merged: merge again with what they wrote.
-    if ((await client.manifestDigest(reference)) !== before && attempt < ATTEMPTS) {
+    // Someone else moved the tag since we read it: merge again with what they wrote.
+    if ((await client.manifestDigest(reference)) !== current?.digest && attempt < ATTEMPTS) {
       reporter?.debug(`${INDEX_TAG} changed while Paks merged it; merging again`);
       continue;
     }

@@ -11,7 +11,8 @@ import { readFile, stat } from 'node:fs/promises';
 import type { DigestCache } from '../oci/digest-cache.js';
 import { join } from 'node:path';
 import { PaksError, describeError } from '../errors.js';
-import type { BuildCache, CachedSpec } from '../buildcache/read-build-cache.js';
+// Loaded with this module, not when the push reaches it: most pushes with images are of a build cache.
+import { readBuildCache, type BuildCache, type CachedSpec } from '../buildcache/read-build-cache.js';
 import { ociArchitectureOf } from '../buildcache/oci-platform.js';
 import type { RegistryClient, Repository } from '../oci/client.js';
 import type { Descriptor } from '../oci/schemas.js';
@@ -23,6 +24,7 @@ import {
   defaultBase,
   imageConfig,
   imageManifest,
+  INDEX_TAG,
   OCI_IMAGE_CONFIG,
   specConfigFields,
   specDescription,
@@ -35,7 +37,7 @@ import {
 import { attachReferrers, type Referrer } from '../oci/referrers.js';
 import { ANNOTATION_TITLE, CYCLONEDX_JSON, SPACK_SPEC_SIGNED, SPDX_JSON } from '../oci/media-types.js';
 import { sbomPaths } from '../sbom/file-names.js';
-import { databaseOf, updateSpackIndex, type UpdatedSpackIndex } from './index-spack.js';
+import { databaseOf, readSpackIndex, updateSpackIndex, type UpdatedSpackIndex } from './index-spack.js';
 import { runEnvironment } from './run-environment.js';
 import { decodeTarballLayer, encodeTarballLayer, readTarballLayer, type TarballLayer } from './tarball-layer.js';
 
@@ -221,10 +223,11 @@ export function startSpackImages(options: StartSpackImagesOptions): SpackImagePu
   const skipped: PushedSpackImages['skipped'] = [];
   const slot = limit(client.concurrency);
   // One tag listing instead of one GET per image: most pushes add new specs.
-  const existingTags = client.listTags(repo).then(
-    (tags) => new Set(tags),
-    () => new Set<string>(),
-  );
+  const tagList = client.listTags(repo).then((tags) => new Set(tags));
+  const existingTags = tagList.catch(() => new Set<string>());
+  // index.spack, when the list has it, is read now, beside the upload, not after the artifact.
+  const currentIndex = tagList.then((tags) => (tags.has(INDEX_TAG) ? readSpackIndex(client, repo) : undefined));
+  currentIndex.catch(() => {});
   let ready: PreparedSpackImages | undefined;
   // Specs whose image waits for blobs, with the files it needs (undefined: it waits for the end).
   let waiting: { spec: CachedSpec; needs: string[] | undefined }[] = [];
@@ -346,7 +349,7 @@ export function startSpackImages(options: StartSpackImagesOptions): SpackImagePu
           ours = spackJson(databaseOf(docs, cache.layout === 3 ? '8' : '7'));
         }
         try {
-          index = await updateSpackIndex(client, repo, ours, options.reporter);
+          index = await updateSpackIndex(client, repo, ours, options.reporter, currentIndex);
         } catch (error) {
           throw new PaksError(error instanceof PaksError ? error.kind : 'registry', `The Spack images are pushed, but index.spack could not be updated: ${describeError(error)}`, { cause: error });
         }
@@ -354,7 +357,7 @@ export function startSpackImages(options: StartSpackImagesOptions): SpackImagePu
       return { images, index, skipped };
     },
     async abandon() {
-      await Promise.allSettled([prepared, existingTags, ...jobs.values()]);
+      await Promise.allSettled([prepared, existingTags, currentIndex, ...jobs.values()]);
     },
   };
 }
@@ -437,7 +440,6 @@ export interface PreparedSpackImages {
 export async function prepareSpackImages(directory: string, known?: DigestCache, cache?: BuildCache, options: { readAhead?: boolean } = {}): Promise<PreparedSpackImages | undefined> {
   if (!cache) {
     if (!existsSync(join(directory, 'build_cache')) && !existsSync(join(directory, 'v3', 'layout.json'))) return undefined;
-    const { readBuildCache } = await import('../buildcache/read-build-cache.js');
     cache = await readBuildCache(directory);
   }
   const withTarballs = cache.specs.filter((s) => s.tarballPresent);

@@ -6,6 +6,7 @@ import type { SpecNode } from './spec-json.js';
 import { compilerLabel, dependencyTypes, targetName } from './spec-node.js';
 import { compilerEdge, compilerOf, nodesByHash } from '../spec/compiler.js';
 import { COMPILER_FORMAT, PREFIX_FORMAT, parseFindLines, parseFoundCompiler } from './dialect/find.js';
+import { parseFoundNodes } from './spec-check.js';
 
 /** An installed spec as Paks reports it (stable JSON for scripts). */
 export interface InstalledSpec {
@@ -38,21 +39,16 @@ export interface InstalledSpec {
 export async function findInstalled(spack: SpackRunner, constraints: readonly string[] = [], options: { prefixes?: boolean } = {}): Promise<InstalledSpec[]> {
   const specs = checkSpecArguments(constraints);
   const withPrefixes = options.prefixes ?? true;
-  const [json, lines, { parseFindOutput }] = await Promise.all([
+  const [json, lines] = await Promise.all([
     spack.run(['find', '--json', ...specs], { allowFailure: true }),
     withPrefixes ? spack.run(['find', '--format', PREFIX_FORMAT, ...specs], { allowFailure: true }) : undefined,
-    // The spec-JSON schemas (zod) load, and are made ready, while Spack runs.
-    import('./spec-json.js').then((module) => {
-      module.prepareFindOutputParser();
-      return module;
-    }),
   ]);
   if (json.exitCode !== 0) {
     if (/No package matches the query/.test(json.stderr + json.stdout)) return [];
     const { spackCommandError } = await import('./errors.js');
     throw spackCommandError(json, `list installed packages${specs.length ? ` matching ${specs.join(' ')}` : ''}`);
   }
-  const nodes = json.stdout.trim() ? parseFindOutput(json.stdout) : [];
+  const nodes = json.stdout.trim() ? await parseFoundNodes(json.stdout) : [];
   const byHash = nodesByHash(nodes);
   const unnamed = nodes.filter((node) => !compilerOf(node, byHash) && compilerEdge(node));
   const compilerLines = unnamed.length

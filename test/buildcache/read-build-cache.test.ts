@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, rename, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readBuildCache } from '../../src/buildcache/read-build-cache.js';
+import { byText, readBuildCache } from '../../src/buildcache/read-build-cache.js';
 import { PaksError } from '../../src/errors.js';
 import {
   CACHE_KEY_FINGERPRINT,
@@ -114,4 +114,18 @@ test('a verifySpec hook sees every spec file, and its refusal stops the read', a
     }),
     (e: unknown) => e instanceof PaksError && e.kind === 'trust',
   );
+});
+
+test('byText orders plain names, versions and hashes as localeCompare does (without its collator)', () => {
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  for (const alphabet of ['abcz09.-', 'ABCZ09.-', 'aZ0_-', 'ab-.9']) {
+    const word = () => Array.from({ length: Math.floor(random() * 6) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+    for (let i = 0; i < 2000; i++) {
+      const [a, b] = [word(), word()];
+      assert.equal(Math.sign(byText(a, b)), Math.sign(a.localeCompare(b)), `${a} against ${b}`);
+      // Plain strings come out in the same order whatever the locale (others are localeCompare's).
+      if (!alphabet.includes('_')) for (const locale of ['en', 'en-US-POSIX', 'de']) assert.equal(Math.sign(byText(a, b)), Math.sign(a.localeCompare(b, locale)), `${a} against ${b} in ${locale}`);
+    }
+  }
 });

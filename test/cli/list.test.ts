@@ -1,10 +1,12 @@
 // `paks list` asks Spack what it needs each time, all at once: nothing started early by a
 // launcher, no remembered prefixes (issue 21, items 2 to 4).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runPaks, temporaryDirectory } from '../helpers/cli.js';
+import { fileURLToPath } from 'node:url';
+import { loadedSources, PAKS_CJS, runPaks, temporaryDirectory } from '../helpers/cli.js';
 import { createSpackRoot, runSpack } from '../helpers/spack.js';
 
 type Listed = Array<{ name: string; hash: string; prefix: string | null }>;
@@ -54,4 +56,22 @@ test('a changed install_tree is seen at once: prefixes are those of the tree Spa
   assert.equal(after.hash, before.hash);
   assert.ok(after.prefix?.startsWith(tree), `${after.prefix} is in ${tree}`);
   await stat(before.prefix!);
+});
+
+test('paks list --json reads what Spack answers without loading zod or the YAML parser (bench/start.ts)', async (t) => {
+  const dir = await temporaryDirectory(t);
+  const home = join(dir, 'home');
+  await mkdir(home);
+  const sr = await createSpackRoot(join(dir, 'spack'));
+  assert.equal(runSpack(sr, ['install', 'hello-paks']).code, 0);
+  // The first run reads the settings files (and keeps their snapshot); the second is measured.
+  assert.equal((await runPaks(['list', '--json'], { home, env: sr.env })).exitCode, 0);
+  const recording = join(dir, 'imports.txt');
+  const recorder = fileURLToPath(new URL('../helpers/record-imports.mjs', import.meta.url));
+  const run = spawnSync(process.execPath, ['--import', recorder, PAKS_CJS, 'list', '--json'], { env: { ...process.env, ...sr.env, HOME: home, PAKS_RECORD_IMPORTS: recording }, encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  assert.ok((JSON.parse(run.stdout) as Listed).some((s) => s.name === 'hello-paks' && s.prefix));
+  const loaded = await loadedSources(recording);
+  assert.ok(loaded.includes('/src/spack/spec-check.ts'), 'the recording sees the listing code');
+  for (const heavy of ['zod', 'yaml']) assert.ok(!loaded.includes(`/node_modules/${heavy}/`), `paks list loaded ${heavy}`);
 });

@@ -99,6 +99,15 @@ describe('probeScheme: HTTPS first on loopback', async () => {
     assert.equal(await probeScheme(failing('DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed certificate'), '127.0.0.1:5000'), 'https');
     assert.equal(await probeScheme(failing('ECONNREFUSED', 'connect ECONNREFUSED'), '127.0.0.1:5000'), 'https');
   });
+  it('asks as a TLS probe (no certificate check, so no root store to load) with nothing but the request line', async () => {
+    const sent: unknown[] = [];
+    const recording = async (request: unknown) => {
+      sent.push(request);
+      return { status: 401, discard: async () => {} } as never;
+    };
+    assert.equal(await probeScheme(recording, '127.0.0.1:5000'), 'https');
+    assert.deepEqual(sent, [{ method: 'GET', url: new URL('https://127.0.0.1:5000/v2/'), idleTimeoutMs: 10_000, tlsProbe: true }]);
+  });
   it('falls back to HTTP only when the server does not speak TLS', async () => {
     assert.equal(await probeScheme(failing('EPROTO', 'ssl3_get_record:wrong version number'), '127.0.0.1:5000'), 'http');
     assert.equal(await probeScheme(failing('ERR_SSL_WRONG_VERSION_NUMBER', 'wrong version number'), 'localhost:5000'), 'http');

@@ -13,6 +13,12 @@ export interface HttpRequest {
   body?: () => Readable | Buffer;
   /** Abort when the connection is idle this long (default 60 s). */
   idleTimeoutMs?: number;
+  /**
+   * Only asks whether the server speaks TLS (probeScheme): over HTTPS the certificate is not
+   * checked, so Node's root store (~50 ms to load) is not read for a registry that turns out
+   * to speak plain HTTP. Carries nothing but the request line.
+   */
+  tlsProbe?: boolean;
 }
 
 export interface HttpResponse {
@@ -57,6 +63,8 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
   const httpAgent = new http.Agent(agentOptions);
   // Giving `ca` replaces Node's default store, so the bundled and NODE_EXTRA_CA_CERTS roots are added back.
   const httpsAgent = new https.Agent(options.ca?.length ? { ...agentOptions, ca: [...tls.rootCertificates, ...extraCaCertificates(), ...options.ca] } : agentOptions);
+  // No trust anchors and no checks: used only to see whether a TLS handshake happens at all.
+  let probeAgent: https.Agent | undefined;
   const userAgent = options.userAgent ?? 'paks';
 
   const responseTimeoutMs = options.responseTimeoutMs ?? 10_000;
@@ -73,7 +81,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
       const req = (isHttps ? https : http).request(request.url, {
         method: request.method,
         headers,
-        agent: isHttps ? httpsAgent : httpAgent,
+        agent: !isHttps ? httpAgent : request.tlsProbe ? (probeAgent ??= new https.Agent({ ca: [], rejectUnauthorized: false })) : httpsAgent,
         ...(options.signal ? { signal: options.signal } : {}),
       });
       let settled = false;
@@ -147,6 +155,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
     close() {
       httpAgent.destroy();
       httpsAgent.destroy();
+      probeAgent?.destroy();
     },
   };
 }
@@ -228,11 +237,11 @@ const NOT_TLS = /wrong version number|packet length too long|http request/i;
 /**
  * Docker's rule for loopback registries: HTTPS first, plain HTTP only when the server does
  * not speak TLS. A certificate problem is not a reason to drop to HTTP: it stays HTTPS and
- * the request that follows explains it.
+ * the request that follows, which checks the certificate, explains it.
  */
 export async function probeScheme(send: HttpSend, registry: string): Promise<'http' | 'https'> {
   try {
-    const response = await send({ method: 'GET', url: new URL(`https://${registry}/v2/`), idleTimeoutMs: 10_000 });
+    const response = await send({ method: 'GET', url: new URL(`https://${registry}/v2/`), idleTimeoutMs: 10_000, tlsProbe: true });
     await response.discard();
     return 'https';
   } catch (error) {
