@@ -20,6 +20,12 @@ export async function spackBuildcachePush(spack: SpackRunner, dir: string, root:
   await spack.run(args, { live: true, doing: `make a build cache of ${root.name}@${root.version}` });
 }
 
+/** `spack buildcache push --unsigned --only package` of exactly these installed specs (none of their dependencies) into `dir`. */
+export async function spackBuildcachePushOnly(spack: SpackRunner, dir: string, specs: ReadonlyArray<{ name: string; hash: string }>): Promise<void> {
+  const args = ['buildcache', 'push', '--update-index', '--unsigned', '--only', 'package', dir, ...specs.map((spec) => `/${spec.hash}`)];
+  await spack.run(args, { live: true, doing: `make a build cache of ${specs.map((spec) => spec.name).join(', ')}` });
+}
+
 /**
  * Checks every spec in a freshly written cache verifies with the signing key (openpgp, the
  * same check `paks install` makes), and that the public key travels in the cache

@@ -342,10 +342,8 @@ async function buildCacheMirror(client: PaksClient, repo: CommunityRepository): 
 async function writeDependencyCache(client: PaksClient, runner: SpackRunner, result: PackageBuild, nodes: readonly InstalledNode[], dir: string): Promise<void> {
   try {
     await mkdir(dir, { recursive: true });
-    await runner.run(['buildcache', 'push', '--unsigned', '--update-index', '--only', 'package', dir, ...nodes.map((node) => `/${node.hash}`)], {
-      live: true,
-      doing: `make a build cache of ${nodes.map((node) => node.name).join(', ')}`,
-    });
+    const { spackBuildcachePushOnly } = await import('../build/cache.js');
+    await spackBuildcachePushOnly(runner, dir, nodes);
     result.dependencies = nodes.map(shortNode);
   } catch (error) {
     // The package's own build does not depend on it: the next run builds them again.

@@ -94,35 +94,38 @@ describe("the repository's build cache: the second run builds only the repositor
     assert.equal(report.dependencies, undefined, 'nothing new to keep');
   });
 
-  test('a build cache on a registry that never answers costs one bounded look-up (registry_lookup_timeout), then Spack builds', async () => {
-    const silent = await startSilentServer();
+  /** `paks repo build hello-paks --build-cache` on a fresh machine, with paks.yaml's build_cache at `host` for that run only. */
+  async function buildWithCacheAt(host: string, machineName: string, env: Record<string, string> = {}) {
     const config = join(repo, 'paks.yaml');
     const before = await readFile(config, 'utf8');
     try {
-      await writeFile(config, `${before}build_cache: ${silent.host}/community/spack-buildcache\n`);
-      const machine = await world.machine('ci-silent');
-      const built = await machine.paks(['repo', 'build', 'hello-paks', '--build-cache', '--json', '--repo', repo], { PAKS_REGISTRY_TIMEOUT: '0.3', PAKS_REGISTRY_LOOKUP_TIMEOUT: '1' });
+      await writeFile(config, `${before}build_cache: ${host}/community/spack-buildcache\n`);
+      const machine = await world.machine(machineName);
+      const built = await machine.paks(['repo', 'build', 'hello-paks', '--build-cache', '--json', '--repo', repo], env);
       assert.equal(built.exitCode, 0, built.stderr);
-      assert.match(built.stderr, /Spack cannot read the build cache 127\.0\.0\.1:\d+\/community\/spack-buildcache over HTTPS \(.*(does not answer|no answer within 1 s).*\): it builds the dependencies from source\./);
+      return built;
     } finally {
       await writeFile(config, before);
+    }
+  }
+
+  test('a build cache on a registry that never answers costs one bounded look-up (registry_lookup_timeout), then Spack builds', async () => {
+    const silent = await startSilentServer();
+    try {
+      const built = await buildWithCacheAt(silent.host, 'ci-silent', { PAKS_REGISTRY_TIMEOUT: '0.3', PAKS_REGISTRY_LOOKUP_TIMEOUT: '1' });
+      assert.match(built.stderr, /Spack cannot read the build cache 127\.0\.0\.1:\d+\/community\/spack-buildcache over HTTPS \(.*(does not answer|no answer within 1 s).*\): it builds the dependencies from source\./);
+    } finally {
       await silent.stop();
     }
   });
 
   test('a build cache Spack cannot read over HTTPS: one line, and the build goes on from source', async () => {
     const plain = await startRegistry();
-    const config = join(repo, 'paks.yaml');
-    const before = await readFile(config, 'utf8');
     try {
-      await writeFile(config, `${before}build_cache: ${plain.host}/community/spack-buildcache\n`);
-      const machine = await world.machine('ci-plain');
-      const built = await machine.paks(['repo', 'build', 'hello-paks', '--build-cache', '--json', '--repo', repo]);
-      assert.equal(built.exitCode, 0, built.stderr);
+      const built = await buildWithCacheAt(plain.host, 'ci-plain');
       assert.match(built.stderr, /Spack cannot read the build cache 127\.0\.0\.1:\d+\/community\/spack-buildcache over HTTPS \(.+\): it builds the dependencies from source\./);
       assert.ok(names((JSON.parse(built.stdout) as BuildJson).packages[0]!.fromSource).includes('gcc-runtime'));
     } finally {
-      await writeFile(config, before);
       await plain.stop();
     }
   });

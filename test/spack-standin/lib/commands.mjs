@@ -374,7 +374,7 @@ export const commands = {
     if (!a.specs.length) throw new Die('spack spec requires at least one spec or an active environment');
     const abstract = parseSpecs(a.specs);
     // --fresh-roots concretizes exactly as `spack install --fresh-roots` does (below); `spack spec`
-    // takes the flag in both releases (../shared/spack-0.23/help/spec.txt, spack-1.1/help/spec.txt).
+    // takes the flag in both releases (test/fixtures/spack/help/spec.txt and test/fixtures/spack-1.1/help/spec.txt, copied from the recordings).
     const nodes = concretizeAll(ctx, abstract, a.fresh ? { reuseCandidates: [] } : a.freshRoots || a.reuseDeps ? { reuseCandidates: gatherReuseCandidates(ctx).filter((c) => !abstract.some((s) => s.name === c.node.name)) } : {});
     if (a.json || a.yaml) {
       for (const n of nodes) out(a.json ? JSON.stringify(n.toSpecDict()) + '\n' : dumpYaml(n.toSpecDict()));

@@ -1,4 +1,4 @@
-// No transcript records a target requirement (../shared/spack-*/transcripts have none), so
+// No transcript records a target requirement (test/fixtures/spack*/transcripts have none), so
 // this follows Spack's source, to be checked against a real Spack at acceptance.
 // Which targets the concretizer may pick, as Spack's solver decides it
 // (lib/spack/spack/solver/asp.py, SpackSolverSetup.target_defaults, 0.23 and 1.x alike):
