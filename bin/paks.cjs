@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Runs the bundled CLI (dist/bin/, built by `npm run build`); bin/paks, the command npm links,
 // loads it, and `node bin/paks.cjs` runs it where there is no /usr/bin/env. CommonJS
-// (bin/package.json), so `paks --version` starts no ES module loader: it needs nothing but
-// package.json.
+// (bin/package.json), as the bundle is (dist/bin/package.json), so no run starts Node's ES
+// module loader; `paks --version` needs nothing but package.json.
 'use strict';
 
 const args = process.argv.slice(2);
@@ -18,14 +18,15 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw error;
   });
-  import('../dist/bin/paks.js')
+  Promise.resolve()
+    .then(() => require('../dist/bin/paks.js'))
     .then(({ main }) => main())
     .then(
       (code) => {
         process.exitCode = code;
       },
       (error) => {
-        const unbuilt = error?.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes('/dist/bin/paks.js');
+        const unbuilt = error?.code === 'MODULE_NOT_FOUND' && String(error.message).includes('/dist/bin/paks.js');
         process.stderr.write(unbuilt ? 'Error: Paks is not built yet; run "npm run build" in its folder first.\n' : `Error: ${error?.message ?? error}\n`);
         process.exitCode = 1;
       },
