@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { PaksError } from '../errors.js';
 import type { Reporter, Task } from '../ui/reporter.js';
 import type { RegistryClient } from './client.js';
-import { listRegularFiles } from './directory-files.js';
+import { listRegularFiles, type DirectoryFile } from './directory-files.js';
 import { hasherFor } from './digest.js';
 import { conflictingTitles, unsafeTitleReason } from './layer-title.js';
 import type { FetchedManifest } from './manifests.js';
@@ -56,6 +56,8 @@ export interface PushArtifactOptions {
    * `inPrevious`: the manifest the tag named before this push already listed this blob.
    */
   onLayer?: (layer: Descriptor, inPrevious: boolean) => void;
+  /** The directory's files, when the caller has listed them already (listRegularFiles). */
+  files?: readonly DirectoryFile[];
 }
 
 export interface PushedArtifact {
@@ -86,7 +88,7 @@ export async function pushArtifact(options: PushArtifactOptions): Promise<Pushed
   }
   const artifactType = options.artifactType ?? PAKS_BUILDCACHE;
   const mediaTypeFor = options.mediaTypeFor ?? mediaTypeForPath;
-  const files = await listRegularFiles(options.directory);
+  const files = options.files ?? (await listRegularFiles(options.directory));
   if (files.length === 0) {
     throw new PaksError('usage', `${options.directory} has no files to push.`, { hint: 'Push the directory that `spack buildcache push` wrote.' });
   }

@@ -55,6 +55,8 @@ export interface PushedSpackImage {
    * made (or checked) that image, and it is kept without reading it.
    */
   unchanged: boolean;
+  /** The artifact's files (titles) the image is made from: its closure's tarballs, its signed spec and SBOMs. */
+  needs?: string[] | undefined;
 }
 
 export interface PushedSpackImages {
@@ -337,7 +339,7 @@ export function startSpackImages(options: StartSpackImagesOptions): SpackImagePu
       // In the cache's order, whichever finished first.
       for (const spec of cache.specs) {
         const image = await jobs.get(spec.hash);
-        if (image) images.push(image);
+        if (image) images.push({ ...image, needs: needsOf.get(spec.hash) });
       }
       let index: UpdatedSpackIndex | undefined;
       if (images.length) {

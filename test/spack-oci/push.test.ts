@@ -1,7 +1,7 @@
 /** `paks build --push` also writes Spack's own images, sharing every .spack blob with the Paks artifact. */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
@@ -197,20 +197,38 @@ describe('Spack-native images beside every Paks artifact', () => {
     }
   });
 
-  it('re-pushes unchanged content in a handful of requests: the Spack images the last push made are not read again', async () => {
+  it('re-pushes unchanged content in a handful of requests: the push record spares the build cache and index.spack', async () => {
     const proxy = await startFaultProxy(registry.host);
     try {
       const target = `${proxy.host}/${repo}:repush`;
-      const first = await builder.paks(['push', cacheDir, target]);
-      assert.equal(first.exitCode, 0, first.stderr);
-      const seen = proxy.requests.length;
-      const again = await builder.paks(['push', cacheDir, target]);
-      assert.equal(again.exitCode, 0, again.stderr);
-      assert.match(again.stderr + again.stdout, /Spack images: 3 .*\(0 new\)/);
-      const requests = proxy.requests.slice(seen).map((r) => `${r.method} ${r.path}`);
-      assert.deepEqual(requests.filter((r) => /\/manifests\/(?!index\.spack)[^/]+\.spack$/.test(r)), [], 'no image manifest is asked for');
-      // The artifact's manifest, the tag list, index.spack (manifest, layer; read beside the others): nothing per spec.
-      assert.ok(requests.length <= 4, `${requests.length} requests:\n${requests.join('\n')}`);
+      const push = async () => {
+        const seen = proxy.requests.length;
+        const result = await builder.paks(['push', cacheDir, target]);
+        assert.equal(result.exitCode, 0, result.stderr);
+        assert.match(result.stderr + result.stdout, /Spack images: 3 .*\(0 new\); index\.spack lists \d+ specs/);
+        return proxy.requests.slice(seen).map((r) => `${r.method} ${r.path}`);
+      };
+      assert.equal((await builder.paks(['push', cacheDir, target])).exitCode, 0);
+      const again = await push();
+      assert.deepEqual(again.filter((r) => /\/manifests\/(?!index\.spack)[^/]+\.spack$/.test(r)), [], 'no image manifest is asked for');
+      // The artifact's manifest, the tag list and index.spack's digest: nothing per spec, no blob.
+      assert.deepEqual(again.filter((r) => r.includes('/blobs/')), [], again.join('\n'));
+      assert.ok(again.length <= 3, `${again.length} requests:\n${again.join('\n')}`);
+      assert.ok(again.includes(`HEAD /v2/${repo}/manifests/index.spack`), again.join('\n'));
+
+      // The record is keyed on each file's identity: the same bytes with new times are read again,
+      // and index.spack's content with them (its layer).
+      const specFile = [...filesUnder(cacheDir).entries()].find(([path]) => /\.spec\.json(\.sig)?$|\/manifests\/spec\//.test(path))![1];
+      const later = new Date(Date.now() + 5000);
+      utimesSync(specFile, later, later);
+      const touched = await push();
+      assert.ok(touched.some((r) => r.includes('/blobs/')), `the build cache and index.spack are read again:\n${touched.join('\n')}`);
+      assert.ok(!(await push()).some((r) => r.includes('/blobs/')), 'and remembered again');
+
+      // Only a record this user alone could have written is read.
+      const records = join(builder.home, '.cache', 'paks', 'spack-push');
+      for (const name of readdirSync(records)) chmodSync(join(records, name), 0o666);
+      assert.ok((await push()).some((r) => r.includes('/blobs/')), 'a record others may write is not trusted');
     } finally {
       await proxy.stop();
     }
@@ -225,6 +243,13 @@ describe('Spack-native images beside every Paks artifact', () => {
     assert.deepEqual(await spackDigests(), before, 'an unchanged re-push leaves the Spack images and index.spack as they were');
     const other = await builder.paks(['build', 'hello-paks@1.0.0', '--push', `${registry.host}/${repo}`]);
     assert.equal(other.exitCode, 0, other.stderr);
+    // index.spack moved since the push record of 1.0.0-again was written: that re-push checks the
+    // images and index.spack as a first push does (it adds nothing, so index.spack stays).
+    const indexDigest = sha256(await get(registry, `${repo}/manifests/index.spack`));
+    const third = await builder.paks(['push', cacheDir, `${registry.host}/${repo}:1.0.0-again`]);
+    assert.equal(third.exitCode, 0, third.stderr);
+    assert.match(third.stderr + third.stdout, /Spack images: 3 .*\(0 new\)/);
+    assert.equal(sha256(await get(registry, `${repo}/manifests/index.spack`)), indexDigest);
     const index = JSON.parse((await get(registry, `${repo}/manifests/index.spack`)).toString());
     const db = JSON.parse((await get(registry, `${repo}/blobs/${index.layers[0].digest}`)).toString());
     const names = Object.values(db.database.installs).map((r: any) => `${r.spec.name}@${r.spec.version}`).sort();

@@ -1,0 +1,103 @@
+/**
+ * What the last push of a build cache folder left in one repository: each Spack image's tag
+ * with the artifact files it was made from, and the index.spack digest the push ended with.
+ *
+ * An unchanged re-push (`paks push DIR REF` again) then needs neither the build cache's spec
+ * files nor index.spack's content: when the artifact is unchanged, every tag is still listed and
+ * index.spack is still the digest the push left, the registry holds what this push would
+ * write. Anything else, and the push reads the build cache as a first push does.
+ *
+ * The record is keyed on every input that changes what it says: Paks' version and the
+ * identity of its code, the target repository, the folder, and each file's path, device,
+ * inode, size and modification and change times (the digest cache's rule). The registry's
+ * state is never remembered: it is asked on every push. Only a file this user wrote is read.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DirectoryFile } from '../oci/directory-files.js';
+import type { Repository } from '../oci/client.js';
+import { readOwnCacheFile, userCacheFile } from '../fs/user-cache.js';
+import { paksVersion } from '../version.js';
+
+const FORMAT = 1;
+
+export interface SpackPushRecord {
+  /** Every spec's image: its tag and the artifact files (titles) it names. */
+  images: { tag: string; needs: string[] }[];
+  /** index.spack's manifest digest when the push ended, and how many specs it listed. */
+  index: { digest: string; specs: number };
+}
+
+interface StoredRecord extends SpackPushRecord {
+  format: number;
+  key: string;
+}
+
+/** Where the record of pushes of `directory` to `repo` is kept. */
+export function pushRecordFile(env: NodeJS.ProcessEnv, directory: string, repo: Repository): string {
+  const name = createHash('sha256').update(`${repo.registry}/${repo.repository}\0${directory}`).digest('hex').slice(0, 24);
+  return userCacheFile(env, join('spack-push', `${name}.json`));
+}
+
+/** The key of a push: everything that changes what the record says. */
+export function pushRecordKey(directory: string, repo: Repository, files: readonly DirectoryFile[]): string {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify([FORMAT, paksVersion(), codeIdentity(), repo.registry, repo.repository, directory]));
+  for (const { relPath, stats: s } of files) hash.update(`\n${relPath}\0${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`);
+  return hash.digest('hex');
+}
+
+/** This module's file: every build of Paks writes it again, so a new build never reads an old record. */
+function codeIdentity(): string {
+  const file = fileURLToPath(import.meta.url);
+  try {
+    const s = statSync(file, { bigint: true });
+    return `${file}:${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+  } catch {
+    return `${file}:unreadable`;
+  }
+}
+
+/** The record written under this key, or undefined (none, another key, or not this user's). */
+export function readPushRecord(file: string, key: string): SpackPushRecord | undefined {
+  const text = readOwnCacheFile(file);
+  if (text === undefined) return undefined;
+  try {
+    const stored = JSON.parse(text) as Partial<StoredRecord>;
+    if (stored.format !== FORMAT || stored.key !== key) return undefined;
+    const { images, index } = stored;
+    if (!Array.isArray(images) || images.length === 0 || typeof index?.digest !== 'string' || typeof index.specs !== 'number') return undefined;
+    const valid = images.every((i) => typeof i?.tag === 'string' && Array.isArray(i.needs) && i.needs.every((n) => typeof n === 'string'));
+    return valid ? { images, index } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keeps the record for the next push; a cache folder that cannot be written only costs speed. */
+export async function writePushRecord(file: string, key: string, record: SpackPushRecord): Promise<void> {
+  const stored: StoredRecord = { format: FORMAT, key, ...record };
+  try {
+    const { makeFolders, writeFileAtomic } = await import('../fs/atomic.js');
+    // This user's alone (0700 whatever the umask), or readOwnCacheFile would not trust what is in it.
+    await makeFolders(join(file, '..', '..'));
+    await mkdir(join(file, '..'), { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    });
+    await writeFileAtomic(file, `${JSON.stringify(stored)}\n`, 0o600);
+  } catch {
+    // Read-only home, full disk: the next push reads the build cache again.
+  }
+}
+
+/**
+ * Whether the registry still holds what the record says the last push left, given what this
+ * push learned: the artifact's files that the tag's manifest already listed, the repository's
+ * tags, and index.spack's digest now.
+ */
+export function registryMatches(record: SpackPushRecord, inPrevious: ReadonlySet<string>, tags: ReadonlySet<string>, indexDigest: string | undefined): boolean {
+  return indexDigest === record.index.digest && record.images.every((image) => tags.has(image.tag) && image.needs.every((file) => inPrevious.has(file)));
+}
