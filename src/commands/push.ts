@@ -26,7 +26,7 @@ export function register(program: Command): void {
       const ctx = contextFor(command);
       const client = await ctx.client();
       const { resolve } = await import('node:path');
-      const oci = await import('../oci/index.js');
+      const oci = await import('../oci/reference.js');
       if (options.index) {
         const directory = resolve(ctx.cwd, cacheDir);
         const [{ pushBuildCache, cacheRoot }, { readBuildCache }] = await Promise.all([import('../build/publish.js'), import('../buildcache/read-build-cache.js')]);
@@ -44,7 +44,7 @@ export function register(program: Command): void {
       }
       const reference = oci.parseReference(ref, { defaultTag: client.values.default_tag });
       const directory = resolve(ctx.cwd, cacheDir);
-      const { pushDirectory } = await import('../build/publish.js');
+      const { pushDirectory } = await import('../build/push-directory.js');
       const pushed = await pushDirectory(client, directory, reference, { tags: options.tag ?? [], plainHttp: options.plainHttp, concurrency: options.concurrency, spackImages: options.spackImages !== false });
       for (const tag of pushed.tags) ctx.reporter.out(`Pushed ${oci.formatReference({ registry: reference.registry, repository: reference.repository, tag })}`);
       if (pushed.tags.length === 0) ctx.reporter.out(`Pushed ${oci.formatReference(pushed.reference)}`);

@@ -3,7 +3,8 @@ import type { Repository } from './blob-upload.js';
 import { digestOfBytesLike, sha256Of } from './digest.js';
 import { ACCEPTED_MANIFEST_TYPES, INDEX_TYPES, OCI_INDEX } from './media-types.js';
 import { formatReference, manifestTarget, type ImageReference } from './reference.js';
-import { indexSchema, manifestSchema, tagListSchema, type ImageIndex, type ImageManifest } from './schemas.js';
+import type { ImageIndex, ImageManifest } from './schemas.js';
+import { isImageIndex, isImageManifest, isTagList } from './shape-check.js';
 import type { RegistrySession } from './session.js';
 import { withRetry } from './transport/retry.js';
 
@@ -53,10 +54,10 @@ async function fetchOnce(session: RegistrySession, reference: ImageReference, ta
       throw integrity(what, `the registry announced ${announced} but the content hashes to ${digest}`);
     }
   }
-  return parseManifestBytes(bytes, digest, headerMediaType(response.header('content-type')), what);
+  return await parseManifestBytes(bytes, digest, headerMediaType(response.header('content-type')), what);
 }
 
-export function parseManifestBytes(bytes: Buffer, digest: string, contentType: string | undefined, what: string): FetchedManifest {
+export async function parseManifestBytes(bytes: Buffer, digest: string, contentType: string | undefined, what: string): Promise<FetchedManifest> {
   let json: unknown;
   try {
     json = JSON.parse(bytes.toString('utf8'));
@@ -67,7 +68,8 @@ export function parseManifestBytes(bytes: Buffer, digest: string, contentType: s
   const looksLikeIndex = typeof json === 'object' && json !== null && 'manifests' in json;
   const mediaType = declared ?? contentType ?? (looksLikeIndex ? ACCEPTED_MANIFEST_TYPES[1] : ACCEPTED_MANIFEST_TYPES[0]);
   if (INDEX_TYPES.has(mediaType) || (looksLikeIndex && !('layers' in (json as object)))) {
-    const parsed = indexSchema.safeParse(json);
+    if (isImageIndex(json)) return { kind: 'index', digest, mediaType, bytes, index: json };
+    const parsed = (await import('./schemas.js')).indexSchema.safeParse(json);
     if (!parsed.success) throw invalid(what, 'image index', parsed.error.issues);
     return { kind: 'index', digest, mediaType, bytes, index: parsed.data };
   }
@@ -76,7 +78,8 @@ export function parseManifestBytes(bytes: Buffer, digest: string, contentType: s
       hint: 'Paks reads OCI (and docker v2) image manifests and indexes.',
     });
   }
-  const parsed = manifestSchema.safeParse(json);
+  if (isImageManifest(json)) return { kind: 'manifest', digest, mediaType, bytes, manifest: json };
+  const parsed = (await import('./schemas.js')).manifestSchema.safeParse(json);
   if (!parsed.success) throw invalid(what, 'manifest', parsed.error.issues);
   return { kind: 'manifest', digest, mediaType, bytes, manifest: parsed.data };
 }
@@ -151,14 +154,15 @@ export async function getReferrersIndex(session: RegistrySession, repo: Reposito
     return undefined;
   }
   const body = await response.bytes(MANIFEST_LIMIT);
-  let parsed;
+  let json: unknown;
   try {
-    parsed = indexSchema.safeParse(JSON.parse(body.toString('utf8')));
+    json = JSON.parse(body.toString('utf8'));
   } catch {
-    parsed = undefined;
+    return undefined;
   }
-  if (!parsed?.success) return undefined;
-  return parsed.data;
+  if (isImageIndex(json)) return json;
+  const parsed = (await import('./schemas.js')).indexSchema.safeParse(json);
+  return parsed.success ? parsed.data : undefined;
 }
 
 /** Every tag of a repository, following `Link: <…>; rel="next"` pages. */
@@ -173,13 +177,14 @@ export async function listTags(session: RegistrySession, repo: Repository): Prom
         const response = await session.request({ method: 'GET', registry: repo.registry, repository: repo.repository, target: pageTarget, expect: [200], what, retry: false });
         const link = response.header('link');
         const body = (await response.bytes(16 * 1024 * 1024)).toString('utf8');
-        let parsed;
+        let json: unknown;
         try {
-          parsed = tagListSchema.safeParse(JSON.parse(body));
+          json = JSON.parse(body);
         } catch {
-          parsed = undefined;
+          json = undefined;
         }
-        if (!parsed?.success) throw new PaksError('registry', `The tag list of ${repo.registry}/${repo.repository} is not in the expected form.`);
+        const parsed = isTagList(json) ? { success: true as const, data: json } : (await import('./schemas.js')).tagListSchema.safeParse(json);
+        if (!parsed.success) throw new PaksError('registry', `The tag list of ${repo.registry}/${repo.repository} is not in the expected form.`);
         const nextLink = link ? /<([^>]+)>\s*;\s*rel="?next"?/i.exec(link)?.[1] : undefined;
         return { tags: parsed.data.tags ?? [], next: nextLink ? new URL(nextLink, response.url) : undefined };
       },

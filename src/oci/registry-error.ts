@@ -1,7 +1,7 @@
 import { PaksError } from '../errors.js';
 import { redact } from '../redact.js';
 import type { Credential } from './auth/credentials.js';
-import { errorBodySchema } from './schemas.js';
+import { isErrorBody } from './shape-check.js';
 import type { HttpResponse } from './transport/http.js';
 import { isRetryableStatus, parseRetryAfter, TransientError } from './transport/retry.js';
 
@@ -33,7 +33,8 @@ export async function readRegistryErrors(response: HttpResponse): Promise<Regist
     return [];
   }
   try {
-    const parsed = errorBodySchema.safeParse(JSON.parse(text));
+    const json: unknown = JSON.parse(text);
+    const parsed = isErrorBody(json) ? { success: true as const, data: json } : (await import('./schemas.js')).errorBodySchema.safeParse(json);
     if (parsed.success) return parsed.data.errors.map((e) => ({ code: e.code ?? '', message: e.message ?? '' }));
   } catch {
     // Not JSON (a proxy's HTML page, plain text): keep its first line.

@@ -50,7 +50,7 @@ export async function publishToBuildCache(client: PaksClient, repo: CommunityRep
   for (const dir of caches) {
     const result: PublishedPackage = { name: basename(dir), status: 'failed' };
     try {
-      const [{ readBuildCache }, { specVerifier }, { pushDirectory }] = await Promise.all([import('../buildcache/read-build-cache.js'), import('../trust/verify-clearsigned.js'), import('../build/publish.js')]);
+      const [{ readBuildCache }, { specVerifier }, { pushDirectory }] = await Promise.all([import('../buildcache/read-build-cache.js'), import('../trust/verify-clearsigned.js'), import('../build/push-directory.js')]);
       const cache = await readBuildCache(dir, { verifySpec: specVerifier(keys) });
       result.name = cache.specs.map((s) => `${s.name}@${s.version}`).join(', ') || result.name;
       // One moving tag for the artifact; Spack reads the per-spec images and index.spack beside it.

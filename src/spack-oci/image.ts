@@ -4,7 +4,8 @@
  * spec file's fields, layers = the `.spack` tarballs of the link/run closure, dependencies
  * first. Recorded: Spack 0.23 transcripts 63–66 and 139–148, Spack 1.1 transcripts 63–66.
  */
-import { targetName, type SpecNode } from '../spack/spec-json.js';
+import type { SpecNode } from '../spack/spec-json.js';
+import { targetName } from '../spack/spec-node.js';
 
 export const OCI_IMAGE_CONFIG = 'application/vnd.oci.image.config.v1+json';
 export const OCI_LAYER_GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip';

@@ -1,6 +1,6 @@
 import { PaksError } from '../../errors.js';
 import { registerSecret } from '../../redact.js';
-import { tokenResponseSchema } from '../schemas.js';
+import { isTokenResponse } from '../shape-check.js';
 import { isLoopback, type HttpSend } from '../transport/http.js';
 import { isRetryableStatus, parseRetryAfter, TransientError, withRetry, type RetryPolicy } from '../transport/retry.js';
 import type { AuthChallenge } from './challenge.js';
@@ -131,7 +131,8 @@ async function fetchToken(
   const body = (await response.bytes(1024 * 1024)).toString('utf8');
   let parsed;
   try {
-    parsed = tokenResponseSchema.safeParse(JSON.parse(body));
+    const json: unknown = JSON.parse(body);
+    parsed = isTokenResponse(json) ? { success: true as const, data: json } : (await import('../schemas.js')).tokenResponseSchema.safeParse(json);
   } catch {
     parsed = undefined;
   }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeError } from '../../errors.js';
 import { registerSecret } from '../../redact.js';
-import { credentialHelperOutputSchema, dockerConfigSchema, type DockerConfig } from '../schemas.js';
+import type { DockerConfig } from '../schemas.js';
 
 export type Credential =
   | { kind: 'basic'; username: string; password: string; source: string }
@@ -89,7 +89,7 @@ async function readDockerConfig(sources: CredentialSources): Promise<DockerConfi
     return undefined;
   }
   try {
-    const parsed = dockerConfigSchema.safeParse(JSON.parse(text));
+    const parsed = (await import('../schemas.js')).dockerConfigSchema.safeParse(JSON.parse(text));
     if (parsed.success) return parsed.data;
     sources.warn?.(`Ignoring ${path}: it does not look like a docker config (${parsed.error.issues[0]?.message}).`);
   } catch (error) {
@@ -136,7 +136,7 @@ async function fromHelper(helper: string, registry: string, sources: CredentialS
   }
   let parsed;
   try {
-    parsed = credentialHelperOutputSchema.safeParse(JSON.parse(output));
+    parsed = (await import('../schemas.js')).credentialHelperOutputSchema.safeParse(JSON.parse(output));
   } catch {
     parsed = undefined;
   }
