@@ -113,14 +113,17 @@ export class PaksClient {
   /**
    * Installed specs, Spack's default tree then the build tree (build/tree.ts), asked at once;
    * `prefixes: false` saves a Spack call when install prefixes are not needed. The default
-   * tree's queries start as soon as Spack is found, and the build tree's code loads beside
-   * them (it starts no query for a user who never built: build/tree.ts).
+   * tree's queries start as soon as Spack is found; the build tree is asked only when Paks has
+   * built into it (build/tree-note.ts), and only then is its code loaded.
    */
   async list(constraints: readonly string[] = [], options: { prefixes?: boolean } = {}): Promise<InstalledSpec[]> {
     const [spack, { findInstalled }] = await Promise.all([this.spack(), import('./spack/installed.js')]);
     const [installed, built] = await Promise.all([
       findInstalled(spack, constraints, options),
-      import('./build/tree.js').then(({ findInBuildTree }) => findInBuildTree(this, constraints, options)),
+      // The build tree's code (its scope writer, target tables) loads only when Paks has built into it.
+      import('./build/tree-note.js')
+        .then(({ buildTreeUsed }) => buildTreeUsed(this))
+        .then((used) => (used ? import('./build/tree.js').then(({ findInBuildTree }) => findInBuildTree(this, constraints, options)) : [])),
     ]);
     return [...installed, ...built];
   }

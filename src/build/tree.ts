@@ -3,14 +3,14 @@
  * (build_padded_length), a Spack store of its own. `paks list` shows it, `paks uninstall`
  * removes from it, and a build never reuses what in it came from a recipe Spack no longer knows.
  */
-import { createHash } from 'node:crypto';
-import { access, mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { PaksClient } from '../client.js';
 import { dependentsOf, findInstalled, shortSpec, type InstalledSpec } from '../spack/installed.js';
 import type { SpackRunner } from '../spack/runner.js';
 import { executeUninstall, type UninstallPlan } from '../spack/uninstall.js';
 import { buildScope } from './scope.js';
+import { buildTreeUsed } from './tree-note.js';
+
+export { noteBuildTree } from './tree-note.js';
 
 /**
  * Runs `work` with a Spack that sees the build tree; undefined when there is none apart from
@@ -23,28 +23,6 @@ export async function withBuildTree<T>(client: PaksClient, work: (spack: SpackRu
   // Loaded here, not at start: `paks list` of someone who never builds needs no scope writer.
   const { withTemporaryScope } = await import('../spack/scope.js');
   return withTemporaryScope(buildScope({ paddedLength }), (scope) => work(spack.withScope(scope!.dir)));
-}
-
-/**
- * Where Paks notes that it built into the build tree of a Spack (~/.paks/build-trees/<id>):
- * only then does `paks list` ask that tree too, so a user who never builds pays for one
- * store, not two. The note says only "ask"; what is there is always Spack's answer.
- */
-function buildTreeNote(client: PaksClient, spack: SpackRunner): string {
-  const id = createHash('sha256').update(spack.installation.executable).digest('hex').slice(0, 16);
-  return join(client.home, '.paks', 'build-trees', id);
-}
-
-/** Called before a build installs into the build tree. */
-export async function noteBuildTree(client: PaksClient): Promise<void> {
-  if (client.values.build_padded_length <= 0) return;
-  const note = buildTreeNote(client, await client.spack());
-  await mkdir(join(note, '..'), { recursive: true });
-  await writeFile(note, `${(await client.spack()).installation.executable}\n`);
-}
-
-async function buildTreeUsed(client: PaksClient): Promise<boolean> {
-  return access(buildTreeNote(client, await client.spack())).then(() => true, () => false);
 }
 
 /** The build tree's installed specs, marked as such (none asked for when Paks never built into it). */

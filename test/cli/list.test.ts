@@ -74,4 +74,6 @@ test('paks list --json reads what Spack answers without loading zod or the YAML 
   const loaded = await loadedSources(recording);
   assert.ok(loaded.includes('/src/spack/spec-check.ts'), 'the recording sees the listing code');
   for (const heavy of ['zod', 'yaml']) assert.ok(!loaded.includes(`/node_modules/${heavy}/`), `paks list loaded ${heavy}`);
+  // Paks never built here (no build-tree note): none of the build tree's code either.
+  for (const build of ['/src/build/tree.ts', '/src/build/scope.ts', '/src/buildcache/microarchitectures.ts']) assert.ok(!loaded.includes(build), `paks list loaded ${build}`);
 });
