@@ -35,3 +35,21 @@ export function readOwnCacheFile(file: string): string | undefined {
     if (fd !== undefined) closeSync(fd);
   }
 }
+
+/**
+ * Writes a cache file readOwnCacheFile will trust: its folder this user's alone (0700
+ * whatever the umask), the file 0600, written atomically. A cache folder that cannot be
+ * written (read-only home, full disk) only costs speed: nothing is thrown.
+ */
+export async function writeOwnCacheFile(file: string, text: string): Promise<void> {
+  try {
+    const [{ makeFolders, writeFileAtomic }, { mkdir }] = await Promise.all([import('./atomic.js'), import('node:fs/promises')]);
+    await makeFolders(join(file, '..', '..'));
+    await mkdir(join(file, '..'), { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    });
+    await writeFileAtomic(file, text, 0o600);
+  } catch {
+    // The next run reads what the cache would have saved.
+  }
+}

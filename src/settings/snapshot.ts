@@ -10,10 +10,8 @@
  * like are not settings). It is read only when this user wrote it (readOwnCacheFile).
  */
 import { statSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readOwnCacheFile, userCacheFile } from '../fs/user-cache.js';
+import { readOwnCacheFile, userCacheFile, writeOwnCacheFile } from '../fs/user-cache.js';
 import { paksVersion } from '../version.js';
 import { SETTING_KEYS, settingVariable } from './keys.js';
 import type { LoadedSettings } from './load.js';
@@ -63,15 +61,6 @@ export function readSnapshot(file: string, key: string): LoadedSettings | undefi
 /** Keeps the settings for the next run; a cache folder that cannot be written only costs speed. */
 export async function writeSnapshot(file: string, key: string, settings: LoadedSettings): Promise<void> {
   const snapshot: Snapshot = { format: FORMAT, key, settings };
-  try {
-    const { makeFolders, writeFileAtomic } = await import('../fs/atomic.js');
-    // This user's alone (0700 whatever the umask), or readOwnCacheFile would not trust what is in it.
-    await makeFolders(join(file, '..', '..'));
-    await mkdir(join(file, '..'), { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EEXIST') throw error;
-    });
-    await writeFileAtomic(file, `${JSON.stringify(snapshot)}\n`, 0o600);
-  } catch {
-    // Read-only home, full disk: the next run reads the files again.
-  }
+  // Read-only home, full disk: the next run reads the files again.
+  await writeOwnCacheFile(file, `${JSON.stringify(snapshot)}\n`);
 }

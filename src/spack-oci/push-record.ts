@@ -13,13 +13,12 @@
  * state is never remembered: it is asked on every push. Only a file this user wrote is read.
  */
 import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DirectoryFile } from '../oci/directory-files.js';
 import type { Repository } from '../oci/client.js';
-import { readOwnCacheFile, userCacheFile } from '../fs/user-cache.js';
+import { readOwnCacheFile, userCacheFile, writeOwnCacheFile } from '../fs/user-cache.js';
 import { paksVersion } from '../version.js';
 
 const FORMAT = 1;
@@ -80,17 +79,8 @@ export function readPushRecord(file: string, key: string): SpackPushRecord | und
 /** Keeps the record for the next push; a cache folder that cannot be written only costs speed. */
 export async function writePushRecord(file: string, key: string, record: SpackPushRecord): Promise<void> {
   const stored: StoredRecord = { format: FORMAT, key, ...record };
-  try {
-    const { makeFolders, writeFileAtomic } = await import('../fs/atomic.js');
-    // This user's alone (0700 whatever the umask), or readOwnCacheFile would not trust what is in it.
-    await makeFolders(join(file, '..', '..'));
-    await mkdir(join(file, '..'), { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EEXIST') throw error;
-    });
-    await writeFileAtomic(file, `${JSON.stringify(stored)}\n`, 0o600);
-  } catch {
-    // Read-only home, full disk: the next push reads the build cache again.
-  }
+  // Read-only home, full disk: the next push reads the build cache again.
+  await writeOwnCacheFile(file, `${JSON.stringify(stored)}\n`);
 }
 
 /**
