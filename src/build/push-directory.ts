@@ -25,7 +25,7 @@ export interface PushDirectoryOptions {
  * each of its specs as a Spack-native image beside it, so stock Spack installs from REF.
  */
 export async function pushDirectory(client: PaksClient, directory: string, reference: ImageReference, options: PushDirectoryOptions = {}): Promise<PushedArtifact> {
-  if (options.spackImages === false) return (await pushDirectoryWithImages(client, directory, reference, options, undefined)).artifact;
+  if (options.spackImages === false) return (await pushArtifactAndImages(client, directory, reference, options, undefined)).artifact;
   // A folder pushed here before, unchanged since (the push record's key): first ask the
   // registry whether it still holds what that push left, without reading the build cache.
   const { listRegularFiles } = await import('../oci/directory-files.js');
@@ -36,7 +36,7 @@ export async function pushDirectory(client: PaksClient, directory: string, refer
   const last = record.readPushRecord(recordFile, key);
   const pushed = last
     ? await pushUnchangedCache(client, directory, reference, options, files, last)
-    : await pushDirectoryWithImages(client, directory, reference, options, { files });
+    : await pushArtifactAndImages(client, directory, reference, options, { files });
   if (pushed.images?.index && pushed.images.skipped.length === 0 && pushed.images.images.every((i) => i.needs)) {
     const { images, index } = pushed.images;
     await record.writePushRecord(recordFile, key, { images: images.map((i) => ({ tag: i.tag, needs: i.needs! })), index: { digest: index.digest, specs: index.specs } });
@@ -105,8 +105,8 @@ async function pushUnchangedCache(
   }
 }
 
-/** `paks push DIR REF` as a first push makes it: the artifact and, unless told not to, the Spack images beside its upload. */
-async function pushDirectoryWithImages(
+/** The artifact and, unless told not to, the Spack images beside its upload: how a first push goes. */
+async function pushArtifactAndImages(
   client: PaksClient,
   directory: string,
   reference: ImageReference,
