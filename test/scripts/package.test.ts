@@ -27,3 +27,27 @@ test('the packed package carries npm-shrinkwrap.json, the committed lock of exac
   assert.deepEqual(lock.packages['']!.dependencies, manifest.dependencies);
   for (const name of Object.keys(manifest.dependencies)) assert.ok(lock.packages[`node_modules/${name}`]?.version, `${name} is locked`);
 });
+
+/**
+ * Whether a package's `engines.node` admits this Node major: some `||` alternative whose lower
+ * bound (`>=N`, `^N`, `N`, `~N`) allows it (`^N` and `~N` only within that major).
+ */
+function admits(range: string, major: number): boolean {
+  return range.split('||').some((alternative) => {
+    const bound = /(>=|\^|~|=)?\s*v?(\d+)/.exec(alternative.trim());
+    if (!bound) return true;
+    const [, operator, at] = bound;
+    return operator === '>=' ? Number(at) <= major : Number(at) === major;
+  });
+}
+
+test('every package Paks installs accepts the oldest Node it supports (package.json engines)', async () => {
+  const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { engines: { node: string } };
+  const floor = Number(/>=\s*(\d+)/.exec(pkg.engines.node)![1]);
+  const lock = JSON.parse(await readFile(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; engines?: { node?: string } | string[] }> };
+  const refusing = Object.entries(lock.packages)
+    .filter(([path, entry]) => path && !entry.dev && !Array.isArray(entry.engines) && entry.engines?.node && !admits(entry.engines.node, floor))
+    .map(([path, entry]) => `${path} (${(entry.engines as { node: string }).node})`);
+  assert.deepEqual(refusing, [], `these declare no support for Node ${floor}: pin an older release with package.json overrides`);
+  assert.equal(admits('>=22', floor), floor >= 22, 'the check itself refuses a newer floor');
+});
