@@ -21,7 +21,7 @@ import type { Repository } from '../oci/client.js';
 import { readOwnCacheFile, userCacheFile, writeOwnCacheFile } from '../fs/user-cache.js';
 import { paksVersion } from '../version.js';
 
-const FORMAT = 1;
+const FORMAT = 2;
 
 export interface SpackPushRecord {
   /** Every spec's image: its tag and the artifact files (titles) it names. */
@@ -30,9 +30,13 @@ export interface SpackPushRecord {
   index: { digest: string; specs: number };
 }
 
-interface StoredRecord extends SpackPushRecord {
+/** On disk, each file is named once and images point into that list: closures overlap. */
+interface StoredRecord {
   format: number;
   key: string;
+  files: string[];
+  images: { tag: string; needs: number[] }[];
+  index: SpackPushRecord['index'];
 }
 
 /** Where the record of pushes of `directory` to `repo` is kept. */
@@ -67,10 +71,11 @@ export function readPushRecord(file: string, key: string): SpackPushRecord | und
   try {
     const stored = JSON.parse(text) as Partial<StoredRecord>;
     if (stored.format !== FORMAT || stored.key !== key) return undefined;
-    const { images, index } = stored;
+    const { files, images, index } = stored;
+    if (!Array.isArray(files) || !files.every((f) => typeof f === 'string')) return undefined;
     if (!Array.isArray(images) || images.length === 0 || typeof index?.digest !== 'string' || typeof index.specs !== 'number') return undefined;
-    const valid = images.every((i) => typeof i?.tag === 'string' && Array.isArray(i.needs) && i.needs.every((n) => typeof n === 'string'));
-    return valid ? { images, index } : undefined;
+    const valid = images.every((i) => typeof i?.tag === 'string' && Array.isArray(i.needs) && i.needs.every((n) => Number.isInteger(n) && n >= 0 && n < files.length));
+    return valid ? { images: images.map((i) => ({ tag: i.tag, needs: i.needs.map((n) => files[n]!) })), index: { digest: index.digest, specs: index.specs } } : undefined;
   } catch {
     return undefined;
   }
@@ -78,7 +83,9 @@ export function readPushRecord(file: string, key: string): SpackPushRecord | und
 
 /** Keeps the record for the next push; a cache folder that cannot be written only costs speed. */
 export async function writePushRecord(file: string, key: string, record: SpackPushRecord): Promise<void> {
-  const stored: StoredRecord = { format: FORMAT, key, ...record };
+  const files = [...new Set(record.images.flatMap((image) => image.needs))];
+  const position = new Map(files.map((path, i) => [path, i]));
+  const stored: StoredRecord = { format: FORMAT, key, files, images: record.images.map((i) => ({ tag: i.tag, needs: i.needs.map((path) => position.get(path)!) })), index: record.index };
   // Read-only home, full disk: the next push reads the build cache again.
   await writeOwnCacheFile(file, `${JSON.stringify(stored)}\n`);
 }
