@@ -41,6 +41,12 @@ const slowFirst = (batch) => [...batch].sort((a, b) => Number(!a.startsWith('tes
 // Both dialects at once (their test files wait on child processes and servers much of the
 // time, so two cores carry four files): the first dialect's output as it comes, the second's
 // after it, each under its own heading.
+// Every server a test talks to is on loopback with a CA of its own, which a test that needs it
+// names in NODE_EXTRA_CA_CERTS itself. A machine's own NODE_EXTRA_CA_CERTS (a system bundle) is
+// never needed here, and it makes every Node start read it: ~60 ms for each of the thousands of
+// Paks and stand-in Spack processes the suite starts (bench/README.md, start-up).
+const testEnv = { ...process.env };
+delete testEnv.NODE_EXTRA_CA_CERTS;
 const runs = dialects.map((dialect, i) => {
   const batch = i === 0 ? selected : selected.filter(runsSpack);
   if (batch.length === 0) return Promise.resolve({ dialect, status: 0, output: '' });
@@ -50,7 +56,7 @@ const runs = dialects.map((dialect, i) => {
   const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...reporter, ...slowFirst(batch)], {
     cwd: root,
     stdio: live ? 'inherit' : ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PAKS_TEST_SPACK: dialect },
+    env: { ...testEnv, PAKS_TEST_SPACK: dialect },
   });
   const chunks = [];
   child.stdout?.on('data', (c) => chunks.push(c));
