@@ -11,7 +11,8 @@ import { checkCacheSignatures, spackBuildcachePush } from './cache.js';
 import { noteOnInterrupt, removeOnInterrupt } from '../interruption.js';
 import { withTemporaryScope } from '../spack/scope.js';
 import { buildScope } from './scope.js';
-import { noteBuildTree, removeStaleBuilds } from './tree.js';
+import { removeStaleBuilds } from './tree.js';
+import { noteBuildTree } from './tree-note.js';
 import { keptNote, removePushedBuildCache } from '../buildcache/cleanup.js';
 import { describeTarget, resolveBuildTarget } from './target.js';
 

@@ -8,9 +8,6 @@ import { dependentsOf, findInstalled, shortSpec, type InstalledSpec } from '../s
 import type { SpackRunner } from '../spack/runner.js';
 import { executeUninstall, type UninstallPlan } from '../spack/uninstall.js';
 import { buildScope } from './scope.js';
-import { buildTreeUsed } from './tree-note.js';
-
-export { noteBuildTree } from './tree-note.js';
 
 /**
  * Runs `work` with a Spack that sees the build tree; undefined when there is none apart from
@@ -25,18 +22,10 @@ export async function withBuildTree<T>(client: PaksClient, work: (spack: SpackRu
   return withTemporaryScope(buildScope({ paddedLength }), (scope) => work(spack.withScope(scope!.dir)));
 }
 
-/** The build tree's installed specs, marked as such (none asked for when Paks never built into it). */
+/** The build tree's installed specs, marked as such (PaksClient.list asks only when Paks built into it: tree-note.ts). */
 export async function findInBuildTree(client: PaksClient, constraints: readonly string[], options: { prefixes?: boolean } = {}): Promise<InstalledSpec[]> {
-  if (!(await buildTreeUsed(client))) return [];
   const found = await withBuildTree(client, (spack) => findInstalled(spack, constraints, options));
   return (found ?? []).map((spec) => ({ ...spec, buildTree: true }));
-}
-
-/** What `paks list` shows: Spack's default tree, then the build tree, asked at once. */
-export async function listInstalled(client: PaksClient, constraints: readonly string[] = [], options: { prefixes?: boolean } = {}): Promise<InstalledSpec[]> {
-  const spack = await client.spack();
-  const [installed, built] = await Promise.all([findInstalled(spack, constraints, options), findInBuildTree(client, constraints, options)]);
-  return [...installed, ...built];
 }
 
 /** Removes the planned specs, each tree's with a Spack that sees that tree. */

@@ -10,6 +10,19 @@ export function userCacheFile(env: NodeJS.ProcessEnv, name: string, home: string
   return join(env.XDG_CACHE_HOME || join(home, '.cache'), 'paks', name);
 }
 
+/**
+ * A file's identity for a cache key: its path, device, inode, size and modification and change
+ * times (any write changes one of them), or why it cannot be read.
+ */
+export function fileIdentity(file: string): string {
+  try {
+    const s = statSync(file, { bigint: true });
+    return `${file}:${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+  } catch (error) {
+    return `${file}:${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`;
+  }
+}
+
 /** Owned by this user and writable by no one else (group and others may not write). */
 function ownedAlone(st: { uid: number; mode: number }): boolean {
   return (!process.getuid || st.uid === process.getuid()) && (st.mode & 0o022) === 0;

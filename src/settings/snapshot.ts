@@ -9,9 +9,8 @@
  * settings' own variables are part of it (they hold no secrets; PAKS_REGISTRY_PASSWORD and the
  * like are not settings). It is read only when this user wrote it (readOwnCacheFile).
  */
-import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { readOwnCacheFile, userCacheFile, writeOwnCacheFile } from '../fs/user-cache.js';
+import { fileIdentity, readOwnCacheFile, userCacheFile, writeOwnCacheFile } from '../fs/user-cache.js';
 import { paksVersion } from '../version.js';
 import { SETTING_KEYS, settingVariable } from './keys.js';
 import type { LoadedSettings } from './load.js';
@@ -28,20 +27,11 @@ export function snapshotFile(home: string, env: NodeJS.ProcessEnv): string {
   return userCacheFile(env, 'settings.json', home);
 }
 
-function identity(file: string): string {
-  try {
-    const s = statSync(file, { bigint: true });
-    return `${file}:${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
-  } catch (error) {
-    return `${file}:${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`;
-  }
-}
-
 export function snapshotKey(files: { shippedFile: string; userFile: string; userFileRequired: boolean }, env: NodeJS.ProcessEnv): string {
   const variables = SETTING_KEYS.map(settingVariable)
     .filter((name) => env[name] !== undefined)
     .map((name) => `${name}=${env[name]}`);
-  return JSON.stringify([paksVersion(), identity(fileURLToPath(import.meta.url)), identity(files.shippedFile), identity(files.userFile), files.userFileRequired, ...variables]);
+  return JSON.stringify([paksVersion(), fileIdentity(fileURLToPath(import.meta.url)), fileIdentity(files.shippedFile), fileIdentity(files.userFile), files.userFileRequired, ...variables]);
 }
 
 /** The stored settings if they were read under this key; undefined otherwise (or unreadable). */

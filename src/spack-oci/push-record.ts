@@ -13,12 +13,11 @@
  * state is never remembered: it is asked on every push. Only a file this user wrote is read.
  */
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DirectoryFile } from '../oci/directory-files.js';
 import type { Repository } from '../oci/client.js';
-import { readOwnCacheFile, userCacheFile, writeOwnCacheFile } from '../fs/user-cache.js';
+import { fileIdentity, readOwnCacheFile, userCacheFile, writeOwnCacheFile } from '../fs/user-cache.js';
 import { paksVersion } from '../version.js';
 
 const FORMAT = 2;
@@ -48,20 +47,10 @@ export function pushRecordFile(env: NodeJS.ProcessEnv, directory: string, repo: 
 /** The key of a push: everything that changes what the record says. */
 export function pushRecordKey(directory: string, repo: Repository, files: readonly DirectoryFile[]): string {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify([FORMAT, paksVersion(), codeIdentity(), repo.registry, repo.repository, directory]));
+  // This module's own file: every build of Paks writes it again, so a new build never reads an old record.
+  hash.update(JSON.stringify([FORMAT, paksVersion(), fileIdentity(fileURLToPath(import.meta.url)), repo.registry, repo.repository, directory]));
   for (const { relPath, stats: s } of files) hash.update(`\n${relPath}\0${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`);
   return hash.digest('hex');
-}
-
-/** This module's file: every build of Paks writes it again, so a new build never reads an old record. */
-function codeIdentity(): string {
-  const file = fileURLToPath(import.meta.url);
-  try {
-    const s = statSync(file, { bigint: true });
-    return `${file}:${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
-  } catch {
-    return `${file}:unreadable`;
-  }
 }
 
 /** The record written under this key, or undefined (none, another key, or not this user's). */
